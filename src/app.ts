@@ -1,0 +1,56 @@
+import formbody from '@fastify/formbody';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type { Writable } from 'node:stream';
+import authRoutes from './auth/routes.js';
+import { requireAdmin } from './auth/require-admin.js';
+import type { Config } from './config.js';
+import { migrateDatabase, openDatabase } from './db/connection.js';
+import healthRoutes from './health/routes.js';
+import homeRoutes from './home/routes.js';
+import errors from './plugins/errors.js';
+import rateLimit from './plugins/rate-limit.js';
+import securityHeaders from './plugins/security-headers.js';
+import sessions from './plugins/sessions.js';
+import views from './plugins/views.js';
+import { FirstRun } from './setup/first-run.js';
+import setupRoutes from './setup/routes.js';
+import { superuserExists } from './users/repository.js';
+
+/**
+ * Builds the whole application on a migrated database: cross-cutting plugins first, then the
+ * public routes, then every feature behind the sign-in guard. Tests call this directly.
+ */
+export async function buildApp(config: Config, options: { logStream?: Writable } = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: { level: config.logLevel, stream: options.logStream },
+    trustProxy: config.trustProxy,
+    genReqId: () => randomUUID().slice(0, 8),
+  });
+
+  const db = openDatabase(config.databaseFile);
+  migrateDatabase(db);
+  app.decorate('db', db);
+  app.decorate('config', config);
+  app.decorate('firstRun', new FirstRun(!superuserExists(db)));
+  app.decorateRequest('actor');
+  app.addHook('onClose', async () => db.$client.close());
+
+  await app.register(formbody);
+  await app.register(securityHeaders);
+  await app.register(views);
+  await app.register(sessions);
+  await app.register(rateLimit);
+  await app.register(errors);
+
+  await app.register(healthRoutes);
+  await app.register(authRoutes);
+  await app.register(setupRoutes);
+
+  await app.register(async (admin) => {
+    admin.addHook('onRequest', requireAdmin);
+    await admin.register(homeRoutes);
+  });
+
+  return app;
+}

@@ -1,0 +1,48 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { and, eq, isNotNull, isNull } from 'drizzle-orm';
+import { users } from '../db/schema.js';
+import { isEnabled } from './signin.js';
+
+/** lastSeenAt is refreshed at most this often, so a busy page does not write on every request. */
+const TOUCH_EVERY_MS = 60_000;
+
+function signinUrl(request: FastifyRequest, reason?: string): string {
+  const params = new URLSearchParams();
+  if (reason) params.set('reason', reason);
+  if (request.method === 'GET' && request.headers['hx-request'] !== 'true') params.set('next', request.url);
+  const query = params.toString();
+  return query ? `/signin?${query}` : '/signin';
+}
+
+async function sendToSignin(request: FastifyRequest, reply: FastifyReply, reason?: string) {
+  const url = signinUrl(request, reason);
+  // htmx would swap the sign-in page into a fragment; ask it to navigate instead.
+  if (request.headers['hx-request'] === 'true') return reply.code(401).header('HX-Redirect', url).send();
+  return reply.redirect(url);
+}
+
+/**
+ * Guards every route registered in its context: a signed-in, still-valid administrator is
+ * required. The account is re-read on each request, so deactivating, blocking or demoting an
+ * administrator takes effect at once even for a session that is still open.
+ */
+export async function requireAdmin(request: FastifyRequest, reply: FastifyReply) {
+  const { session } = request;
+  const { config, db } = request.server;
+  if (session.userId === undefined) return sendToSignin(request, reply);
+
+  const now = Date.now();
+  const idle = now - (session.lastSeenAt ?? 0) > config.sessionIdleMinutes * 60_000;
+  const tooOld = now - (session.createdAt ?? 0) > config.sessionMaxHours * 3_600_000;
+  const user = db
+    .select()
+    .from(users)
+    .where(and(eq(users.id, session.userId), isNotNull(users.adminRole), isNull(users.deletedAt)))
+    .get();
+  if (idle || tooOld || !user || !isEnabled(user)) {
+    await session.destroy();
+    return sendToSignin(request, reply, idle || tooOld ? 'expired' : undefined);
+  }
+  if (now - (session.lastSeenAt ?? 0) > TOUCH_EVERY_MS) session.lastSeenAt = now;
+  request.actor = user;
+}

@@ -1,0 +1,39 @@
+import Database from 'better-sqlite3';
+import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
+import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { fileURLToPath } from 'node:url';
+import * as schema from './schema.js';
+
+export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
+/** The connection or a transaction on it: repository functions work inside either. */
+export type Queryable = BaseSQLiteDatabase<'sync', Database.RunResult, typeof schema>;
+
+const MIGRATIONS = fileURLToPath(new URL('../../migrations', import.meta.url));
+
+/** Opens a connection with the pragmas every connection needs (WAL, durable commits, foreign keys). */
+export function openDatabase(file: string): Db {
+  const sqlite = new Database(file);
+  sqlite.pragma('journal_mode = WAL');
+  // better-sqlite3 reopens WAL databases at NORMAL: ask for FULL on every connection.
+  sqlite.pragma('synchronous = FULL');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('foreign_keys = ON');
+  return drizzle(sqlite, { schema });
+}
+
+/**
+ * Applies pending migrations. Foreign keys are off meanwhile because a table-rebuild migration
+ * would otherwise cascade-delete rows; the check afterwards proves nothing was left dangling.
+ */
+export function migrateDatabase(db: Db): void {
+  const sqlite = db.$client;
+  sqlite.pragma('foreign_keys = OFF');
+  try {
+    migrate(db, { migrationsFolder: MIGRATIONS });
+    const broken = sqlite.pragma('foreign_key_check') as unknown[];
+    if (broken.length > 0) throw new Error(`migration left ${broken.length} broken foreign keys`);
+  } finally {
+    sqlite.pragma('foreign_keys = ON');
+  }
+}

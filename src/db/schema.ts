@@ -1,0 +1,156 @@
+import { sql } from 'drizzle-orm';
+import {
+  type AnySQLiteColumn,
+  blob,
+  index,
+  integer,
+  primaryKey,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/sqlite-core';
+
+/**
+ * Reference lists (groups, teams, territories, …) all have the same shape: an id and a unique
+ * name. Superusers manage them; users point at them.
+ */
+function referenceList<TName extends string>(tableName: TName) {
+  return sqliteTable(tableName, {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    name: text('name').notNull().unique(),
+  });
+}
+
+export const groups = referenceList('groups');
+export const teams = referenceList('teams');
+export const territories = referenceList('territories');
+export const companies = referenceList('companies');
+export const userTypes = referenceList('user_types');
+export const roles = referenceList('roles');
+export const databases = referenceList('databases');
+export const addons = referenceList('addons');
+
+export const LICENCE_TYPES = ['full', 'viewer', 'none'] as const;
+export const USER_STATUSES = ['active', 'inactive'] as const;
+export const USER_KINDS = ['user', 'resource'] as const;
+/** A superuser may do everything; an admin acts inside a scope; null is a managed user. */
+export const ADMIN_ROLES = ['superuser', 'admin'] as const;
+
+/** Hours available per weekday (Monday first) in odd and in even ISO weeks, for resources. */
+export interface Availability {
+  odd: number[];
+  even: number[];
+}
+
+export const users = sqliteTable(
+  'users',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    username: text('username').notNull(),
+    firstName: text('first_name').notNull().default(''),
+    lastName: text('last_name').notNull().default(''),
+    fullName: text('full_name').notNull().default(''),
+    signature: text('signature').notNull().default(''),
+    email: text('email').notNull().default(''),
+    phone: text('phone').notNull().default(''),
+    extension: text('extension').notNull().default(''),
+    userTypeId: integer('user_type_id').references(() => userTypes.id),
+    roleId: integer('role_id').references(() => roles.id),
+    territoryId: integer('territory_id').references(() => territories.id),
+    supervisorId: integer('supervisor_id').references((): AnySQLiteColumn => users.id),
+    licenceType: text('licence_type', { enum: LICENCE_TYPES }).notNull().default('none'),
+    status: text('status', { enum: USER_STATUSES }).notNull().default('active'),
+    blocked: integer('blocked', { mode: 'boolean' }).notNull().default(false),
+    lockedUntil: integer('locked_until', { mode: 'timestamp_ms' }),
+    failedSigninCount: integer('failed_signin_count').notNull().default(0),
+    passwordHash: text('password_hash'),
+    passwordChangedAt: integer('password_changed_at', { mode: 'timestamp_ms' }),
+    mustChangePassword: integer('must_change_password', { mode: 'boolean' }).notNull().default(false),
+    passwordExpiresAt: integer('password_expires_at', { mode: 'timestamp_ms' }),
+    twoStepEnabled: integer('two_step_enabled', { mode: 'boolean' }).notNull().default(false),
+    kind: text('kind', { enum: USER_KINDS }).notNull().default('user'),
+    availability: text('availability', { mode: 'json' }).$type<Availability>(),
+    adminRole: text('admin_role', { enum: ADMIN_ROLES }),
+    notes: text('notes').notNull().default(''),
+    lastSigninAt: integer('last_signin_at', { mode: 'timestamp_ms' }),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' })
+      .notNull()
+      .default(sql`(unixepoch('subsec') * 1000)`),
+    createdBy: integer('created_by').references((): AnySQLiteColumn => users.id, { onDelete: 'set null' }),
+    updatedAt: integer('updated_at', { mode: 'timestamp_ms' })
+      .notNull()
+      .default(sql`(unixepoch('subsec') * 1000)`),
+    updatedBy: integer('updated_by').references((): AnySQLiteColumn => users.id, { onDelete: 'set null' }),
+    /** Incremented by every save, so two administrators never silently overwrite each other. */
+    version: integer('version').notNull().default(1),
+    /** Set while the user is in the trash. */
+    deletedAt: integer('deleted_at', { mode: 'timestamp_ms' }),
+  },
+  (t) => [
+    uniqueIndex('users_username_nocase').on(sql`lower(${t.username})`),
+    index('users_email_nocase').on(sql`lower(${t.email})`),
+    index('users_supervisor').on(t.supervisorId),
+    index('users_admin_role').on(t.adminRole),
+  ],
+);
+
+export const userAvatars = sqliteTable('user_avatars', {
+  userId: integer('user_id')
+    .primaryKey()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  mimeType: text('mime_type').notNull(),
+  data: blob('data', { mode: 'buffer' }).notNull(),
+});
+
+/** A user's membership of a many-valued reference list (groups, teams, companies, …). */
+function membership<TName extends string>(
+  tableName: TName,
+  list: ReturnType<typeof referenceList>,
+) {
+  return sqliteTable(
+    tableName,
+    {
+      userId: integer('user_id')
+        .notNull()
+        .references(() => users.id, { onDelete: 'cascade' }),
+      refId: integer('ref_id')
+        .notNull()
+        .references(() => list.id, { onDelete: 'cascade' }),
+    },
+    (t) => [primaryKey({ columns: [t.userId, t.refId] }), index(`${tableName}_ref`).on(t.refId, t.userId)],
+  );
+}
+
+export const userGroups = membership('user_groups', groups);
+export const userTeams = membership('user_teams', teams);
+export const userCompanies = membership('user_companies', companies);
+export const userDatabases = membership('user_databases', databases);
+export const userAddons = membership('user_addons', addons);
+
+/** Server-side sessions: revocable, and findable by user so they can all be ended at once. */
+export const sessions = sqliteTable(
+  'sessions',
+  {
+    sid: text('sid').primaryKey(),
+    userId: integer('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    data: text('data').notNull(),
+    expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [index('sessions_user').on(t.userId), index('sessions_expires').on(t.expiresAt)],
+);
+
+/** Recent failed sign-ins per account, counted over a sliding window to lock the account. */
+export const signinFailures = sqliteTable(
+  'signin_failures',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    at: integer('at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [index('signin_failures_user_at').on(t.userId, t.at)],
+);
+
+export type User = typeof users.$inferSelect;
+export type NewUser = typeof users.$inferInsert;

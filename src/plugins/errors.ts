@@ -1,0 +1,41 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+
+const CLIENT_MESSAGES: Record<number, { title: string; message: string }> = {
+  400: { title: 'Bad request', message: 'The request could not be understood. Go back and try again.' },
+  403: {
+    title: 'Form expired',
+    message: 'This form has expired or was sent from another site. Go back, reload the page and try again.',
+  },
+  404: { title: 'Page not found', message: 'There is nothing at this address. Check the link, or start from the overview.' },
+  413: { title: 'Too large', message: 'What you sent is larger than Roster accepts.' },
+  415: { title: 'Unsupported content', message: 'Roster cannot read what was sent.' },
+  429: { title: 'Too many attempts', message: 'Too many attempts. Wait a minute and try again.' },
+};
+
+function renderError(reply: FastifyReply, status: number, message?: string) {
+  const known = CLIENT_MESSAGES[status];
+  // The shell needs its context even when the request failed before it was set.
+  reply.locals ??= { path: '', requestId: reply.request.id, csrf: () => '', flash: () => [] };
+  return reply.code(status).view('errors/error', {
+    title: known?.title ?? 'Something went wrong',
+    message: message ?? known?.message,
+    status,
+    requestId: reply.request.id,
+  });
+}
+
+/** 404 and error pages inside the layout; unexpected errors are logged with the request id shown. */
+export default fp(async (app) => {
+  app.setNotFoundHandler((_request, reply) => renderError(reply, 404));
+
+  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    const status = error.statusCode ?? 500;
+    if (status >= 500) {
+      request.log.error({ err: error }, 'request failed');
+      return renderError(reply, 500);
+    }
+    request.log.info({ err: error.message, code: error.code }, 'request refused');
+    return renderError(reply, status, status === 429 ? error.message : undefined);
+  });
+});

@@ -1,0 +1,15 @@
+import { and, isNull, type SQL, sql } from 'drizzle-orm';
+import { type User, users } from '../db/schema.js';
+
+/**
+ * The one place that decides which users an administrator may see and act on. Every query over
+ * users starts from this condition, so scope holds by construction rather than by remembering.
+ *
+ * A superuser sees every user that is not in the trash. Any other administrator sees only the
+ * users inside their scope; until scopes can be assigned, that scope is empty — deny by default.
+ */
+export function visibleTo(actor: Pick<User, 'adminRole'>): SQL {
+  const notDeleted = isNull(users.deletedAt);
+  if (actor.adminRole === 'superuser') return notDeleted;
+  return and(notDeleted, sql`0`) as SQL;
+}
