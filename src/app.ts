@@ -16,6 +16,7 @@ import views from './plugins/views.js';
 import { FirstRun } from './setup/first-run.js';
 import setupRoutes from './setup/routes.js';
 import { superuserExists } from './users/repository.js';
+import userRoutes from './users/routes.js';
 
 /**
  * Builds the whole application on a migrated database: cross-cutting plugins first, then the
@@ -50,6 +51,7 @@ export async function buildApp(config: Config, options: { logStream?: Writable }
   await app.register(async (admin) => {
     admin.addHook('onRequest', requireAdmin);
     await admin.register(homeRoutes);
+    await admin.register(userRoutes);
   });
 
   return app;

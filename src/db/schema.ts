@@ -42,6 +42,8 @@ export interface Availability {
   even: number[];
 }
 
+const live = sql`deleted_at is null`;
+
 export const users = sqliteTable(
   'users',
   {
@@ -85,11 +87,49 @@ export const users = sqliteTable(
     version: integer('version').notNull().default(1),
     /** Set while the user is in the trash. */
     deletedAt: integer('deleted_at', { mode: 'timestamp_ms' }),
+    /**
+     * Derived, never edited: the normalised search document (indexed by the users_fts trigram
+     * table) and normalised sort keys for columns whose value lives in another table. They are
+     * rewritten whenever the user or a name they show changes (see users/derived-fields.ts), so
+     * sorting by any column can walk an index instead of sorting a million rows.
+     */
+    searchDoc: text('search_doc').notNull().default(''),
+    nameSort: text('name_sort').notNull().default(''),
+    groupsSort: text('groups_sort').notNull().default(''),
+    teamsSort: text('teams_sort').notNull().default(''),
+    companiesSort: text('companies_sort').notNull().default(''),
+    addonsSort: text('addons_sort').notNull().default(''),
+    databasesSort: text('databases_sort').notNull().default(''),
+    territorySort: text('territory_sort').notNull().default(''),
+    roleSort: text('role_sort').notNull().default(''),
+    userTypeSort: text('user_type_sort').notNull().default(''),
+    supervisorSort: text('supervisor_sort').notNull().default(''),
   },
+  // Each sortable column has an index whose order is the sort order (the row id, appended by
+  // SQLite to every index, breaks ties); the foreign keys have one for filtering. They are
+  // partial, over users not in the trash: that is what every list asks for, and it lets SQLite
+  // answer from the index alone, without visiting each row to check deleted_at. Status rides
+  // along in the filter indexes because it is the filter most often combined with another.
   (t) => [
     uniqueIndex('users_username_nocase').on(sql`lower(${t.username})`),
     index('users_email_nocase').on(sql`lower(${t.email})`),
+    index('users_name_sort').on(t.nameSort).where(live),
+    index('users_first_name').on(sql`${t.firstName} collate nocase`, sql`${t.lastName} collate nocase`).where(live),
+    index('users_groups_sort').on(t.groupsSort).where(live),
+    index('users_companies_sort').on(t.companiesSort).where(live),
+    index('users_territory_sort').on(t.territorySort).where(live),
+    index('users_role_sort').on(t.roleSort).where(live),
+    index('users_user_type_sort').on(t.userTypeSort).where(live),
+    index('users_supervisor_sort').on(t.supervisorSort).where(live),
+    index('users_status').on(t.status).where(live),
+    index('users_licence').on(t.licenceType, t.status).where(live),
+    index('users_last_signin').on(sql`coalesce(${t.lastSigninAt}, 0)`).where(live),
+    index('users_created').on(t.createdAt).where(live),
+    index('users_updated').on(t.updatedAt).where(live),
     index('users_supervisor').on(t.supervisorId),
+    index('users_territory').on(t.territoryId, t.status).where(live),
+    index('users_role').on(t.roleId, t.status).where(live),
+    index('users_user_type').on(t.userTypeId, t.status).where(live),
     index('users_admin_role').on(t.adminRole),
   ],
 );
@@ -151,6 +191,14 @@ export const signinFailures = sqliteTable(
   },
   (t) => [index('signin_failures_user_at').on(t.userId, t.at)],
 );
+
+/** Per-administrator choices for the users list: which columns, in which order. */
+export const adminPreferences = sqliteTable('admin_preferences', {
+  userId: integer('user_id')
+    .primaryKey()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  listColumns: text('list_columns', { mode: 'json' }).$type<string[]>(),
+});
 
 export type User = typeof users.$inferSelect;
 export type NewUser = typeof users.$inferInsert;

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { setViewLocals } from './views.js';
 
 const CLIENT_MESSAGES: Record<number, { title: string; message: string }> = {
   400: { title: 'Bad request', message: 'The request could not be understood. Go back and try again.' },
@@ -16,7 +17,7 @@ const CLIENT_MESSAGES: Record<number, { title: string; message: string }> = {
 function renderError(reply: FastifyReply, status: number, message?: string) {
   const known = CLIENT_MESSAGES[status];
   // The shell needs its context even when the request failed before it was set.
-  reply.locals ??= { path: '', requestId: reply.request.id, csrf: () => '', flash: () => [] };
+  if (reply.locals?.csrf === undefined) setViewLocals(reply.request, reply);
   return reply.code(status).view('errors/error', {
     title: known?.title ?? 'Something went wrong',
     message: message ?? known?.message,

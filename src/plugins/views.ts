@@ -1,6 +1,7 @@
 import fastifyStatic from '@fastify/static';
 import view from '@fastify/view';
 import { Eta } from 'eta';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { fileURLToPath } from 'node:url';
 import type { Flash } from '../types.js';
@@ -30,17 +31,20 @@ export default fp(async (app) => {
     maxAge: '1d',
   });
 
-  app.addHook('preHandler', async (request, reply) => {
-    reply.locals = {
-      path: request.url.split('?', 1)[0] ?? '/',
-      requestId: request.id,
-      actor: request.actor,
-      csrf: () => reply.generateCsrf(),
-      flash: (): Flash[] => {
-        const messages = request.session.flash ?? [];
-        if (messages.length > 0) request.session.flash = undefined;
-        return messages;
-      },
-    };
-  });
+  app.addHook('preHandler', async (request, reply) => setViewLocals(request, reply));
 });
+
+/** The request's context for templates; error pages call it too when a request failed early. */
+export function setViewLocals(request: FastifyRequest, reply: FastifyReply): void {
+  reply.locals = {
+    path: request.url.split('?', 1)[0] ?? '/',
+    requestId: request.id,
+    actor: request.actor,
+    csrf: () => reply.generateCsrf(),
+    flash: (): Flash[] => {
+      const messages = request.session.flash ?? [];
+      if (messages.length > 0) request.session.flash = undefined;
+      return messages;
+    },
+  };
+}

@@ -1,6 +1,7 @@
 import type { Db } from '../db/connection.js';
 import { type User, users } from '../db/schema.js';
 import { hashPassword, type PasswordPolicy, passwordProblem } from '../auth/passwords.js';
+import { refreshDerivedFields } from '../users/derived-fields.js';
 import { superuserExists } from '../users/repository.js';
 
 export interface FirstAdminInput {
@@ -56,7 +57,7 @@ export async function createFirstSuperuser(db: Db, input: FirstAdminInput): Prom
   return db.transaction((tx) => {
     if (superuserExists(tx)) throw new SetupAlreadyDoneError();
     const now = new Date();
-    return tx
+    const admin = tx
       .insert(users)
       .values({
         username: input.username,
@@ -71,5 +72,7 @@ export async function createFirstSuperuser(db: Db, input: FirstAdminInput): Prom
       })
       .returning()
       .get();
+    refreshDerivedFields(tx, [admin.id]);
+    return admin;
   }, { behavior: 'immediate' });
 }

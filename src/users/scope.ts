@@ -1,4 +1,4 @@
-import { and, isNull, type SQL, sql } from 'drizzle-orm';
+import { type AnyColumn, and, isNull, type SQL, sql } from 'drizzle-orm';
 import { type User, users } from '../db/schema.js';
 
 /**
@@ -7,9 +7,10 @@ import { type User, users } from '../db/schema.js';
  *
  * A superuser sees every user that is not in the trash. Any other administrator sees only the
  * users inside their scope; until scopes can be assigned, that scope is empty — deny by default.
+ * `table` is an alias of users when a query names it differently.
  */
-export function visibleTo(actor: Pick<User, 'adminRole'>): SQL {
-  const notDeleted = isNull(users.deletedAt);
+export function visibleTo(actor: Pick<User, 'adminRole'>, table: { deletedAt: AnyColumn } = users): SQL {
+  const notDeleted = isNull(table.deletedAt);
   if (actor.adminRole === 'superuser') return notDeleted;
   return and(notDeleted, sql`0`) as SQL;
 }

@@ -1,0 +1,211 @@
+import { COLUMN_BY_KEY, type ColumnKey, isColumnKey } from './columns.js';
+
+/**
+ * One list query drives the page, its htmx fragment and (later) exports and bulk actions, so
+ * they always agree on which users are meant. These pure functions turn a URL's query string
+ * into that object and back; nothing here touches the database.
+ */
+
+export const PAGE_SIZES = [25, 50, 100, 250] as const;
+export type PageSize = (typeof PAGE_SIZES)[number];
+export const DEFAULT_PAGE_SIZE: PageSize = 50;
+
+export const OPERATORS = {
+  eq: 'equals',
+  contains: 'contains',
+  starts: 'starts with',
+  empty: 'is empty',
+  before: 'before',
+  after: 'after',
+} as const;
+export type Operator = keyof typeof OPERATORS;
+
+/** Which operators make sense for which kind of field. */
+export function operatorsFor(key: ColumnKey): Operator[] {
+  switch (COLUMN_BY_KEY.get(key)?.kind) {
+    case 'date':
+      return ['before', 'after', 'empty'];
+    case 'choice':
+      return ['eq'];
+    default:
+      return ['eq', 'contains', 'starts', 'empty'];
+  }
+}
+
+export interface AdhocFilter {
+  field: ColumnKey;
+  op: Operator;
+  value: string;
+}
+
+/** Quick filters: each is one value of a reference list or a fixed choice. */
+export interface QuickFilters {
+  group?: number;
+  territory?: number;
+  company?: number;
+  userType?: number;
+  role?: number;
+  supervisor?: number;
+  status?: 'active' | 'inactive';
+  licence?: 'full' | 'viewer' | 'none';
+}
+
+export const QUICK_FILTER_PARAMS = {
+  group: 'group',
+  territory: 'territory',
+  company: 'company',
+  userType: 'type',
+  role: 'role',
+  supervisor: 'supervisor',
+  status: 'status',
+  licence: 'licence',
+} as const satisfies Record<keyof QuickFilters, string>;
+
+/** Where in the sorted list a page starts: after or before the row with these sort values. */
+export interface Cursor {
+  direction: 'after' | 'before';
+  key: (string | number)[];
+}
+
+export interface ListQuery {
+  filters: QuickFilters;
+  adhoc?: AdhocFilter;
+  /** The search box as typed. */
+  q: string;
+  sort: ColumnKey;
+  descending: boolean;
+  size: PageSize;
+  /** 1-based; 'last' asks for the final page. */
+  page: number | 'last';
+  cursor?: Cursor;
+}
+
+export const DEFAULT_SORT: ColumnKey = 'name';
+
+type Params = Record<string, string | string[] | undefined>;
+
+function single(params: Params, name: string): string | undefined {
+  const value = params[name];
+  const text = Array.isArray(value) ? value[value.length - 1] : value;
+  const trimmed = text?.trim();
+  return trimmed === '' ? undefined : trimmed;
+}
+
+function positiveId(text: string | undefined): number | undefined {
+  if (text === undefined || !/^\d{1,15}$/.test(text)) return undefined;
+  const id = Number(text);
+  return id > 0 ? id : undefined;
+}
+
+function oneOf<T extends string>(text: string | undefined, allowed: readonly T[]): T | undefined {
+  return allowed.find((a) => a === text);
+}
+
+export function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify(cursor.key)).toString('base64url');
+}
+
+function decodeCursor(text: string | undefined, direction: Cursor['direction']): Cursor | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const key: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+    const valid =
+      Array.isArray(key) &&
+      key.length >= 2 &&
+      key.length <= 4 &&
+      key.every((k) => typeof k === 'string' || (typeof k === 'number' && Number.isFinite(k)));
+    return valid ? { direction, key: key as Cursor['key'] } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Reads a list query from URL parameters. Anything unknown or malformed is ignored rather than
+ * refused: a hand-edited or outdated bookmark still opens a sensible list.
+ */
+export function parseListQuery(params: Params): ListQuery {
+  const filters: QuickFilters = {};
+  for (const key of ['group', 'territory', 'company', 'userType', 'role', 'supervisor'] as const) {
+    const id = positiveId(single(params, QUICK_FILTER_PARAMS[key]));
+    if (id !== undefined) filters[key] = id;
+  }
+  const status = oneOf(single(params, 'status'), ['active', 'inactive'] as const);
+  if (status) filters.status = status;
+  const licence = oneOf(single(params, 'licence'), ['full', 'viewer', 'none'] as const);
+  if (licence) filters.licence = licence;
+
+  const sortParam = single(params, 'sort') ?? '';
+  const descending = sortParam.startsWith('-');
+  const sortKey = sortParam.replace(/^-/, '');
+  const sort = isColumnKey(sortKey) ? sortKey : DEFAULT_SORT;
+
+  const sizeNumber = Number(single(params, 'size'));
+  const size = PAGE_SIZES.find((s) => s === sizeNumber) ?? DEFAULT_PAGE_SIZE;
+
+  const pageText = single(params, 'page');
+  const pageNumber = positiveId(pageText);
+  const page = pageText === 'last' ? 'last' : (pageNumber ?? 1);
+  // A cursor only means something together with the page it leads to.
+  const cursor =
+    page === 'last' || page === 1
+      ? undefined
+      : (decodeCursor(single(params, 'after'), 'after') ?? decodeCursor(single(params, 'before'), 'before'));
+
+  return {
+    filters,
+    adhoc: parseAdhoc(params),
+    q: (single(params, 'q') ?? '').slice(0, 200),
+    sort: isColumnKey(sortKey) ? sort : DEFAULT_SORT,
+    descending: isColumnKey(sortKey) && descending,
+    size,
+    page,
+    cursor,
+  };
+}
+
+function parseAdhoc(params: Params): AdhocFilter | undefined {
+  const field = single(params, 'field');
+  const op = single(params, 'op');
+  if (field === undefined || !isColumnKey(field)) return undefined;
+  const operator = operatorsFor(field).find((o) => o === op);
+  if (operator === undefined) return undefined;
+  const value = (single(params, 'value') ?? '').slice(0, 200);
+  if (operator !== 'empty' && value === '') return undefined;
+  if ((operator === 'before' || operator === 'after') && Number.isNaN(Date.parse(value))) return undefined;
+  return { field, op: operator, value: operator === 'empty' ? '' : value };
+}
+
+/** Whether anything narrows the list (filters, ad hoc filter or search). */
+export function isFiltered(query: ListQuery): boolean {
+  return Object.keys(query.filters).length > 0 || query.adhoc !== undefined || query.q !== '';
+}
+
+/**
+ * Writes a list query back as URL parameters, leaving defaults out so URLs stay short.
+ * `change` overrides parts of the query, e.g. a new sort or page.
+ */
+export function listQueryParams(query: ListQuery, change: Partial<ListQuery> = {}): URLSearchParams {
+  const next = { ...query, ...change };
+  const params = new URLSearchParams();
+  if (next.q) params.set('q', next.q);
+  for (const [key, param] of Object.entries(QUICK_FILTER_PARAMS)) {
+    const value = next.filters[key as keyof QuickFilters];
+    if (value !== undefined) params.set(param, String(value));
+  }
+  if (next.adhoc) {
+    params.set('field', next.adhoc.field);
+    params.set('op', next.adhoc.op);
+    if (next.adhoc.op !== 'empty') params.set('value', next.adhoc.value);
+  }
+  if (next.sort !== DEFAULT_SORT || next.descending) params.set('sort', (next.descending ? '-' : '') + next.sort);
+  if (next.size !== DEFAULT_PAGE_SIZE) params.set('size', String(next.size));
+  if (next.page !== 1) params.set('page', String(next.page));
+  if (next.cursor && next.page !== 1 && next.page !== 'last') params.set(next.cursor.direction, encodeCursor(next.cursor));
+  return params;
+}
+
+export function listUrl(query: ListQuery, change: Partial<ListQuery> = {}): string {
+  const params = listQueryParams(query, change).toString();
+  return params ? `/users?${params}` : '/users';
+}

@@ -1,0 +1,391 @@
+import { and, inArray, type SQL, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/sqlite-core';
+import type { Queryable } from '../db/connection.js';
+import { type User, users } from '../db/schema.js';
+import type { ColumnKey } from './columns.js';
+import { displayNameSql } from './derived-fields.js';
+import type { AdhocFilter, Cursor, ListQuery } from './list-query.js';
+import { visibleTo } from './scope.js';
+import { longestLiteral, normalize, termPattern } from './search-text.js';
+
+type Actor = Pick<User, 'adminRole'>;
+
+/** Every list query names the users table `u`; the scope condition is written against the same alias. */
+const u = alias(users, 'u');
+
+/**
+ * The sort order of each column, as index-friendly expressions (the id is always appended, so
+ * ties break the same way every time). Keyset paging compares rows on exactly these values.
+ */
+const SORT_KEYS: Record<ColumnKey, SQL[]> = {
+  name: [sql`u.name_sort`],
+  lastName: [sql`u.name_sort`],
+  firstName: [sql`u.first_name collate nocase`, sql`u.last_name collate nocase`],
+  username: [sql`lower(u.username)`],
+  email: [sql`lower(u.email)`],
+  signature: [sql`u.signature collate nocase`],
+  phone: [sql`u.phone`],
+  extension: [sql`u.extension`],
+  groups: [sql`u.groups_sort`],
+  teams: [sql`u.teams_sort`],
+  territory: [sql`u.territory_sort`],
+  companies: [sql`u.companies_sort`],
+  userType: [sql`u.user_type_sort`],
+  role: [sql`u.role_sort`],
+  supervisor: [sql`u.supervisor_sort`],
+  licence: [sql`u.licence_type`],
+  addons: [sql`u.addons_sort`],
+  databases: [sql`u.databases_sort`],
+  status: [sql`u.status`],
+  kind: [sql`u.kind`],
+  twoStep: [sql`u.two_step_enabled`],
+  lastSignin: [sql`coalesce(u.last_signin_at, 0)`],
+  created: [sql`u.created_at`],
+  updated: [sql`u.updated_at`],
+  notes: [sql`u.notes collate nocase`],
+};
+
+/**
+ * The index that holds each sort order. When many users match, the page is read by walking it:
+ * SQLite is told so, because its estimate of a filter's selectivity can lead it to collect
+ * hundreds of thousands of rows and sort them instead.
+ */
+const SORT_INDEX: Partial<Record<ColumnKey, string>> = {
+  name: 'users_name_sort',
+  lastName: 'users_name_sort',
+  firstName: 'users_first_name',
+  username: 'users_username_nocase',
+  email: 'users_email_nocase',
+  groups: 'users_groups_sort',
+  companies: 'users_companies_sort',
+  territory: 'users_territory_sort',
+  role: 'users_role_sort',
+  userType: 'users_user_type_sort',
+  supervisor: 'users_supervisor_sort',
+  lastSignin: 'users_last_signin',
+  created: 'users_created',
+  updated: 'users_updated',
+};
+
+/** Single-valued reference columns: the user's foreign key and the list it points into. */
+const REFERENCES = {
+  territory: { column: 'territory_id', table: 'territories' },
+  role: { column: 'role_id', table: 'roles' },
+  userType: { column: 'user_type_id', table: 'user_types' },
+} as const;
+
+/** Many-valued columns: the membership table and the list it points into. */
+const MEMBERSHIPS = {
+  groups: { membership: 'user_groups', table: 'groups' },
+  teams: { membership: 'user_teams', table: 'teams' },
+  companies: { membership: 'user_companies', table: 'companies' },
+  addons: { membership: 'user_addons', table: 'addons' },
+  databases: { membership: 'user_databases', table: 'databases' },
+} as const;
+
+const TEXT_COLUMNS: Partial<Record<ColumnKey, string>> = {
+  username: 'u.username',
+  email: 'u.email',
+  firstName: 'u.first_name',
+  lastName: 'u.last_name',
+  signature: 'u.signature',
+  phone: 'u.phone',
+  extension: 'u.extension',
+  notes: 'u.notes',
+};
+
+const DATE_COLUMNS: Partial<Record<ColumnKey, string>> = {
+  lastSignin: 'u.last_signin_at',
+  created: 'u.created_at',
+  updated: 'u.updated_at',
+};
+
+const CHOICE_COLUMNS: Partial<Record<ColumnKey, (value: string) => SQL>> = {
+  licence: (v) => sql`u.licence_type = ${v}`,
+  status: (v) => sql`u.status = ${v}`,
+  kind: (v) => sql`u.kind = ${v}`,
+  twoStep: (v) => sql`u.two_step_enabled = ${v === 'on' ? 1 : 0}`,
+};
+
+/** A membership test per row (a primary-key lookup), so another filter's index can lead. */
+function memberOf(membership: string, refId: number): SQL {
+  return sql`exists (select 1 from ${sql.raw(membership)} m where m.user_id = u.id and m.ref_id = ${refId})`;
+}
+
+/** `LIKE` with the user's text taken literally: % and _ typed in a filter are not wildcards. */
+function likePattern(value: string, op: 'contains' | 'starts'): string {
+  const escaped = value.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
+  return op === 'starts' ? `${escaped}%` : `%${escaped}%`;
+}
+
+function textCondition(expression: SQL, op: AdhocFilter['op'], value: string): SQL {
+  switch (op) {
+    case 'eq':
+      return sql`lower(${expression}) = ${value.toLowerCase()}`;
+    case 'contains':
+    case 'starts':
+      return sql`lower(${expression}) like ${likePattern(value, op)} escape '\\'`;
+    default:
+      return sql`coalesce(${expression}, '') = ''`;
+  }
+}
+
+function adhocCondition(filter: AdhocFilter): SQL {
+  const { field, op, value } = filter;
+  const text = TEXT_COLUMNS[field];
+  if (text) return textCondition(sql.raw(text), op, value);
+  const date = DATE_COLUMNS[field];
+  if (date) {
+    if (op === 'empty') return sql`${sql.raw(date)} is null`;
+    const at = Date.parse(value);
+    return op === 'before' ? sql`${sql.raw(date)} < ${at}` : sql`${sql.raw(date)} >= ${at}`;
+  }
+  const choice = CHOICE_COLUMNS[field];
+  if (choice) return choice(value);
+  if (field === 'name') return textCondition(displayNameSql('u'), op, value);
+  if (field === 'supervisor') {
+    if (op === 'empty') return sql`u.supervisor_id is null`;
+    return sql`u.supervisor_id in (select s.id from users s where ${textCondition(displayNameSql('s'), op, value)})`;
+  }
+  if (field in REFERENCES) {
+    const ref = REFERENCES[field as keyof typeof REFERENCES];
+    if (op === 'empty') return sql`${sql.raw(`u.${ref.column}`)} is null`;
+    return sql`${sql.raw(`u.${ref.column}`)} in (select r.id from ${sql.raw(ref.table)} r where ${textCondition(sql`r.name`, op, value)})`;
+  }
+  const many = MEMBERSHIPS[field as keyof typeof MEMBERSHIPS];
+  const members = sql`select m.user_id from ${sql.raw(many.membership)} m`;
+  if (op === 'empty') return sql`u.id not in (${members})`;
+  return sql`u.id in (${members} join ${sql.raw(many.table)} r on r.id = m.ref_id where ${textCondition(sql`r.name`, op, value)})`;
+}
+
+export interface SearchTerms {
+  /** GLOB patterns over users.search_doc, all of which must match. */
+  patterns: string[];
+  /** Names after `supervisor:`; each narrows to the users of matching supervisors. */
+  supervisors: string[];
+}
+
+/** Splits the search box into terms; `supervisor:NAME` (or `supervisor:"A NAME"`) is special. */
+export function parseSearch(q: string): SearchTerms {
+  const terms: SearchTerms = { patterns: [], supervisors: [] };
+  for (const match of q.matchAll(/(supervisor:)?(?:"([^"]*)"|(\S+))/gi)) {
+    const text = (match[2] ?? match[3] ?? '').trim();
+    if (text === '') continue;
+    if (match[1]) terms.supervisors.push(text);
+    else if (normalize(text.replace(/[*%]/g, '')) !== '') terms.patterns.push(termPattern(text));
+  }
+  return terms;
+}
+
+/**
+ * Everything that narrows the list, in SQL: scope first, then quick filters, the ad hoc filter
+ * and the search terms. Pure: nothing is read here.
+ */
+export function listConditions(actor: Actor, query: ListQuery): SQL[] {
+  const { filters } = query;
+  const conditions: SQL[] = [visibleTo(actor, u)];
+  if (filters.group) conditions.push(memberOf('user_groups', filters.group));
+  if (filters.company) conditions.push(memberOf('user_companies', filters.company));
+  if (filters.territory) conditions.push(sql`u.territory_id = ${filters.territory}`);
+  if (filters.userType) conditions.push(sql`u.user_type_id = ${filters.userType}`);
+  if (filters.role) conditions.push(sql`u.role_id = ${filters.role}`);
+  if (filters.supervisor) conditions.push(sql`u.supervisor_id = ${filters.supervisor}`);
+  if (filters.status) conditions.push(sql`u.status = ${filters.status}`);
+  if (filters.licence) conditions.push(sql`u.licence_type = ${filters.licence}`);
+  if (query.adhoc) conditions.push(adhocCondition(query.adhoc));
+
+  const search = parseSearch(query.q);
+  for (const name of search.supervisors) {
+    // Every user carries their supervisor's normalised name: a prefix is a range on its index.
+    const prefix = normalize(name);
+    conditions.push(sql`u.supervisor_sort >= ${prefix} and u.supervisor_sort < ${prefix + '\u{10ffff}'}`);
+  }
+  for (const pattern of search.patterns) conditions.push(sql`u.search_doc glob ${pattern}`);
+  return conditions;
+}
+
+/** Up to this many matches are counted exactly, and fetched whole before sorting. */
+export const EXACT_COUNT_LIMIT = 10_000;
+
+/**
+ * Which users match, decided before sorting. A sample first tells whether many match: then rows
+ * qualify often enough that walking the sort index fills a page at once, and the count is the
+ * estimate. Otherwise every matching id is fetched (`matches`, at most EXACT_COUNT_LIMIT): the
+ * page sorts just those, and the count is exact. A search term of three or more letters is
+ * looked up in the trigram index first, so a rare term never costs a scan.
+ */
+export interface ListPlan {
+  where: SQL;
+  matches?: number[];
+  count: MatchCount;
+}
+
+export function planList(db: Queryable, actor: Actor, query: ListQuery): ListPlan {
+  const where = and(...listConditions(actor, query))!;
+  const estimate = sampleCount(db, where);
+  if (estimate !== undefined && estimate > EXACT_COUNT_LIMIT * 2) {
+    return { where, count: { value: roundEstimate(estimate), exact: false } };
+  }
+  const trigramPattern = parseSearch(query.q).patterns.find((p) => longestLiteral(p.replace(/\[(.)\]/g, '$1')) >= 3);
+  // Starting from the trigram index reads only rows that can match; CROSS JOIN keeps that order.
+  const from = trigramPattern
+    ? sql`users_fts f cross join users u on u.id = f.rowid where f.search_doc glob ${trigramPattern} and`
+    : sql`users u where`;
+  const ids = db
+    .all<{ id: number }>(sql`select u.id from ${from} ${where} limit ${EXACT_COUNT_LIMIT + 1}`)
+    .map((r) => r.id);
+  if (ids.length <= EXACT_COUNT_LIMIT) return { where, matches: ids, count: { value: ids.length, exact: true } };
+  return { where, count: { value: roundEstimate(Math.max(estimate ?? 0, ids.length)), exact: false } };
+}
+
+export interface PageOfIds {
+  ids: number[];
+  /** Sort values of the first and last row, for the previous and next cursors. */
+  firstKey?: Cursor['key'];
+  lastKey?: Cursor['key'];
+  /** Whether rows exist beyond this page in the direction it was read. */
+  hasMore: boolean;
+}
+
+/**
+ * One page of matching ids in sort order. With a cursor the page starts right after (or ends
+ * right before) the cursor's row: keyset paging, as fast on page 2,000 as on page 1. Without
+ * one it is read by offset, which is what a typed page number or a bookmark needs.
+ */
+export function pageOfIds(db: Queryable, plan: Pick<ListPlan, 'where' | 'matches'>, query: ListQuery): PageOfIds {
+  const keys = SORT_KEYS[query.sort];
+  const reading = query.page === 'last' || query.cursor?.direction === 'before' ? 'backward' : 'forward';
+  const descending = query.descending !== (reading === 'backward');
+  const dir = sql.raw(descending ? 'desc' : 'asc');
+  const order = sql.join([...keys.map((k) => sql`${k} ${dir}`), sql`u.id ${dir}`], sql`, `);
+  const conditions = [
+    plan.matches ? sql`u.id in (select value from json_each(${JSON.stringify(plan.matches)}))` : plan.where,
+  ];
+  if (query.cursor && query.cursor.key.length === keys.length + 1) {
+    const columns = sql.join([...keys, sql`u.id`], sql`, `);
+    const values = sql.join(query.cursor.key.map((v) => sql`${v}`), sql`, `);
+    conditions.push(descending ? sql`(${columns}) < (${values})` : sql`(${columns}) > (${values})`);
+  }
+  const offset = query.cursor || query.page === 'last' ? 0 : (query.page - 1) * query.size;
+  const selected = sql.join([sql`u.id`, ...keys.map((k, i) => sql`${k} as ${sql.raw(`k${i}`)}`)], sql`, `);
+  const index = SORT_INDEX[query.sort];
+  const hint = !plan.matches && index ? sql.raw(` indexed by ${index}`) : sql``;
+  const rows = db.all<Record<string, string | number>>(sql`
+    select ${selected} from users u${hint} where ${and(...conditions)}
+    order by ${order} limit ${query.size + 1} offset ${offset}`);
+  const hasMore = rows.length > query.size;
+  const page = rows.slice(0, query.size);
+  if (reading === 'backward') page.reverse();
+  const keyOf = (row: Record<string, string | number>) => [...keys.map((_, i) => row[`k${i}`]!), row.id!];
+  return {
+    ids: page.map((r) => Number(r.id)),
+    firstKey: page[0] && keyOf(page[0]),
+    lastKey: page.at(-1) && keyOf(page.at(-1)!),
+    hasMore,
+  };
+}
+
+export interface MatchCount {
+  value: number;
+  exact: boolean;
+}
+
+const SAMPLE_WINDOWS = 8;
+const SAMPLE_WINDOW_SIZE = 2_500;
+
+/**
+ * Estimates how many users match by counting them in a few evenly spread ranges of ids, which
+ * costs the same whatever the filters. Undefined when the table is small enough to count.
+ */
+export function sampleCount(db: Queryable, where: SQL): number | undefined {
+  // Two queries: SQLite answers min() and max() from the ends of the key only one at a time.
+  const low = db.get<{ v: number | null }>(sql`select min(id) as v from users`)?.v ?? 0;
+  const high = db.get<{ v: number | null }>(sql`select max(id) as v from users`)?.v ?? 0;
+  const span = high - low + 1;
+  if (span <= SAMPLE_WINDOWS * SAMPLE_WINDOW_SIZE * 4) return undefined;
+  const step = Math.floor(span / SAMPLE_WINDOWS);
+  let found = 0;
+  for (let i = 0; i < SAMPLE_WINDOWS; i++) {
+    const start = low + i * step;
+    found +=
+      db.get<{ n: number }>(
+        // NOT INDEXED: a range of row ids is the cheapest way in; a partial index would scan whole.
+        sql`select count(*) as n from users u not indexed where u.id between ${start} and ${start + SAMPLE_WINDOW_SIZE - 1} and ${where}`,
+      )?.n ?? 0;
+  }
+  return Math.round((found * span) / (SAMPLE_WINDOWS * SAMPLE_WINDOW_SIZE));
+}
+
+/** Two significant figures: an estimate should not pretend to more precision than it has. */
+export function roundEstimate(n: number): number {
+  if (n < 100) return n;
+  const magnitude = 10 ** (Math.floor(Math.log10(n)) - 1);
+  return Math.round(n / magnitude) * magnitude;
+}
+
+/** A row of the list, with the names it shows rather than ids. */
+export interface ListRow {
+  id: number;
+  user: User;
+  territory: string | null;
+  role: string | null;
+  userType: string | null;
+  supervisor: string | null;
+  supervisorId: number | null;
+  groups: string[];
+  teams: string[];
+  companies: string[];
+  addons: string[];
+  databases: string[];
+}
+
+/** Loads the rows of one page, in the page's order, with only the lists its columns show. */
+export function loadRows(db: Queryable, ids: number[], columns: readonly ColumnKey[]): ListRow[] {
+  if (ids.length === 0) return [];
+  const lists = Object.entries(MEMBERSHIPS).filter(([key]) => columns.includes(key as ColumnKey));
+  const listSql = lists.map(
+    ([key, m]) =>
+      sql`, (select json_group_array(r.name) from (select r.name from ${sql.raw(m.membership)} m join ${sql.raw(m.table)} r on r.id = m.ref_id where m.user_id = u.id order by r.name) r) as ${sql.raw(key)}`,
+  );
+  const rows = db.all<Record<string, string | null> & { id: number }>(sql`
+    select u.id, t.name as territory, r.name as role, ut.name as userType,
+      case when s.id is null then null else ${displayNameSql('s')} end as supervisor ${sql.join(listSql, sql``)}
+    from users u
+    left join territories t on t.id = u.territory_id
+    left join roles r on r.id = u.role_id
+    left join user_types ut on ut.id = u.user_type_id
+    left join users s on s.id = u.supervisor_id
+    where u.id in (select value from json_each(${JSON.stringify(ids)}))`);
+  const full = new Map(
+    db
+      .select()
+      .from(users)
+      .where(inArray(users.id, ids))
+      .all()
+      .map((u) => [u.id, u]),
+  );
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const list = (value: string | null | undefined) => (value ? (JSON.parse(value) as string[]) : []);
+  return ids.flatMap((id) => {
+    const row = byId.get(id);
+    const user = full.get(id);
+    if (!row || !user) return [];
+    return [
+      {
+        id,
+        user,
+        territory: row.territory ?? null,
+        role: row.role ?? null,
+        userType: row.userType ?? null,
+        supervisor: row.supervisor ?? null,
+        supervisorId: user.supervisorId,
+        groups: list(row.groups),
+        teams: list(row.teams),
+        companies: list(row.companies),
+        addons: list(row.addons),
+        databases: list(row.databases),
+      },
+    ];
+  });
+}
+

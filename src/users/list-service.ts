@@ -1,0 +1,82 @@
+import { eq } from 'drizzle-orm';
+import type { Db } from '../db/connection.js';
+import { adminPreferences, type User } from '../db/schema.js';
+import { type ColumnKey, DEFAULT_COLUMNS, isColumnKey } from './columns.js';
+import { type ListPlan, type ListRow, loadRows, type MatchCount, pageOfIds, planList } from './list-repository.js';
+import { type Cursor, isFiltered, type ListQuery } from './list-query.js';
+
+export interface UserListPage {
+  rows: ListRow[];
+  count: MatchCount;
+  /** 1-based number of the page shown; approximate for the last page of an estimated count. */
+  pageNumber: number;
+  previous?: Partial<ListQuery>;
+  next?: Partial<ListQuery>;
+  last?: Partial<ListQuery>;
+  /** Whether the administrator may see any user at all, for the empty state. */
+  directoryEmpty: boolean;
+}
+
+const PLAN_TTL_MS = 10_000;
+const PLAN_CACHE_SIZE = 200;
+
+/**
+ * Finding which users match (and how many) is the costly part of a list page, and it does not
+ * change as people sort and page through the same filters: plans are kept for a few seconds
+ * per filter set, and dropped at once whenever users change (see usersChanged).
+ */
+const planCaches = new WeakMap<Db, Map<string, { plan: ListPlan; at: number }>>();
+
+export function usersChanged(db: Db): void {
+  planCaches.get(db)?.clear();
+}
+
+function cachedPlan(db: Db, actor: User, query: ListQuery): ListPlan {
+  let cache = planCaches.get(db);
+  if (!cache) planCaches.set(db, (cache = new Map()));
+  const key = JSON.stringify([actor.id, actor.adminRole, query.filters, query.adhoc, query.q]);
+  const hit = cache.get(key);
+  if (hit && Date.now() - hit.at < PLAN_TTL_MS) return hit.plan;
+  const plan = planList(db, actor, query);
+  if (cache.size >= PLAN_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  cache.set(key, { plan, at: Date.now() });
+  return plan;
+}
+
+export function listUsers(db: Db, actor: User, query: ListQuery, columns: readonly ColumnKey[]): UserListPage {
+  const plan = cachedPlan(db, actor, query);
+  const { count } = plan;
+  const page = pageOfIds(db, plan, query);
+  const rows = loadRows(db, page.ids, columns);
+
+  const pageNumber = query.page === 'last' ? Math.max(1, Math.ceil(count.value / query.size)) : query.page;
+  const readBackward = query.page === 'last' || query.cursor?.direction === 'before';
+  const atStart = pageNumber === 1 || (readBackward && !page.hasMore);
+  const atEnd = query.page === 'last' || (!readBackward && !page.hasMore) || rows.length === 0;
+  const cursor = (direction: Cursor['direction'], key: Cursor['key'] | undefined) => (key ? { direction, key } : undefined);
+
+  const directoryEmpty = rows.length === 0 && !isFiltered(query) && count.value === 0;
+  return {
+    rows,
+    count,
+    pageNumber,
+    directoryEmpty,
+    previous: atStart ? undefined : { page: Math.max(1, pageNumber - 1), cursor: cursor('before', page.firstKey) },
+    next: atEnd ? undefined : { page: pageNumber + 1, cursor: cursor('after', page.lastKey) },
+    last: atEnd ? undefined : { page: 'last', cursor: undefined },
+  };
+}
+
+/** The administrator's chosen columns, in their order; the default when none were chosen. */
+export function chosenColumns(db: Db, adminId: number): ColumnKey[] {
+  const saved = db.select().from(adminPreferences).where(eq(adminPreferences.userId, adminId)).get()?.listColumns;
+  const valid = (saved ?? []).filter(isColumnKey);
+  return valid.length > 0 ? valid : [...DEFAULT_COLUMNS];
+}
+
+export function saveColumns(db: Db, adminId: number, columns: readonly ColumnKey[] | null): void {
+  db.insert(adminPreferences)
+    .values({ userId: adminId, listColumns: columns as string[] | null })
+    .onConflictDoUpdate({ target: adminPreferences.userId, set: { listColumns: columns as string[] | null } })
+    .run();
+}

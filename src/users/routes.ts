@@ -1,0 +1,78 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { COLUMNS, type ColumnKey, isColumnKey } from './columns.js';
+import { displayName } from './derived-fields.js';
+import { cell } from './list-view.js';
+import { isFiltered, type ListQuery, listUrl, OPERATORS, operatorsFor, PAGE_SIZES, parseListQuery } from './list-query.js';
+import { chosenColumns, listUsers, saveColumns } from './list-service.js';
+import { filterOptions } from './reference-lists.js';
+import { findVisibleUser } from './repository.js';
+
+type QueryParams = Record<string, string | string[] | undefined>;
+
+/** htmx asks for a fragment when it swaps a region; a full page otherwise (including history restore). */
+function wantsFragment(request: FastifyRequest): boolean {
+  return request.headers['hx-request'] === 'true' && request.headers['hx-request-type'] === 'partial';
+}
+
+export default async function userRoutes(app: FastifyInstance) {
+  function renderList(request: FastifyRequest, reply: FastifyReply, query: ListQuery, extra: Record<string, unknown> = {}) {
+    const columns = chosenColumns(app.db, request.actor.id);
+    const result = listUsers(app.db, request.actor, query, columns);
+    const supervisor = query.filters.supervisor ? findVisibleUser(app.db, request.actor, query.filters.supervisor) : undefined;
+    const data = {
+      title: 'Users',
+      query,
+      columns: columns.map((key) => COLUMNS.find((c) => c.key === key)!),
+      allColumns: COLUMNS,
+      result,
+      options: filterOptions(app.db),
+      supervisorName: supervisor ? displayName(supervisor) : undefined,
+      filtered: isFiltered(query),
+      pageSizes: PAGE_SIZES,
+      operators: OPERATORS,
+      operatorsFor,
+      listUrl,
+      cell,
+      ...extra,
+    };
+    reply.header('Vary', 'HX-Request, HX-Request-Type');
+    if (wantsFragment(request)) return reply.view('users/_results', data);
+    return reply.view('users/list', data);
+  }
+
+  app.get<{ Querystring: QueryParams }>('/users', async (request, reply) =>
+    renderList(request, reply, parseListQuery(request.query), { columnsOpen: request.query.columns === 'open' }),
+  );
+
+  /**
+   * Saves the column choice. The chooser is one form: ticked boxes in their listed order, and
+   * an optional move button that shifts one column up or down before saving, so it works
+   * without JavaScript.
+   */
+  app.post<{ Body: { columns?: string | string[]; order?: string | string[]; move?: string; reset?: string; back?: string } }>(
+    '/users/columns',
+    async (request, reply) => {
+      const body = request.body ?? {};
+      const back = typeof body.back === 'string' && body.back.startsWith('/users') ? body.back : '/users';
+      if (body.reset !== undefined) {
+        saveColumns(app.db, request.actor.id, null);
+        reply.flash('success', 'Columns reset to the default.');
+        return reply.redirect(back);
+      }
+      const listed = [body.order ?? []].flat().filter(isColumnKey);
+      const ticked = new Set([body.columns ?? []].flat());
+      const [moveKey, direction] = String(body.move ?? '').split(':');
+      const order: ColumnKey[] = [...new Set(listed)];
+      const from = order.indexOf(moveKey as ColumnKey);
+      const to = direction === 'up' ? from - 1 : from + 1;
+      if (from >= 0 && to >= 0 && to < order.length) [order[from], order[to]] = [order[to]!, order[from]!];
+      const chosen = order.filter((key) => ticked.has(key));
+      if (chosen.length === 0) {
+        reply.flash('error', 'Choose at least one column.');
+        return reply.redirect(back);
+      }
+      saveColumns(app.db, request.actor.id, chosen);
+      return reply.redirect(moveKey ? `${back}${back.includes('?') ? '&' : '?'}columns=open` : back);
+    },
+  );
+}

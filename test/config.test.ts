@@ -1,0 +1,87 @@
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import t from 'tap';
+import { ConfigError, loadConfig } from '../src/config.js';
+import { tempDir } from './helpers/app.js';
+
+t.test('defaults', async (t) => {
+  const dataDir = path.join(tempDir(t), 'nested', 'data');
+  const config = loadConfig({ DATA_DIR: dataDir });
+  t.match(config, {
+    port: 3000,
+    host: 'localhost',
+    dataDir,
+    databaseFile: path.join(dataDir, 'roster.db'),
+    logLevel: 'info',
+    trustProxy: false,
+    sessionIdleMinutes: 30,
+    sessionMaxHours: 12,
+    lockoutThreshold: 10,
+    lockoutWindowMinutes: 15,
+    passwordMinLength: 12,
+  });
+  t.ok(statSync(dataDir).isDirectory(), 'the data directory is created');
+});
+
+t.test('the session secret is generated once, kept private, and reused', async (t) => {
+  const dataDir = tempDir(t);
+  const first = loadConfig({ DATA_DIR: dataDir });
+  t.ok(first.sessionSecret.length >= 32);
+  const file = path.join(dataDir, 'session-secret');
+  t.equal(readFileSync(file, 'utf8').trim(), first.sessionSecret);
+  t.equal(statSync(file).mode & 0o777, 0o600, 'only the owner can read it');
+  t.equal(loadConfig({ DATA_DIR: dataDir }).sessionSecret, first.sessionSecret, 'a restart keeps sessions valid');
+  const given = 'x'.repeat(40);
+  t.equal(loadConfig({ DATA_DIR: dataDir, SESSION_SECRET: given }).sessionSecret, given);
+});
+
+t.test('values from the environment', async (t) => {
+  const config = loadConfig({
+    DATA_DIR: tempDir(t),
+    PORT: '8080',
+    HOST: '0.0.0.0',
+    LOG_LEVEL: 'WARN',
+    TRUST_PROXY: 'yes',
+    SESSION_IDLE_MINUTES: '5',
+    SESSION_MAX_HOURS: '1',
+    LOCKOUT_THRESHOLD: '3',
+    LOCKOUT_WINDOW_MINUTES: '60',
+    PASSWORD_MIN_LENGTH: '16',
+    SIGNIN_RATE_LIMIT: '5',
+  });
+  t.match(config, {
+    port: 8080,
+    host: '0.0.0.0',
+    logLevel: 'warn',
+    trustProxy: true,
+    sessionIdleMinutes: 5,
+    sessionMaxHours: 1,
+    lockoutThreshold: 3,
+    lockoutWindowMinutes: 60,
+    passwordMinLength: 16,
+    signinRateLimitPerMinute: 5,
+  });
+});
+
+t.test('bad values are refused with a message naming the variable', async (t) => {
+  const dataDir = tempDir(t);
+  const cases: [Record<string, string>, RegExp][] = [
+    [{ PORT: 'abc' }, /PORT must be a whole number from 0 to 65535, not "abc"/],
+    [{ PORT: '70000' }, /PORT/],
+    [{ SESSION_IDLE_MINUTES: '1.5' }, /SESSION_IDLE_MINUTES/],
+    [{ PASSWORD_MIN_LENGTH: '4' }, /PASSWORD_MIN_LENGTH must be a whole number from 8/],
+    [{ TRUST_PROXY: 'maybe' }, /TRUST_PROXY must be true or false/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
+    [{ SESSION_SECRET: 'short' }, /SESSION_SECRET must be at least 32 characters/],
+  ];
+  for (const [env, message] of cases) {
+    let error: unknown;
+    try {
+      loadConfig({ DATA_DIR: dataDir, ...env });
+    } catch (err) {
+      error = err;
+    }
+    t.type(error, ConfigError, JSON.stringify(env));
+    t.match((error as Error).message, message);
+  }
+});

@@ -1,0 +1,39 @@
+import t from 'tap';
+import { PassThrough } from 'node:stream';
+import { addSuperuser, buildTestApp, Client } from '../helpers/app.js';
+
+t.test('an unknown address shows the 404 page inside the layout', async (t) => {
+  const app = await buildTestApp(t);
+  const res = await app.inject('/no/such/page');
+  t.equal(res.statusCode, 404);
+  t.match(res.body, /<title>Page not found · Roster<\/title>/);
+  t.match(res.body, /class="topbar"/, 'inside the shell');
+});
+
+t.test('an unexpected error shows a 500 page with a reference that is also in the log', async (t) => {
+  const logs = new PassThrough();
+  const lines: string[] = [];
+  logs.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean)));
+  const app = await buildTestApp(t, { logLevel: 'error' }, logs);
+  app.get('/boom', async () => {
+    throw new Error('the disk is on fire');
+  });
+  await addSuperuser(app);
+
+  const res = await app.inject('/boom');
+  t.equal(res.statusCode, 500);
+  t.match(res.body, /Something went wrong/);
+  t.notMatch(res.body, /the disk is on fire/, 'internals are not shown to the browser');
+  const reference = /Reference: <code>([^<]+)<\/code>/.exec(res.body)?.[1];
+  t.ok(reference, 'a reference is shown');
+  const logged = lines.map((l) => JSON.parse(l)).find((l) => l.err?.message === 'the disk is on fire');
+  t.equal(logged?.reqId, reference, 'the same id is in the log next to the error');
+});
+
+t.test('a signed-in administrator sees the navigation on error pages too', async (t) => {
+  const app = await buildTestApp(t);
+  await addSuperuser(app);
+  const browser = new Client(app);
+  await browser.signIn();
+  t.match((await browser.get('/')).body, /aria-label="Main"/);
+});

@@ -1,0 +1,56 @@
+import t from 'tap';
+import { addSuperuser, buildTestApp, Client } from '../helpers/app.js';
+
+t.test('every page carries a strict Content-Security-Policy and the other protective headers', async (t) => {
+  const app = await buildTestApp(t);
+  const res = await app.inject('/signin');
+  const csp = String(res.headers['content-security-policy']);
+  for (const directive of [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+  ]) {
+    t.ok(csp.includes(directive), directive);
+  }
+  t.notMatch(csp, /unsafe-inline|unsafe-eval/, 'no inline script, no eval');
+  t.equal(res.headers['x-content-type-options'], 'nosniff');
+  t.equal(res.headers['referrer-policy'], 'same-origin');
+  t.equal(res.headers['x-frame-options'], 'DENY');
+});
+
+t.test('pages hold no inline script and no hx-on handlers', async (t) => {
+  const app = await buildTestApp(t);
+  await addSuperuser(app);
+  const browser = new Client(app);
+  await browser.signIn();
+  for (const url of ['/signin', '/', '/nowhere']) {
+    const { body } = await browser.get(url);
+    t.notMatch(body, /<script(?![^>]*\bsrc=)[^>]*>/, `${url}: every script is a file`);
+    t.notMatch(body, /\son\w+=|hx-on/, `${url}: no inline handlers`);
+  }
+});
+
+t.test('the session cookie is HttpOnly and SameSite, and Secure over HTTPS', async (t) => {
+  const app = await buildTestApp(t, { trustProxy: true });
+  const plain = await app.inject('/signin');
+  const cookie = String(plain.headers['set-cookie']);
+  t.match(cookie, /HttpOnly/);
+  t.match(cookie, /SameSite=Lax/);
+  t.notMatch(cookie, /Secure/, 'plain HTTP on a private network still works');
+
+  const https = await app.inject({ url: '/signin', headers: { 'x-forwarded-proto': 'https' } });
+  t.match(String(https.headers['set-cookie']), /; Secure/, 'behind a TLS proxy the cookie is Secure');
+});
+
+t.test('htmx is served from the pinned package, and nothing else from it', async (t) => {
+  const app = await buildTestApp(t);
+  const htmx = await app.inject('/vendor/htmx/htmx.min.js');
+  t.equal(htmx.statusCode, 200);
+  t.match(htmx.body, /htmx/);
+  t.equal((await app.inject('/vendor/htmx/htmx.js')).statusCode, 404);
+  t.equal((await app.inject('/public/css/app.css')).statusCode, 200, 'the stylesheet is public');
+  t.equal((await app.inject('/public/../package.json')).statusCode, 404, 'no way out of public/');
+});
