@@ -35,14 +35,17 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
+/** Letters that carry no separable accent, so NFKD leaves them as they are. */
+const LATIN_LETTERS: Record<string, string> = { ø: 'o', Ø: 'O', æ: 'ae', Æ: 'Ae', ß: 'ss', ł: 'l', Ł: 'L', đ: 'd', Đ: 'D' };
+
 /** ASCII-only login names: diacritics folded, spaces and apostrophes dropped. */
 function loginPart(name: string): string {
   return name
+    .replace(/[øØæÆßłŁđĐ]/g, (c) => LATIN_LETTERS[c]!)
     .normalize('NFKD')
     .replace(/\p{M}+/gu, '')
     .replace(/[^A-Za-z-]/g, '')
-    .toLowerCase()
-    .replace(/đ/g, 'd');
+    .toLowerCase();
 }
 
 /** Users 1…managerCount are the managers; the generator needs their names for their reports. */

@@ -136,9 +136,8 @@ export function parseListQuery(params: Params): ListQuery {
   if (licence) filters.licence = licence;
 
   const sortParam = single(params, 'sort') ?? '';
-  const descending = sortParam.startsWith('-');
   const sortKey = sortParam.replace(/^-/, '');
-  const sort = isColumnKey(sortKey) ? sortKey : DEFAULT_SORT;
+  const knownSort = isColumnKey(sortKey);
 
   const sizeNumber = Number(single(params, 'size'));
   const size = PAGE_SIZES.find((s) => s === sizeNumber) ?? DEFAULT_PAGE_SIZE;
@@ -156,8 +155,8 @@ export function parseListQuery(params: Params): ListQuery {
     filters,
     adhoc: parseAdhoc(params),
     q: (single(params, 'q') ?? '').slice(0, 200),
-    sort: isColumnKey(sortKey) ? sort : DEFAULT_SORT,
-    descending: isColumnKey(sortKey) && descending,
+    sort: knownSort ? sortKey : DEFAULT_SORT,
+    descending: knownSort && sortParam.startsWith('-'),
     size,
     page,
     cursor,

@@ -8,6 +8,7 @@ export interface Cell {
   href?: string;
   badge?: string;
   title?: string;
+  muted?: boolean;
 }
 
 const STATUS_BADGES = {
@@ -57,7 +58,7 @@ export function cell(row: ListRow, key: ColumnKey): Cell {
     case 'twoStep':
       return { text: user.twoStepEnabled ? 'On' : 'Off' };
     case 'lastSignin':
-      return day(user.lastSigninAt);
+      return user.lastSigninAt ? day(user.lastSigninAt) : { text: 'Never', muted: true };
     case 'created':
       return day(user.createdAt);
     case 'updated':

@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { COLUMNS, type ColumnKey, isColumnKey } from './columns.js';
 import { displayName } from './derived-fields.js';
-import { cell } from './list-view.js';
+import { userDetail } from './detail-service.js';
+import { cell, statusOf } from './list-view.js';
 import { isFiltered, type ListQuery, listUrl, OPERATORS, operatorsFor, PAGE_SIZES, parseListQuery } from './list-query.js';
 import { chosenColumns, listUsers, saveColumns } from './list-service.js';
 import { filterOptions } from './reference-lists.js';
@@ -43,6 +44,13 @@ export default async function userRoutes(app: FastifyInstance) {
   app.get<{ Querystring: QueryParams }>('/users', async (request, reply) =>
     renderList(request, reply, parseListQuery(request.query), { columnsOpen: request.query.columns === 'open' }),
   );
+
+  app.get<{ Params: { id: string } }>('/users/:id', async (request, reply) => {
+    const id = Number(request.params.id);
+    const detail = Number.isSafeInteger(id) && id > 0 ? userDetail(app.db, request.actor, id) : undefined;
+    if (!detail) return reply.callNotFound();
+    return reply.view('users/show', { title: displayName(detail.row.user), detail, cell, statusOf });
+  });
 
   /**
    * Saves the column choice. The chooser is one form: ticked boxes in their listed order, and

@@ -1,0 +1,67 @@
+import type { Credentials } from './config.js';
+
+export interface Page {
+  status: number;
+  /** From sending the request to having read the whole body. */
+  ms: number;
+  html: string;
+}
+
+function unescapeHtml(text: string): string {
+  return text
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+}
+
+function sessionCookie(res: Response): string | undefined {
+  const cookie = res.headers.getSetCookie().find((c) => c.startsWith('roster_session='));
+  return cookie?.split(';')[0];
+}
+
+/** Signs in through the form, as a browser does, and returns the Cookie header of the session. */
+export async function signIn(baseUrl: string, credentials: Credentials): Promise<string> {
+  const form = await fetch(`${baseUrl}/signin`);
+  const html = await form.text();
+  const formCookie = sessionCookie(form);
+  const csrf = /name="_csrf" value="([^"]*)"/.exec(html)?.[1];
+  if (form.status !== 200 || !formCookie || csrf === undefined) {
+    throw new Error(`GET /signin gave status ${form.status}, ${formCookie ? 'a' : 'no'} session cookie and ${csrf === undefined ? 'no' : 'a'} CSRF token`);
+  }
+  const res = await fetch(`${baseUrl}/signin`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie: formCookie, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ username: credentials.username, password: credentials.password, _csrf: unescapeHtml(csrf), next: '/users' }),
+  });
+  await res.arrayBuffer();
+  const cookie = sessionCookie(res);
+  if (res.status !== 302 || !cookie) {
+    throw new Error(
+      `Signing in as ${credentials.username} failed (status ${res.status}); set BENCH_USERNAME and BENCH_PASSWORD to an administrator account of the bench database`,
+    );
+  }
+  return cookie;
+}
+
+export async function getPage(baseUrl: string, path: string, cookie: string): Promise<Page> {
+  const started = performance.now();
+  const res = await fetch(`${baseUrl}${path}`, { headers: { cookie }, redirect: 'manual' });
+  const html = await res.text();
+  return { status: res.status, ms: performance.now() - started, html };
+}
+
+/** Where the page's "Next" link leads (the keyset cursor a user follows). */
+export function nextHref(html: string): string | undefined {
+  const link = /<a\b[^>]*\bhref="([^"]*)"[^>]*\brel="next"/.exec(html)?.[1];
+  return link === undefined ? undefined : unescapeHtml(link);
+}
+
+/** How many users the list says match: exact, or "about" for an estimate. */
+export function matchCount(html: string): { value: number; exact: boolean } | undefined {
+  const shown = /Showing <strong>[^<]*<\/strong> of <strong>(about )?([\d,]+)<\/strong>/.exec(html);
+  if (shown) return { value: Number(shown[2]!.replace(/,/g, '')), exact: shown[1] === undefined };
+  return /No users match/.test(html) ? { value: 0, exact: true } : undefined;
+}

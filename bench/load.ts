@@ -1,0 +1,43 @@
+import autocannon from 'autocannon';
+
+export interface LoadResult {
+  requests: number;
+  /** Mean of the per-second request counts. */
+  rps: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/**
+ * Drives one URL with autocannon. Its own summary stops at p90 and p97.5, so the latency of
+ * every response is kept here and the percentiles are read from that exact distribution.
+ */
+export function drive(url: string, cookie: string, seconds: number, connections: number): Promise<LoadResult> {
+  const latencies: number[] = [];
+  return new Promise((resolve, reject) => {
+    const instance = autocannon({ url, connections, duration: seconds, headers: { cookie } }, (err, result) => {
+      if (err) return reject(err);
+      const sorted = Float64Array.from(latencies).sort();
+      resolve({
+        requests: result.requests.total,
+        rps: result.requests.average,
+        p50: percentile(sorted, 50),
+        p95: percentile(sorted, 95),
+        p99: percentile(sorted, 99),
+        non2xx: result.non2xx,
+        errors: result.errors,
+        timeouts: result.timeouts,
+      });
+    });
+    instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
+  });
+}

@@ -1,0 +1,21 @@
+import type { Db } from '../db/connection.js';
+import type { User } from '../db/schema.js';
+import { loadRows, type ListRow } from './list-repository.js';
+import { findVisibleUser } from './repository.js';
+
+const ALL_LISTS = ['groups', 'teams', 'companies', 'addons', 'databases'] as const;
+
+export interface UserDetail {
+  row: ListRow;
+  /** The supervisor, only when the administrator may see them too. */
+  supervisor?: User;
+}
+
+/** One user as the administrator may see them, or undefined: outside the scope, nobody is there. */
+export function userDetail(db: Db, actor: User, id: number): UserDetail | undefined {
+  const user = findVisibleUser(db, actor, id);
+  if (!user) return undefined;
+  const [row] = loadRows(db, [user.id], ALL_LISTS);
+  const supervisor = user.supervisorId ? findVisibleUser(db, actor, user.supervisorId) : undefined;
+  return row && { row, supervisor };
+}
