@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { and, eq, isNotNull, isNull } from 'drizzle-orm';
-import { users } from '../db/schema.js';
+import { sql } from 'drizzle-orm';
+import { oneRow } from '../db/statements.js';
+import { toUser } from '../users/user-rows.js';
 import { isEnabled } from './signin.js';
 
 /** lastSeenAt is refreshed at most this often, so a busy page does not write on every request. */
@@ -34,11 +35,11 @@ export async function requireAdmin(request: FastifyRequest, reply: FastifyReply)
   const now = Date.now();
   const idle = now - (session.lastSeenAt ?? 0) > config.sessionIdleMinutes * 60_000;
   const tooOld = now - (session.createdAt ?? 0) > config.sessionMaxHours * 3_600_000;
-  const user = db
-    .select()
-    .from(users)
-    .where(and(eq(users.id, session.userId), isNotNull(users.adminRole), isNull(users.deletedAt)))
-    .get();
+  const row = oneRow<Record<string, unknown>>(
+    db,
+    sql`select * from users where id = ${session.userId} and admin_role is not null and deleted_at is null`,
+  );
+  const user = row && toUser(row);
   if (idle || tooOld || !user || !isEnabled(user)) {
     await session.destroy();
     return sendToSignin(request, reply, idle || tooOld ? 'expired' : undefined);

@@ -1,7 +1,8 @@
 import type { Session } from 'fastify';
-import { and, eq, gt, lte } from 'drizzle-orm';
+import { eq, lte, sql } from 'drizzle-orm';
 import type { Db } from '../db/connection.js';
 import { sessions } from '../db/schema.js';
+import { oneRow } from '../db/statements.js';
 
 type Callback = (err?: unknown) => void;
 
@@ -46,11 +47,10 @@ export class SqliteSessionStore {
 
   get(sid: string, callback: (err: unknown, session?: Session | null) => void): void {
     try {
-      const row = this.db
-        .select({ data: sessions.data })
-        .from(sessions)
-        .where(and(eq(sessions.sid, sid), gt(sessions.expiresAt, new Date())))
-        .get();
+      const row = oneRow<{ data: string }>(
+        this.db,
+        sql`select data from sessions where sid = ${sid} and expires_at > ${Date.now()}`,
+      );
       callback(null, row ? (JSON.parse(row.data) as Session) : null);
     } catch (err) {
       callback(err);

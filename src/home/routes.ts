@@ -1,11 +1,19 @@
 import type { FastifyInstance } from 'fastify';
-import { countVisibleUsers } from '../users/repository.js';
+import { type ListQuery, listUrl, parseListQuery } from '../users/list-query.js';
+import { countUsers } from '../users/list-service.js';
+
+const TILES = [
+  { label: 'Users', note: 'you administer', params: {} },
+  { label: 'Active', note: 'can sign in', params: { status: 'active' } },
+  { label: 'Inactive', note: 'cannot sign in', params: { status: 'inactive' } },
+];
 
 export default async function homeRoutes(app: FastifyInstance) {
-  app.get('/', async (request, reply) =>
-    reply.view('home/index', {
-      title: 'Overview',
-      userCount: countVisibleUsers(app.db, request.actor),
-    }),
-  );
+  app.get('/', async (request, reply) => {
+    const tiles = TILES.map((tile) => {
+      const query: ListQuery = parseListQuery(tile.params);
+      return { ...tile, count: countUsers(app.db, request.actor, query), href: listUrl(query) };
+    });
+    return reply.view('home/index', { title: 'Overview', tiles });
+  });
 }

@@ -36,11 +36,13 @@ export default fp(async (app) => {
 
 /** The request's context for templates; error pages call it too when a request failed early. */
 export function setViewLocals(request: FastifyRequest, reply: FastifyReply): void {
+  let csrfToken: string | undefined;
   reply.locals = {
     path: request.url.split('?', 1)[0] ?? '/',
     requestId: request.id,
     actor: request.actor,
-    csrf: () => reply.generateCsrf(),
+    // One token per response is enough however many forms the page holds.
+    csrf: () => (csrfToken ??= reply.generateCsrf()),
     flash: (): Flash[] => {
       const messages = request.session.flash ?? [];
       if (messages.length > 0) request.session.flash = undefined;

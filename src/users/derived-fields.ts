@@ -1,7 +1,8 @@
 import { inArray, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/connection.js';
 import { users } from '../db/schema.js';
-import { normalize, searchDocument } from './search-text.js';
+import { normalize } from '../text.js';
+import { searchDocument } from './search-text.js';
 
 /** What a user's derived fields are computed from: their own fields and the names they show. */
 export interface DerivationSource {

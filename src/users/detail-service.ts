@@ -6,6 +6,8 @@ import { findVisibleUser } from './repository.js';
 const ALL_LISTS = ['groups', 'teams', 'companies', 'addons', 'databases'] as const;
 
 export interface UserDetail {
+  user: User;
+  /** The names the user shows (territory, groups, supervisor, …). */
   row: ListRow;
   /** The supervisor, only when the administrator may see them too. */
   supervisor?: User;
@@ -17,5 +19,5 @@ export function userDetail(db: Db, actor: User, id: number): UserDetail | undefi
   if (!user) return undefined;
   const [row] = loadRows(db, [user.id], ALL_LISTS);
   const supervisor = user.supervisorId ? findVisibleUser(db, actor, user.supervisorId) : undefined;
-  return row && { row, supervisor };
+  return row && { user, row, supervisor };
 }

@@ -1,12 +1,15 @@
-import { and, inArray, type SQL, sql } from 'drizzle-orm';
+import { and, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { Queryable } from '../db/connection.js';
+import { allRows, oneRow } from '../db/statements.js';
 import { type User, users } from '../db/schema.js';
 import type { ColumnKey } from './columns.js';
 import { displayNameSql } from './derived-fields.js';
 import type { AdhocFilter, Cursor, ListQuery } from './list-query.js';
 import { visibleTo } from './scope.js';
-import { longestLiteral, normalize, termPattern } from './search-text.js';
+import { toUser } from './user-rows.js';
+import { normalize } from '../text.js';
+import { longestLiteral, termPattern } from './search-text.js';
 
 type Actor = Pick<User, 'adminRole'>;
 
@@ -114,17 +117,18 @@ function memberOf(membership: string, refId: number): SQL {
 
 /** `LIKE` with the user's text taken literally: % and _ typed in a filter are not wildcards. */
 function likePattern(value: string, op: 'contains' | 'starts'): string {
-  const escaped = value.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
+  const escaped = normalize(value).replace(/[\\%_]/g, (c) => `\\${c}`);
   return op === 'starts' ? `${escaped}%` : `%${escaped}%`;
 }
 
+/** Compares folded text on both sides (see fold in db/connection.ts), so "öst" finds "Öström". */
 function textCondition(expression: SQL, op: AdhocFilter['op'], value: string): SQL {
   switch (op) {
     case 'eq':
-      return sql`lower(${expression}) = ${value.toLowerCase()}`;
+      return sql`fold(${expression}) = ${normalize(value)}`;
     case 'contains':
     case 'starts':
-      return sql`lower(${expression}) like ${likePattern(value, op)} escape '\\'`;
+      return sql`fold(${expression}) like ${likePattern(value, op)} escape '\\'`;
     default:
       return sql`coalesce(${expression}, '') = ''`;
   }
@@ -231,9 +235,9 @@ export function planList(db: Queryable, actor: Actor, query: ListQuery): ListPla
   const from = trigramPattern
     ? sql`users_fts f cross join users u on u.id = f.rowid where f.search_doc glob ${trigramPattern} and`
     : sql`users u where`;
-  const ids = db
-    .all<{ id: number }>(sql`select u.id from ${from} ${where} limit ${EXACT_COUNT_LIMIT + 1}`)
-    .map((r) => r.id);
+  const ids = allRows<{ id: number }>(db, sql`select u.id from ${from} ${where} limit ${EXACT_COUNT_LIMIT + 1}`).map(
+    (r) => r.id,
+  );
   if (ids.length <= EXACT_COUNT_LIMIT) return { where, matches: ids, count: { value: ids.length, exact: true } };
   return { where, count: { value: roundEstimate(Math.max(estimate ?? 0, ids.length)), exact: false } };
 }
@@ -270,7 +274,7 @@ export function pageOfIds(db: Queryable, plan: Pick<ListPlan, 'where' | 'matches
   const selected = sql.join([sql`u.id`, ...keys.map((k, i) => sql`${k} as ${sql.raw(`k${i}`)}`)], sql`, `);
   const index = SORT_INDEX[query.sort];
   const hint = !plan.matches && index ? sql.raw(` indexed by ${index}`) : sql``;
-  const rows = db.all<Record<string, string | number>>(sql`
+  const rows = allRows<Record<string, string | number>>(db, sql`
     select ${selected} from users u${hint} where ${and(...conditions)}
     order by ${order} limit ${query.size + 1} offset ${offset}`);
   const hasMore = rows.length > query.size;
@@ -299,8 +303,8 @@ const SAMPLE_WINDOW_SIZE = 2_500;
  */
 export function sampleCount(db: Queryable, where: SQL): number | undefined {
   // Two queries: SQLite answers min() and max() from the ends of the key only one at a time.
-  const low = db.get<{ v: number | null }>(sql`select min(id) as v from users`)?.v ?? 0;
-  const high = db.get<{ v: number | null }>(sql`select max(id) as v from users`)?.v ?? 0;
+  const low = oneRow<{ v: number | null }>(db, sql`select min(id) as v from users`)?.v ?? 0;
+  const high = oneRow<{ v: number | null }>(db, sql`select max(id) as v from users`)?.v ?? 0;
   const span = high - low + 1;
   if (span <= SAMPLE_WINDOWS * SAMPLE_WINDOW_SIZE * 4) return undefined;
   const step = Math.floor(span / SAMPLE_WINDOWS);
@@ -308,7 +312,8 @@ export function sampleCount(db: Queryable, where: SQL): number | undefined {
   for (let i = 0; i < SAMPLE_WINDOWS; i++) {
     const start = low + i * step;
     found +=
-      db.get<{ n: number }>(
+      oneRow<{ n: number }>(
+        db,
         // NOT INDEXED: a range of row ids is the cheapest way in; a partial index would scan whole.
         sql`select count(*) as n from users u not indexed where u.id between ${start} and ${start + SAMPLE_WINDOW_SIZE - 1} and ${where}`,
       )?.n ?? 0;
@@ -323,10 +328,24 @@ export function roundEstimate(n: number): number {
   return Math.round(n / magnitude) * magnitude;
 }
 
+/** The fields of a user that list cells show; the rest (hashes, search text, sort keys) stay in SQLite. */
+const LIST_FIELDS = [
+  'id', 'username', 'first_name', 'last_name', 'full_name', 'signature', 'email', 'phone', 'extension',
+  'supervisor_id', 'licence_type', 'status', 'blocked', 'locked_until', 'two_step_enabled', 'kind', 'notes',
+  'last_signin_at', 'created_at', 'updated_at',
+] as const;
+
+export type ListUser = Pick<
+  User,
+  | 'id' | 'username' | 'firstName' | 'lastName' | 'fullName' | 'signature' | 'email' | 'phone' | 'extension'
+  | 'supervisorId' | 'licenceType' | 'status' | 'blocked' | 'lockedUntil' | 'twoStepEnabled' | 'kind' | 'notes'
+  | 'lastSigninAt' | 'createdAt' | 'updatedAt'
+>;
+
 /** A row of the list, with the names it shows rather than ids. */
 export interface ListRow {
   id: number;
-  user: User;
+  user: ListUser;
   territory: string | null;
   role: string | null;
   userType: string | null;
@@ -342,50 +361,41 @@ export interface ListRow {
 /** Loads the rows of one page, in the page's order, with only the lists its columns show. */
 export function loadRows(db: Queryable, ids: number[], columns: readonly ColumnKey[]): ListRow[] {
   if (ids.length === 0) return [];
-  const lists = Object.entries(MEMBERSHIPS).filter(([key]) => columns.includes(key as ColumnKey));
-  const listSql = lists.map(
-    ([key, m]) =>
-      sql`, (select json_group_array(r.name) from (select r.name from ${sql.raw(m.membership)} m join ${sql.raw(m.table)} r on r.id = m.ref_id where m.user_id = u.id order by r.name) r) as ${sql.raw(key)}`,
-  );
-  const rows = db.all<Record<string, string | null> & { id: number }>(sql`
-    select u.id, t.name as territory, r.name as role, ut.name as userType,
-      case when s.id is null then null else ${displayNameSql('s')} end as supervisor ${sql.join(listSql, sql``)}
+  const lists = (Object.keys(MEMBERSHIPS) as (keyof typeof MEMBERSHIPS)[]).filter((key) => columns.includes(key));
+  const listSql = lists.map((key) => {
+    const m = MEMBERSHIPS[key];
+    return sql`, (select json_group_array(name) from (select r.name from ${sql.raw(m.membership)} m join ${sql.raw(m.table)} r on r.id = m.ref_id where m.user_id = u.id order by r.name)) as ${sql.raw(`list_${key}`)}`;
+  });
+  const rows = allRows<Record<string, unknown> & { id: number }>(db, sql`
+    select ${sql.raw(LIST_FIELDS.map((f) => `u.${f}`).join(', '))}, t.name as ref_territory, r.name as ref_role, ut.name as ref_user_type,
+      case when s.id is null then null else ${displayNameSql('s')} end as ref_supervisor ${sql.join(listSql, sql``)}
     from users u
     left join territories t on t.id = u.territory_id
     left join roles r on r.id = u.role_id
     left join user_types ut on ut.id = u.user_type_id
     left join users s on s.id = u.supervisor_id
     where u.id in (select value from json_each(${JSON.stringify(ids)}))`);
-  const full = new Map(
-    db
-      .select()
-      .from(users)
-      .where(inArray(users.id, ids))
-      .all()
-      .map((u) => [u.id, u]),
-  );
   const byId = new Map(rows.map((r) => [r.id, r]));
-  const list = (value: string | null | undefined) => (value ? (JSON.parse(value) as string[]) : []);
+  const list = (value: unknown) => (typeof value === 'string' ? (JSON.parse(value) as string[]) : []);
   return ids.flatMap((id) => {
     const row = byId.get(id);
-    const user = full.get(id);
-    if (!row || !user) return [];
+    if (!row) return [];
+    const user = toUser<keyof ListUser>(row);
     return [
       {
         id,
         user,
-        territory: row.territory ?? null,
-        role: row.role ?? null,
-        userType: row.userType ?? null,
-        supervisor: row.supervisor ?? null,
+        territory: (row.ref_territory as string | null) ?? null,
+        role: (row.ref_role as string | null) ?? null,
+        userType: (row.ref_user_type as string | null) ?? null,
+        supervisor: (row.ref_supervisor as string | null) ?? null,
         supervisorId: user.supervisorId,
-        groups: list(row.groups),
-        teams: list(row.teams),
-        companies: list(row.companies),
-        addons: list(row.addons),
-        databases: list(row.databases),
+        groups: list(row.list_groups),
+        teams: list(row.list_teams),
+        companies: list(row.list_companies),
+        addons: list(row.list_addons),
+        databases: list(row.list_databases),
       },
     ];
   });
 }
-

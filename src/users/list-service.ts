@@ -1,5 +1,6 @@
-import { eq } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Db } from '../db/connection.js';
+import { oneRow } from '../db/statements.js';
 import { adminPreferences, type User } from '../db/schema.js';
 import { type ColumnKey, DEFAULT_COLUMNS, isColumnKey } from './columns.js';
 import { type ListPlan, type ListRow, loadRows, type MatchCount, pageOfIds, planList } from './list-repository.js';
@@ -15,6 +16,10 @@ export interface UserListPage {
   last?: Partial<ListQuery>;
   /** Whether the administrator may see any user at all, for the empty state. */
   directoryEmpty: boolean;
+  /** A page number beyond the last page was asked for (an old bookmark, a hand-edited URL). */
+  pastEnd: boolean;
+  /** The last page of an estimated count: its rows are the last ones, its number approximate. */
+  lastOfEstimate: boolean;
 }
 
 const PLAN_TTL_MS = 10_000;
@@ -43,9 +48,20 @@ function cachedPlan(db: Db, actor: User, query: ListQuery): ListPlan {
   return plan;
 }
 
-export function listUsers(db: Db, actor: User, query: ListQuery, columns: readonly ColumnKey[]): UserListPage {
-  const plan = cachedPlan(db, actor, query);
+/** How many users match a list query, without reading a page: for summaries such as the overview. */
+export function countUsers(db: Db, actor: User, query: ListQuery): MatchCount {
+  return cachedPlan(db, actor, query).count;
+}
+
+export function listUsers(db: Db, actor: User, asked: ListQuery, columns: readonly ColumnKey[]): UserListPage {
+  const plan = cachedPlan(db, actor, asked);
   const { count } = plan;
+  // With an exact count the last page is simply page N, read like any other; only an estimated
+  // count needs it read backwards from the end.
+  const query: ListQuery =
+    asked.page === 'last' && count.exact
+      ? { ...asked, page: Math.max(1, Math.ceil(count.value / asked.size)), cursor: undefined }
+      : asked;
   const page = pageOfIds(db, plan, query);
   const rows = loadRows(db, page.ids, columns);
 
@@ -61,6 +77,8 @@ export function listUsers(db: Db, actor: User, query: ListQuery, columns: readon
     count,
     pageNumber,
     directoryEmpty,
+    pastEnd: rows.length === 0 && count.value > 0 && pageNumber > 1,
+    lastOfEstimate: query.page === 'last',
     previous: atStart ? undefined : { page: Math.max(1, pageNumber - 1), cursor: cursor('before', page.firstKey) },
     next: atEnd ? undefined : { page: pageNumber + 1, cursor: cursor('after', page.lastKey) },
     last: atEnd ? undefined : { page: 'last', cursor: undefined },
@@ -69,8 +87,11 @@ export function listUsers(db: Db, actor: User, query: ListQuery, columns: readon
 
 /** The administrator's chosen columns, in their order; the default when none were chosen. */
 export function chosenColumns(db: Db, adminId: number): ColumnKey[] {
-  const saved = db.select().from(adminPreferences).where(eq(adminPreferences.userId, adminId)).get()?.listColumns;
-  const valid = (saved ?? []).filter(isColumnKey);
+  const saved = oneRow<{ list_columns: string | null }>(
+    db,
+    sql`select list_columns from admin_preferences where user_id = ${adminId}`,
+  )?.list_columns;
+  const valid = (saved ? (JSON.parse(saved) as string[]) : []).filter(isColumnKey);
   return valid.length > 0 ? valid : [...DEFAULT_COLUMNS];
 }
 

@@ -1,6 +1,6 @@
-import { asc } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Queryable } from '../db/connection.js';
-import { companies, groups, roles, territories, userTypes } from '../db/schema.js';
+import { allRows } from '../db/statements.js';
 
 export interface Option {
   id: number;
@@ -17,13 +17,12 @@ export interface FilterOptions {
 
 /** The choices of the quick filters; reference lists are small, so they are read whole. */
 export function filterOptions(db: Queryable): FilterOptions {
-  const all = (table: typeof groups | typeof territories | typeof companies | typeof userTypes | typeof roles) =>
-    db.select({ id: table.id, name: table.name }).from(table).orderBy(asc(table.name)).all();
+  const all = (table: string) => allRows<Option>(db, sql`select id, name from ${sql.raw(table)} order by name`);
   return {
-    groups: all(groups),
-    territories: all(territories),
-    companies: all(companies),
-    userTypes: all(userTypes),
-    roles: all(roles),
+    groups: all('groups'),
+    territories: all('territories'),
+    companies: all('companies'),
+    userTypes: all('user_types'),
+    roles: all('roles'),
   };
 }

@@ -1,13 +1,9 @@
-import { and, count, eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/connection.js';
 import { type User, users } from '../db/schema.js';
 import { visibleTo } from './scope.js';
 
 type Actor = Pick<User, 'adminRole'>;
-
-export function countVisibleUsers(db: Queryable, actor: Actor): number {
-  return db.select({ n: count() }).from(users).where(visibleTo(actor)).get()?.n ?? 0;
-}
 
 /** A user the actor may administer, or undefined: outside the scope a user does not exist. */
 export function findVisibleUser(db: Queryable, actor: Actor, id: number): User | undefined {

@@ -49,7 +49,7 @@ export default async function userRoutes(app: FastifyInstance) {
     const id = Number(request.params.id);
     const detail = Number.isSafeInteger(id) && id > 0 ? userDetail(app.db, request.actor, id) : undefined;
     if (!detail) return reply.callNotFound();
-    return reply.view('users/show', { title: displayName(detail.row.user), detail, cell, statusOf });
+    return reply.view('users/show', { title: displayName(detail.user), detail, cell, statusOf });
   });
 
   /**

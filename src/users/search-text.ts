@@ -4,17 +4,9 @@
  * SQLite cannot strip diacritics in SQL, so the document is built here when a user is written.
  */
 
-const SEPARATOR = '|';
+import { normalize } from '../text.js';
 
-/** "Åsa Öström" → "asa ostrom": case and diacritics are ignored in search. */
-export function normalize(text: string): string {
-  return text
-    .normalize('NFKD')
-    .replace(/\p{M}+/gu, '')
-    .toLowerCase()
-    .replace(/[|\s]+/g, ' ')
-    .trim();
-}
+const SEPARATOR = '|';
 
 /** The searchable document of one user: "|value|value|…|", empty values left out. */
 export function searchDocument(values: readonly (string | null | undefined)[]): string {

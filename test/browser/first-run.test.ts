@@ -37,8 +37,7 @@ t.test('first run: set up the first administrator, sign in, see the overview, si
   const browser = await launchBrowser(t);
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
-  // Roster serves no favicon yet, and Chromium asks for one on the first page it opens.
-  const problems = collectPageErrors(page, { ignorePaths: ['/favicon.ico'] });
+  const problems = collectPageErrors(page);
   const path = () => new URL(page.url()).pathname;
 
   const token = app.firstRun.setupToken;

@@ -73,7 +73,7 @@ export async function saveScreenshot(page: Page, name: string): Promise<string> 
  * on purpose (422 for a refused form, 401 for a failed sign-in, 404 for a bad setup link), so
  * those are not counted; a failed script, stylesheet or image still is.
  */
-export function collectPageErrors(page: Page, options: { ignorePaths?: string[] } = {}): () => string[] {
+export function collectPageErrors(page: Page): () => string[] {
   const documents = new Set<string>();
   const entries: { page: string; text: string; url: string }[] = [];
   page.on('response', (response) => {
@@ -85,9 +85,7 @@ export function collectPageErrors(page: Page, options: { ignorePaths?: string[] 
   });
   page.on('pageerror', (error) => entries.push({ page: page.url(), text: `uncaught ${error.name}: ${error.message}`, url: '' }));
 
-  const ignored = new Set(options.ignorePaths ?? []);
-  const pathOf = (url: string) => (URL.canParse(url) ? new URL(url).pathname : url);
   const expected = (entry: { text: string; url: string }) =>
-    entry.text.startsWith('Failed to load resource') && (documents.has(entry.url) || ignored.has(pathOf(entry.url)));
+    entry.text.startsWith('Failed to load resource') && documents.has(entry.url);
   return () => entries.filter((entry) => !expected(entry)).map((e) => `${e.page}: ${e.text}${e.url ? ` [${e.url}]` : ''}`);
 }

@@ -1,0 +1,78 @@
+import { matchCount, nextHref, type Page } from './http.js';
+
+export interface Probe {
+  /** Fetches a page the first time its plan is not cached by the server, for a cold timing. */
+  coldPage(path: string): Promise<Page>;
+  /** Fetches a page without caring whether it is cold. */
+  page(path: string): Promise<Page>;
+}
+
+export interface Resolved {
+  path: string;
+  /** The cold request, when resolving the URL already made it. */
+  cold?: Page;
+  note?: string;
+}
+
+export interface QueryClass {
+  label: string;
+  /** Judged against the targets; extra lines are shown for comparison only. */
+  judged: boolean;
+  minRps?: number;
+  resolve(probe: Probe): Promise<Resolved>;
+}
+
+const RARE_TERMS = ['dvorakova77', 'horvath42', 'novak123'];
+const RARE_MAX = 500;
+
+const fixed = (path: string) => async (): Promise<Resolved> => ({ path });
+
+function expectOk(path: string, page: Page): void {
+  if (page.status !== 200) throw new Error(`GET ${path} answered ${page.status}, not 200`);
+}
+
+/** A user pages on by following "Next", which carries a keyset cursor rather than an offset. */
+async function keysetPage2000(probe: Probe): Promise<Resolved> {
+  const before = '/users?sort=-lastName&page=1999&size=50';
+  const page = await probe.page(before);
+  expectOk(before, page);
+  const href = nextHref(page.html);
+  if (!href?.includes('after=') || !href.includes('page=2000')) {
+    throw new Error(`Page 1,999 has no keyset "next" link to page 2,000 (found ${href ?? 'none'})`);
+  }
+  return { path: href, note: `The cursor for page 2,000 was read from page 1,999, fetched once by offset in ${page.ms.toFixed(0)} ms.` };
+}
+
+/** The term must stay rare in this data set, or the class would measure something else. */
+async function rareTerm(probe: Probe): Promise<Resolved> {
+  const tried: string[] = [];
+  for (const term of RARE_TERMS) {
+    const path = `/users?q=${encodeURIComponent(term)}`;
+    const cold = await probe.coldPage(path);
+    expectOk(path, cold);
+    const count = matchCount(cold.html);
+    if (count?.exact && count.value >= 1 && count.value <= RARE_MAX) {
+      const note = tried.length === 0
+        ? `The rare term "${term}" matches ${count.value} users.`
+        : `${tried.join('; ')}; "${term}" (${count.value} matches) was measured instead.`;
+      return { path, cold, note };
+    }
+    tried.push(`"${term}" matched ${count ? `${count.exact ? '' : 'about '}${count.value}` : 'an unreadable number of'} users, not 1–${RARE_MAX}`);
+  }
+  throw new Error(`No rare search term fits this data set: ${tried.join('; ')}`);
+}
+
+export function queryClasses(supervisorId: number): QueryClass[] {
+  return [
+    { label: 'first page, default sort', judged: true, minRps: 2000, resolve: fixed('/users') },
+    { label: 'sort by last name, descending', judged: true, resolve: fixed('/users?sort=-lastName') },
+    { label: 'page 2,000 of that sort (keyset)', judged: true, resolve: keysetPage2000 },
+    { label: 'page 2,000 by page number (offset)', judged: false, resolve: fixed('/users?sort=-lastName&page=2000') },
+    { label: 'group + territory + status', judged: true, resolve: fixed('/users?group=3&territory=2&status=active') },
+    { label: 'rare search term', judged: true, resolve: rareTerm },
+    { label: 'common 3-letter term', judged: true, resolve: fixed('/users?q=son') },
+    { label: 'wildcard ann*', judged: true, resolve: fixed('/users?q=ann*') },
+    { label: "one supervisor's users", judged: true, resolve: fixed(`/users?supervisor=${supervisorId}`) },
+    { label: 'filters + search + sort', judged: true, resolve: fixed('/users?group=3&status=active&q=son&sort=-lastSignin') },
+  ];
+}

@@ -1,0 +1,136 @@
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import type { LoadResult } from './load.js';
+
+export const P95_TARGET_MS = 25;
+
+export interface Row {
+  label: string;
+  path: string;
+  judged: boolean;
+  minRps?: number;
+  matches: string;
+  firstMs: number;
+  load: LoadResult;
+}
+
+export function verdict(row: Row): string {
+  const problems: string[] = [];
+  if (row.load.p95 > P95_TARGET_MS) problems.push(`p95 > ${P95_TARGET_MS} ms`);
+  if (row.minRps !== undefined && row.load.rps < row.minRps) problems.push(`< ${row.minRps.toLocaleString('en')} req/s`);
+  const result = problems.length === 0 ? 'PASS' : `FAIL (${problems.join(', ')})`;
+  return row.judged ? result : `${result.split(' ')[0]} (extra, no target)`;
+}
+
+export function missedTargets(rows: Row[]): Row[] {
+  return rows.filter((r) => r.judged && verdict(r) !== 'PASS');
+}
+
+const HEADINGS = ['Class', 'Matches', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'First ms', 'Target'];
+
+function cells(row: Row): string[] {
+  const ms = (n: number) => n.toFixed(1);
+  return [row.label, row.matches, Math.round(row.load.rps).toLocaleString('en'), ms(row.load.p50), ms(row.load.p95), ms(row.load.p99), ms(row.firstMs), verdict(row)];
+}
+
+export function textTable(rows: Row[]): string {
+  const body = rows.map(cells);
+  const widths = HEADINGS.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
+  const line = (r: string[]) => r.map((c, i) => (i === 0 || i === r.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+  return [line(HEADINGS), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
+}
+
+function markdownTable(rows: Row[]): string {
+  const escape = (c: string) => c.replace(/\|/g, '\\|');
+  return [
+    `| ${HEADINGS.join(' | ')} |`,
+    `| ${HEADINGS.map((_, i) => (i === 0 || i === HEADINGS.length - 1 ? '---' : '---:')).join(' | ')} |`,
+    ...rows.map((r) => `| ${cells(r).map(escape).join(' | ')} |`),
+  ].join('\n');
+}
+
+/** What the issue measured on Django's stock admin with the same directory, and the matching row here. */
+const DJANGO = [
+  { label: 'first page, default sort', django: '~48 req/s' },
+  { label: 'sort by last name, descending', django: '~12 req/s' },
+  { label: 'common 3-letter term', django: '~5 req/s' },
+  { label: 'rare search term', django: '~1 req/s (1.8 s each)' },
+];
+
+export interface RunFacts {
+  date: Date;
+  sqliteVersion: string;
+  managedUsers: number;
+  databaseBytes: number;
+  seedSeconds?: number;
+  seconds: number;
+  warmupSeconds: number;
+  connections: number;
+  loadBefore: number[];
+  notes: string[];
+}
+
+export function machineLine(): string[] {
+  const cpus = os.cpus();
+  return [
+    `CPU: ${cpus[0]?.model.trim() ?? 'unknown'} × ${cpus.length}`,
+    `Memory: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    `Node.js: ${process.version}`,
+  ];
+}
+
+export function writeResults(file: string, rows: Row[], facts: RunFacts): void {
+  const byLabel = new Map(rows.map((r) => [r.label, r]));
+  const missed = missedTargets(rows);
+  const text = `# Benchmark results
+
+Measured ${facts.date.toISOString().replace('T', ' ').slice(0, 16)} UTC with \`npm run bench\`.
+
+## Machine
+
+${[...machineLine(), `SQLite: ${facts.sqliteVersion} (better-sqlite3)`, `Load average before the run (1, 5, 15 min): ${facts.loadBefore.map((l) => l.toFixed(2)).join(', ')}`].map((l) => `- ${l}`).join('\n')}
+
+## Data
+
+- ${facts.managedUsers.toLocaleString('en')} managed users (synthetic, \`src/seed/seed.ts\`)
+- Database file: ${(facts.databaseBytes / 2 ** 20).toFixed(0)} MiB (with its write-ahead log)
+- ${facts.seedSeconds === undefined ? 'Seed: not needed in this run (the database already held these users)' : `Seed time in this run: ${facts.seedSeconds.toFixed(1)} s`}
+
+## Results
+
+Targets: p95 ≤ ${P95_TARGET_MS} ms for every class; ≥ 2,000 req/s for the first page.
+${missed.length === 0 ? 'All targets met.' : `Targets missed: ${missed.map((r) => r.label).join('; ')}.`}
+
+${markdownTable(rows)}
+
+URLs (all \`GET\`):
+
+${rows.map((r) => `- ${r.label}: \`${r.path}\``).join('\n')}
+
+${facts.notes.map((n) => `- ${n}`).join('\n')}
+
+## Django's stock admin, for comparison
+
+Figures given in the issue for the same kinds of request on Django's stock admin at a million users.
+
+| Class | Django admin | Roster (this run) |
+| --- | ---: | ---: |
+${DJANGO.map((d) => `| ${d.label} | ${d.django} | ${byLabel.has(d.label) ? `${Math.round(byLabel.get(d.label)!.load.rps).toLocaleString('en')} req/s (p50 ${byLabel.get(d.label)!.load.p50.toFixed(1)} ms)` : '—'} |`).join('\n')}
+
+## How it was measured
+
+- The real server runs as its own process (\`node --import tsx src/server.ts\`, \`LOG_LEVEL=warn\`) on
+  127.0.0.1; the bench signs in through the sign-in form and sends the session cookie with every request.
+- Each class: one first request (see below), a ${facts.warmupSeconds} s warm-up whose figures are dropped, then
+  ${facts.seconds} s of load from [autocannon](https://github.com/mcollina/autocannon) with ${facts.connections}
+  connections over loopback. Responses are the full HTML page, as a browser navigation gets it.
+- req/s is the mean of the per-second counts; p50/p95/p99 come from the latency of every response.
+- First ms: the first request of the class, before warm-up. Roster caches each list plan (which users
+  match, and how many) for 10 s per set of filters and search terms; the bench waits until no plan for
+  the class's filters can still be cached before sending it. SQLite's page cache and the operating
+  system's file cache are warm by then, so this is "first request after a change", not a cold start.
+- Every response must be 200: any other status, socket error or timeout stops the bench.
+- The load generator runs on the same machine as the server and competes with it for the CPU.
+`;
+  writeFileSync(file, text);
+}

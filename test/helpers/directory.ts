@@ -1,0 +1,57 @@
+import { eq, sql } from 'drizzle-orm';
+import type { Db, Queryable } from '../../src/db/connection.js';
+import { type NewUser, type User, users } from '../../src/db/schema.js';
+import { refreshDerivedFields } from '../../src/users/derived-fields.js';
+import { usersChanged } from '../../src/users/list-service.js';
+
+/** Columns of a user (camelCase drizzle names), plus the names of what they belong to. */
+export type UserFields = Partial<NewUser> & {
+  username: string;
+  groups?: string[];
+  teams?: string[];
+  companies?: string[];
+  territory?: string;
+  role?: string;
+  userType?: string;
+};
+
+export type ReferenceTable = 'groups' | 'teams' | 'companies' | 'territories' | 'roles' | 'user_types';
+
+/** The id of the reference row with this name, created when missing. */
+export function referenceId(db: Queryable, table: ReferenceTable, name: string): number {
+  db.run(sql`insert or ignore into ${sql.identifier(table)} (name) values (${name})`);
+  return db.get<{ id: number }>(sql`select id from ${sql.identifier(table)} where name = ${name}`)!.id;
+}
+
+/**
+ * Adds a user the way a write path would: the row, its memberships, then the derived search
+ * and sort fields; cached list plans are dropped so the next list sees the new user.
+ */
+export function addUser(db: Db, fields: UserFields): User {
+  const { groups = [], teams = [], companies = [], territory, role, userType, ...columns } = fields;
+  const id = db.transaction((tx) => {
+    const ref = (table: ReferenceTable, name: string | undefined) => (name === undefined ? undefined : referenceId(tx, table, name));
+    const { id } = tx
+      .insert(users)
+      .values({
+        ...columns,
+        territoryId: ref('territories', territory) ?? columns.territoryId,
+        roleId: ref('roles', role) ?? columns.roleId,
+        userTypeId: ref('user_types', userType) ?? columns.userTypeId,
+      })
+      .returning({ id: users.id })
+      .get();
+    const join = (membership: string, table: ReferenceTable, names: string[]) => {
+      for (const name of names) {
+        tx.run(sql`insert into ${sql.identifier(membership)} (user_id, ref_id) values (${id}, ${ref(table, name)!})`);
+      }
+    };
+    join('user_groups', 'groups', groups);
+    join('user_teams', 'teams', teams);
+    join('user_companies', 'companies', companies);
+    refreshDerivedFields(tx, [id]);
+    return id;
+  });
+  usersChanged(db);
+  return db.select().from(users).where(eq(users.id, id)).get()!;
+}
