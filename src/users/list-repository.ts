@@ -239,7 +239,12 @@ export function planList(db: Queryable, actor: Actor, query: ListQuery): ListPla
     (r) => r.id,
   );
   if (ids.length <= EXACT_COUNT_LIMIT) return { where, matches: ids, count: { value: ids.length, exact: true } };
-  return { where, count: { value: roundEstimate(Math.max(estimate ?? 0, ids.length)), exact: false } };
+  if (estimate === undefined) {
+    // Too few rows to sample well, and so few that counting them all is cheap.
+    const value = oneRow<{ n: number }>(db, sql`select count(*) as n from users u where ${where}`)?.n ?? 0;
+    return { where, count: { value, exact: true } };
+  }
+  return { where, count: { value: roundEstimate(Math.max(estimate, ids.length)), exact: false } };
 }
 
 export interface PageOfIds {
@@ -306,7 +311,7 @@ export function sampleCount(db: Queryable, where: SQL): number | undefined {
   const low = oneRow<{ v: number | null }>(db, sql`select min(id) as v from users`)?.v ?? 0;
   const high = oneRow<{ v: number | null }>(db, sql`select max(id) as v from users`)?.v ?? 0;
   const span = high - low + 1;
-  if (span <= SAMPLE_WINDOWS * SAMPLE_WINDOW_SIZE * 4) return undefined;
+  if (span <= SAMPLE_WINDOWS * SAMPLE_WINDOW_SIZE * 2) return undefined;
   const step = Math.floor(span / SAMPLE_WINDOWS);
   let found = 0;
   for (let i = 0; i < SAMPLE_WINDOWS; i++) {
