@@ -13,7 +13,7 @@ import rateLimit from './plugins/rate-limit.js';
 import securityHeaders from './plugins/security-headers.js';
 import sessions from './plugins/sessions.js';
 import views from './plugins/views.js';
-import { FirstRun } from './setup/first-run.js';
+import { FirstRun, newSetupToken } from './setup/first-run.js';
 import setupRoutes from './setup/routes.js';
 import { superuserExists } from './users/repository.js';
 import userRoutes from './users/routes.js';
@@ -22,7 +22,16 @@ import userRoutes from './users/routes.js';
  * Builds the whole application on a migrated database: cross-cutting plugins first, then the
  * public routes, then every feature behind the sign-in guard. Tests call this directly.
  */
-export async function buildApp(config: Config, options: { logStream?: Writable } = {}): Promise<FastifyInstance> {
+export interface BuildOptions {
+  logStream?: Writable;
+  /**
+   * The first-run setup token. Worker processes are handed the one their primary printed;
+   * left out, a new one is made when the database has no superuser yet.
+   */
+  setupToken?: string | null;
+}
+
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: { level: config.logLevel, stream: options.logStream },
     trustProxy: config.trustProxy,
@@ -33,7 +42,9 @@ export async function buildApp(config: Config, options: { logStream?: Writable }
   migrateDatabase(db);
   app.decorate('db', db);
   app.decorate('config', config);
-  app.decorate('firstRun', new FirstRun(!superuserExists(db)));
+  const needsSetup = () => !superuserExists(db);
+  const token = options.setupToken !== undefined ? options.setupToken : needsSetup() ? newSetupToken() : null;
+  app.decorate('firstRun', new FirstRun(token, needsSetup));
   app.decorateRequest('actor');
   app.addHook('onClose', async () => db.$client.close());
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 
 export interface Config {
@@ -17,6 +18,8 @@ export interface Config {
   lockoutWindowMinutes: number;
   passwordMinLength: number;
   signinRateLimitPerMinute: number;
+  /** Processes serving requests; each uses one core (SQLite's WAL lets them share the file). */
+  workers: number;
 }
 
 export class ConfigError extends Error {}
@@ -80,5 +83,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     lockoutWindowMinutes: integer(env, 'LOCKOUT_WINDOW_MINUTES', 15, 1, 24 * 60),
     passwordMinLength: integer(env, 'PASSWORD_MIN_LENGTH', 12, 8, 128),
     signinRateLimitPerMinute: integer(env, 'SIGNIN_RATE_LIMIT', 20, 1, 10000),
+    workers: integer(env, 'WORKERS', availableParallelism(), 1, 64),
   };
 }

@@ -4,7 +4,7 @@ import type { Queryable } from '../db/connection.js';
 import { allRows, oneRow } from '../db/statements.js';
 import { type User, users } from '../db/schema.js';
 import type { ColumnKey } from './columns.js';
-import { displayNameSql } from './derived-fields.js';
+import { displayName, displayNameSql } from './derived-fields.js';
 import type { AdhocFilter, Cursor, ListQuery } from './list-query.js';
 import { visibleTo } from './scope.js';
 import { toUser } from './user-rows.js';
@@ -363,25 +363,48 @@ export interface ListRow {
   databases: string[];
 }
 
-/** Loads the rows of one page, in the page's order, with only the lists its columns show. */
+/** Names of one many-valued list for a page of users, each user's in alphabetical order. */
+function namesByUser(db: Queryable, key: keyof typeof MEMBERSHIPS, idList: string): Map<number, string[]> {
+  const m = MEMBERSHIPS[key];
+  const rows = allRows<{ user_id: number; name: string }>(
+    db,
+    sql`select m.user_id, r.name from ${sql.raw(m.membership)} m join ${sql.raw(m.table)} r on r.id = m.ref_id
+        where m.user_id in (select value from json_each(${idList})) order by r.name`,
+  );
+  const names = new Map<number, string[]>();
+  for (const row of rows) names.set(row.user_id, [...(names.get(row.user_id) ?? []), row.name]);
+  return names;
+}
+
+/**
+ * Loads the rows of one page, in the page's order. Lists and supervisors' names are read in one
+ * query each for the whole page, and only the lists its columns show.
+ */
 export function loadRows(db: Queryable, ids: number[], columns: readonly ColumnKey[]): ListRow[] {
   if (ids.length === 0) return [];
-  const lists = (Object.keys(MEMBERSHIPS) as (keyof typeof MEMBERSHIPS)[]).filter((key) => columns.includes(key));
-  const listSql = lists.map((key) => {
-    const m = MEMBERSHIPS[key];
-    return sql`, (select json_group_array(name) from (select r.name from ${sql.raw(m.membership)} m join ${sql.raw(m.table)} r on r.id = m.ref_id where m.user_id = u.id order by r.name)) as ${sql.raw(`list_${key}`)}`;
-  });
+  const idList = JSON.stringify(ids);
   const rows = allRows<Record<string, unknown> & { id: number }>(db, sql`
-    select ${sql.raw(LIST_FIELDS.map((f) => `u.${f}`).join(', '))}, t.name as ref_territory, r.name as ref_role, ut.name as ref_user_type,
-      case when s.id is null then null else ${displayNameSql('s')} end as ref_supervisor ${sql.join(listSql, sql``)}
+    select ${sql.raw(LIST_FIELDS.map((f) => `u.${f}`).join(', '))},
+      t.name as ref_territory, r.name as ref_role, ut.name as ref_user_type
     from users u
     left join territories t on t.id = u.territory_id
     left join roles r on r.id = u.role_id
     left join user_types ut on ut.id = u.user_type_id
-    left join users s on s.id = u.supervisor_id
-    where u.id in (select value from json_each(${JSON.stringify(ids)}))`);
+    where u.id in (select value from json_each(${idList}))`);
+  const supervisorIds = [...new Set(rows.map((r) => r.supervisor_id).filter((id) => id !== null))];
+  const supervisors = new Map(
+    allRows<Record<string, unknown> & { id: number }>(
+      db,
+      sql`select id, username, first_name, last_name, full_name from users where id in (select value from json_each(${JSON.stringify(supervisorIds)}))`,
+    ).map((s) => [s.id, displayName(toUser<'username' | 'firstName' | 'lastName' | 'fullName'>(s))]),
+  );
+  const lists = Object.fromEntries(
+    (Object.keys(MEMBERSHIPS) as (keyof typeof MEMBERSHIPS)[]).map((key) => [
+      key,
+      columns.includes(key) ? namesByUser(db, key, idList) : new Map<number, string[]>(),
+    ]),
+  ) as Record<keyof typeof MEMBERSHIPS, Map<number, string[]>>;
   const byId = new Map(rows.map((r) => [r.id, r]));
-  const list = (value: unknown) => (typeof value === 'string' ? (JSON.parse(value) as string[]) : []);
   return ids.flatMap((id) => {
     const row = byId.get(id);
     if (!row) return [];
@@ -393,13 +416,13 @@ export function loadRows(db: Queryable, ids: number[], columns: readonly ColumnK
         territory: (row.ref_territory as string | null) ?? null,
         role: (row.ref_role as string | null) ?? null,
         userType: (row.ref_user_type as string | null) ?? null,
-        supervisor: (row.ref_supervisor as string | null) ?? null,
+        supervisor: user.supervisorId === null ? null : (supervisors.get(user.supervisorId) ?? null),
         supervisorId: user.supervisorId,
-        groups: list(row.list_groups),
-        teams: list(row.list_teams),
-        companies: list(row.list_companies),
-        addons: list(row.list_addons),
-        databases: list(row.list_databases),
+        groups: lists.groups.get(id) ?? [],
+        teams: lists.teams.get(id) ?? [],
+        companies: lists.companies.get(id) ?? [],
+        addons: lists.addons.get(id) ?? [],
+        databases: lists.databases.get(id) ?? [],
       },
     ];
   });

@@ -30,15 +30,22 @@ const PLAN_CACHE_SIZE = 200;
  * change as people sort and page through the same filters: plans are kept for a few seconds
  * per filter set, and dropped at once whenever users change (see usersChanged).
  */
-const planCaches = new WeakMap<Db, Map<string, { plan: ListPlan; at: number }>>();
+interface PlanCache {
+  plans: Map<string, { plan: ListPlan; at: number }>;
+  /** SQLite's data_version: it changes when another connection (another worker, a CLI) commits. */
+  dataVersion: number;
+}
+const planCaches = new WeakMap<Db, PlanCache>();
 
 export function usersChanged(db: Db): void {
-  planCaches.get(db)?.clear();
+  planCaches.get(db)?.plans.clear();
 }
 
 function cachedPlan(db: Db, actor: User, query: ListQuery): ListPlan {
-  let cache = planCaches.get(db);
-  if (!cache) planCaches.set(db, (cache = new Map()));
+  const dataVersion = db.$client.pragma('data_version', { simple: true }) as number;
+  let entry = planCaches.get(db);
+  if (!entry || entry.dataVersion !== dataVersion) planCaches.set(db, (entry = { plans: new Map(), dataVersion }));
+  const cache = entry.plans;
   const key = JSON.stringify([actor.id, actor.adminRole, query.filters, query.adhoc, query.q]);
   const hit = cache.get(key);
   if (hit && Date.now() - hit.at < PLAN_TTL_MS) return hit.plan;

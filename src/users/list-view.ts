@@ -21,7 +21,9 @@ const STATUS_BADGES = {
 const LICENCES = { full: 'Full', viewer: 'Viewer', none: 'None' } as const;
 
 function day(date: Date | null): Cell {
-  return date ? { text: date.toISOString().slice(0, 10), title: date.toISOString().replace('T', ' ').slice(0, 16) + ' UTC' } : { text: '' };
+  if (!date) return { text: '' };
+  const iso = date.toISOString();
+  return { text: iso.slice(0, 10), title: `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC` };
 }
 
 /** The state a person should notice first: blocked, then locked, then active or inactive. */

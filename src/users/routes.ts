@@ -10,6 +10,11 @@ import { findVisibleUser } from './repository.js';
 
 type QueryParams = Record<string, string | string[] | undefined>;
 
+/** Where to return after choosing columns: a users list on this site, nothing else. */
+function listReturn(back: unknown): string {
+  return typeof back === 'string' && /^\/users(\?|$)/.test(back) ? back : '/users';
+}
+
 /** htmx asks for a fragment when it swaps a region; a full page otherwise (including history restore). */
 function wantsFragment(request: FastifyRequest): boolean {
   return request.headers['hx-request'] === 'true' && request.headers['hx-request-type'] === 'partial';
@@ -45,6 +50,15 @@ export default async function userRoutes(app: FastifyInstance) {
     renderList(request, reply, parseListQuery(request.query), { columnsOpen: request.query.columns === 'open' }),
   );
 
+  /** The column chooser: a fragment for the list's drop-down, a page of its own without JavaScript. */
+  app.get<{ Querystring: { back?: string } }>('/users/columns', async (request, reply) => {
+    const columns = chosenColumns(app.db, request.actor.id);
+    const data = { columns: columns.map((key) => COLUMNS.find((c) => c.key === key)!), allColumns: COLUMNS };
+    reply.header('Vary', 'HX-Request, HX-Request-Type');
+    if (wantsFragment(request)) return reply.view('users/_column-form', { ...data, back: undefined });
+    return reply.view('users/columns', { ...data, title: 'Columns', back: listReturn(request.query.back) });
+  });
+
   app.get<{ Params: { id: string } }>('/users/:id', async (request, reply) => {
     const id = Number(request.params.id);
     const detail = Number.isSafeInteger(id) && id > 0 ? userDetail(app.db, request.actor, id) : undefined;
@@ -61,7 +75,7 @@ export default async function userRoutes(app: FastifyInstance) {
     '/users/columns',
     async (request, reply) => {
       const body = request.body ?? {};
-      const back = typeof body.back === 'string' && body.back.startsWith('/users') ? body.back : '/users';
+      const back = listReturn(body.back);
       if (body.reset !== undefined) {
         saveColumns(app.db, request.actor.id, null);
         reply.flash('success', 'Columns reset to the default.');

@@ -28,6 +28,7 @@ export function testConfig(dataDir: string, overrides: Partial<Config> = {}): Co
     lockoutWindowMinutes: 15,
     passwordMinLength: 12,
     signinRateLimitPerMinute: 1000,
+    workers: 1,
     ...overrides,
   };
 }

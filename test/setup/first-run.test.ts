@@ -92,3 +92,18 @@ t.test('after a restart with a superuser in the database there is no setup link'
   t.equal((await restarted.inject('/setup?token=')).statusCode, 404);
   t.notMatch((await restarted.inject('/signin')).body, /no administrator yet/);
 });
+
+t.test('with several worker processes, setup done in one spends the shared token in all', async (t) => {
+  const config = testConfig(tempDir(t));
+  const token = 'the-same-token-for-every-worker-process';
+  const one = await buildApp(config, { setupToken: token });
+  const two = await buildApp(config, { setupToken: token });
+  t.teardown(() => Promise.all([one.close(), two.close()]));
+  t.equal((await two.inject(`/setup?token=${token}`)).statusCode, 200, 'both accept it at first');
+
+  const browser = new Client(one);
+  await browser.get(`/setup?token=${token}`);
+  t.equal((await browser.post('/setup', { token, ...GOOD })).statusCode, 302);
+  t.equal((await two.inject(`/setup?token=${token}`)).statusCode, 404, 'the other worker refuses it now');
+  t.equal(two.firstRun.setupToken, null);
+});
