@@ -208,8 +208,11 @@ export function listConditions(actor: Actor, query: ListQuery): SQL[] {
   return conditions;
 }
 
-/** Up to this many matches are counted exactly, and fetched whole before sorting. */
-export const EXACT_COUNT_LIMIT = 10_000;
+/**
+ * Up to this many matches are fetched whole: counted exactly, sorted once per sort order, and
+ * paged from that list. Past it, rows match densely enough that walking a sort index is quick.
+ */
+export const EXACT_COUNT_LIMIT = 100_000;
 
 /**
  * Which users match, decided before sorting. A sample first tells whether many match: then rows
@@ -222,12 +225,14 @@ export interface ListPlan {
   where: SQL;
   matches?: number[];
   count: MatchCount;
+  /** The matches sorted by each order asked for so far (ascending; read backwards for descending). */
+  orders?: Map<ColumnKey, number[]>;
 }
 
-export function planList(db: Queryable, actor: Actor, query: ListQuery): ListPlan {
+export function planList(db: Queryable, actor: Actor, query: ListQuery, limit = EXACT_COUNT_LIMIT): ListPlan {
   const where = and(...listConditions(actor, query))!;
   const estimate = sampleCount(db, where);
-  if (estimate !== undefined && estimate > EXACT_COUNT_LIMIT * 2) {
+  if (estimate !== undefined && estimate > limit * 2) {
     return { where, count: { value: roundEstimate(estimate), exact: false } };
   }
   const trigramPattern = parseSearch(query.q).patterns.find((p) => longestLiteral(p.replace(/\[(.)\]/g, '$1')) >= 3);
@@ -235,10 +240,10 @@ export function planList(db: Queryable, actor: Actor, query: ListQuery): ListPla
   const from = trigramPattern
     ? sql`users_fts f cross join users u on u.id = f.rowid where f.search_doc glob ${trigramPattern} and`
     : sql`users u where`;
-  const ids = allRows<{ id: number }>(db, sql`select u.id from ${from} ${where} limit ${EXACT_COUNT_LIMIT + 1}`).map(
+  const ids = allRows<{ id: number }>(db, sql`select u.id from ${from} ${where} limit ${limit + 1}`).map(
     (r) => r.id,
   );
-  if (ids.length <= EXACT_COUNT_LIMIT) return { where, matches: ids, count: { value: ids.length, exact: true } };
+  if (ids.length <= limit) return { where, matches: ids, count: { value: ids.length, exact: true }, orders: new Map() };
   if (estimate === undefined) {
     // Too few rows to sample well, and so few that counting them all is cheap.
     const value = oneRow<{ n: number }>(db, sql`select count(*) as n from users u where ${where}`)?.n ?? 0;
@@ -256,12 +261,73 @@ export interface PageOfIds {
   hasMore: boolean;
 }
 
+/** The matches in ascending order of a sort column, computed once per plan and order. */
+function sortedMatches(db: Queryable, plan: ListPlan & { matches: number[] }, sort: ColumnKey): number[] {
+  let order = plan.orders?.get(sort);
+  if (!order) {
+    const keys = sql.join([...SORT_KEYS[sort], sql`u.id`], sql`, `);
+    order = allRows<{ id: number }>(
+      db,
+      sql`select u.id from users u where u.id in (select value from json_each(${JSON.stringify(plan.matches)})) order by ${keys}`,
+    ).map((r) => r.id);
+    (plan.orders ??= new Map()).set(sort, order);
+  }
+  return order;
+}
+
+/** A page cut from the sorted matches; undefined when the cursor's row is no longer among them. */
+function pageFromMatches(db: Queryable, plan: ListPlan & { matches: number[] }, query: ListQuery): PageOfIds | undefined {
+  const order = sortedMatches(db, plan, query.sort);
+  const n = order.length;
+  const at = (i: number) => order[query.descending ? n - 1 - i : i]!;
+  const positionOf = (id: number) => {
+    const index = order.indexOf(id);
+    return index < 0 ? -1 : query.descending ? n - 1 - index : index;
+  };
+  let start: number;
+  let end: number;
+  const backward = query.page === 'last' || query.cursor?.direction === 'before';
+  if (query.cursor) {
+    const position = positionOf(Number(query.cursor.key.at(-1)));
+    if (position < 0) return undefined;
+    [start, end] = backward ? [Math.max(0, position - query.size), position] : [position + 1, position + 1 + query.size];
+  } else if (query.page === 'last') {
+    [start, end] = [Math.max(0, n - query.size), n];
+  } else {
+    start = (query.page - 1) * query.size;
+    end = start + query.size;
+  }
+  end = Math.min(end, n);
+  const ids = Array.from({ length: Math.max(0, end - start) }, (_, i) => at(start + i));
+  return { ids, ...boundaryKeys(db, query.sort, ids), hasMore: backward ? start > 0 : end < n };
+}
+
+/** The sort values of a page's first and last rows, which its Previous and Next links carry. */
+function boundaryKeys(db: Queryable, sort: ColumnKey, ids: number[]): Pick<PageOfIds, 'firstKey' | 'lastKey'> {
+  if (ids.length === 0) return {};
+  const keys = SORT_KEYS[sort];
+  const selected = sql.join([sql`u.id`, ...keys.map((k, i) => sql`${k} as ${sql.raw(`k${i}`)}`)], sql`, `);
+  const rows = allRows<Record<string, string | number>>(
+    db,
+    sql`select ${selected} from users u where u.id in (${ids[0]!}, ${ids.at(-1)!})`,
+  );
+  const keyOf = (id: number) => {
+    const row = rows.find((r) => r.id === id);
+    return row && [...keys.map((_, i) => row[`k${i}`]!), id];
+  };
+  return { firstKey: keyOf(ids[0]!), lastKey: keyOf(ids.at(-1)!) };
+}
+
 /**
  * One page of matching ids in sort order. With a cursor the page starts right after (or ends
  * right before) the cursor's row: keyset paging, as fast on page 2,000 as on page 1. Without
  * one it is read by offset, which is what a typed page number or a bookmark needs.
  */
-export function pageOfIds(db: Queryable, plan: Pick<ListPlan, 'where' | 'matches'>, query: ListQuery): PageOfIds {
+export function pageOfIds(db: Queryable, plan: ListPlan, query: ListQuery): PageOfIds {
+  if (plan.matches) {
+    const page = pageFromMatches(db, { ...plan, matches: plan.matches }, query);
+    if (page) return page;
+  }
   const keys = SORT_KEYS[query.sort];
   const reading = query.page === 'last' || query.cursor?.direction === 'before' ? 'backward' : 'forward';
   const descending = query.descending !== (reading === 'backward');
