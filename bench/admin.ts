@@ -32,23 +32,26 @@ export async function ensureBenchAdmin(db: Db, credentials: Credentials): Promis
   }
   // createFirstSuperuser refuses once a superuser exists, so the same row is written here.
   const passwordHash = await hashPassword(input.password);
-  db.transaction((tx) => {
-    const admin = tx
-      .insert(users)
-      .values({
-        username: input.username,
-        fullName: input.fullName,
-        firstName: 'Load',
-        lastName: 'Test',
-        email: input.email,
-        passwordHash,
-        passwordChangedAt: new Date(),
-        adminRole: 'superuser',
-        licenceType: 'full',
-      })
-      .returning()
-      .get();
-    refreshDerivedFields(tx, [admin.id]);
-  }, { behavior: 'immediate' });
+  db.transaction(
+    (tx) => {
+      const admin = tx
+        .insert(users)
+        .values({
+          username: input.username,
+          fullName: input.fullName,
+          firstName: 'Load',
+          lastName: 'Test',
+          email: input.email,
+          passwordHash,
+          passwordChangedAt: new Date(),
+          adminRole: 'superuser',
+          licenceType: 'full',
+        })
+        .returning()
+        .get();
+      refreshDerivedFields(tx, [admin.id]);
+    },
+    { behavior: 'immediate' },
+  );
   return 'added bench superuser';
 }

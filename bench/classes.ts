@@ -40,7 +40,10 @@ async function keysetPage2000(probe: Probe): Promise<Resolved> {
   if (!href?.includes('after=') || !href.includes('page=2000')) {
     throw new Error(`Page 1,999 has no keyset "next" link to page 2,000 (found ${href ?? 'none'})`);
   }
-  return { path: href, note: `The cursor for page 2,000 was read from page 1,999, fetched once by offset in ${page.ms.toFixed(0)} ms.` };
+  return {
+    path: href,
+    note: `The cursor for page 2,000 was read from page 1,999, fetched once by offset in ${page.ms.toFixed(0)} ms.`,
+  };
 }
 
 /** The term must stay rare in this data set, or the class would measure something else. */
@@ -52,12 +55,15 @@ async function rareTerm(probe: Probe): Promise<Resolved> {
     expectOk(path, cold);
     const count = matchCount(cold.html);
     if (count?.exact && count.value >= 1 && count.value <= RARE_MAX) {
-      const note = tried.length === 0
-        ? `The rare term "${term}" matches ${count.value} users.`
-        : `${tried.join('; ')}; "${term}" (${count.value} matches) was measured instead.`;
+      const note =
+        tried.length === 0
+          ? `The rare term "${term}" matches ${count.value} users.`
+          : `${tried.join('; ')}; "${term}" (${count.value} matches) was measured instead.`;
       return { path, cold, note };
     }
-    tried.push(`"${term}" matched ${count ? `${count.exact ? '' : 'about '}${count.value}` : 'an unreadable number of'} users, not 1–${RARE_MAX}`);
+    tried.push(
+      `"${term}" matched ${count ? `${count.exact ? '' : 'about '}${count.value}` : 'an unreadable number of'} users, not 1–${RARE_MAX}`,
+    );
   }
   throw new Error(`No rare search term fits this data set: ${tried.join('; ')}`);
 }
@@ -73,6 +79,10 @@ export function queryClasses(supervisorId: number): QueryClass[] {
     { label: 'common 3-letter term', judged: true, resolve: fixed('/users?q=son') },
     { label: 'wildcard ann*', judged: true, resolve: fixed('/users?q=ann*') },
     { label: "one supervisor's users", judged: true, resolve: fixed(`/users?supervisor=${supervisorId}`) },
-    { label: 'filters + search + sort', judged: true, resolve: fixed('/users?group=3&status=active&q=son&sort=-lastSignin') },
+    {
+      label: 'filters + search + sort',
+      judged: true,
+      resolve: fixed('/users?group=3&status=active&q=son&sort=-lastSignin'),
+    },
   ];
 }

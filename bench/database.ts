@@ -38,17 +38,21 @@ export async function prepareDatabase(options: BenchOptions): Promise<PreparedDa
   try {
     migrateDatabase(db);
     const sqlite = db.$client;
-    const countManaged = () => sqlite.prepare('select count(*) from users where admin_role is null').pluck().get() as number;
+    const countManaged = () =>
+      sqlite.prepare('select count(*) from users where admin_role is null').pluck().get() as number;
 
     let seedSeconds: number | undefined;
     const existing = countManaged();
     if (existing !== options.users) {
-      console.log(`The bench database holds ${existing.toLocaleString('en')} managed users; seeding ${options.users.toLocaleString('en')}…`);
+      console.log(
+        `The bench database holds ${existing.toLocaleString('en')} managed users; seeding ${options.users.toLocaleString('en')}…`,
+      );
       const started = performance.now();
       seedUsers(db, {
         users: options.users,
         replace: true,
-        onProgress: (done) => process.stdout.write(`\r${done.toLocaleString('en')} of ${options.users.toLocaleString('en')} users`),
+        onProgress: (done) =>
+          process.stdout.write(`\r${done.toLocaleString('en')} of ${options.users.toLocaleString('en')} users`),
       });
       seedSeconds = (performance.now() - started) / 1000;
       process.stdout.write('\n');
@@ -58,7 +62,9 @@ export async function prepareDatabase(options: BenchOptions): Promise<PreparedDa
     const admin = await ensureBenchAdmin(db, options.credentials);
     // The last user reports to an ordinary manager (the first few managers also lead managers).
     const supervisorId = sqlite
-      .prepare('select supervisor_id from users where admin_role is null and supervisor_id is not null order by id desc limit 1')
+      .prepare(
+        'select supervisor_id from users where admin_role is null and supervisor_id is not null order by id desc limit 1',
+      )
       .pluck()
       .get() as number | undefined;
     if (supervisorId === undefined) throw new Error('No user in the bench database has a supervisor');

@@ -28,13 +28,20 @@ export async function signIn(baseUrl: string, credentials: Credentials): Promise
   const formCookie = sessionCookie(form);
   const csrf = /name="_csrf" value="([^"]*)"/.exec(html)?.[1];
   if (form.status !== 200 || !formCookie || csrf === undefined) {
-    throw new Error(`GET /signin gave status ${form.status}, ${formCookie ? 'a' : 'no'} session cookie and ${csrf === undefined ? 'no' : 'a'} CSRF token`);
+    throw new Error(
+      `GET /signin gave status ${form.status}, ${formCookie ? 'a' : 'no'} session cookie and ${csrf === undefined ? 'no' : 'a'} CSRF token`,
+    );
   }
   const res = await fetch(`${baseUrl}/signin`, {
     method: 'POST',
     redirect: 'manual',
     headers: { cookie: formCookie, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ username: credentials.username, password: credentials.password, _csrf: unescapeHtml(csrf), next: '/users' }),
+    body: new URLSearchParams({
+      username: credentials.username,
+      password: credentials.password,
+      _csrf: unescapeHtml(csrf),
+      next: '/users',
+    }),
   });
   await res.arrayBuffer();
   const cookie = sessionCookie(res);

@@ -17,7 +17,8 @@ export interface Row {
 export function verdict(row: Row): string {
   const problems: string[] = [];
   if (row.load.p95 > P95_TARGET_MS) problems.push(`p95 > ${P95_TARGET_MS} ms`);
-  if (row.minRps !== undefined && row.load.rps < row.minRps) problems.push(`< ${row.minRps.toLocaleString('en')} req/s`);
+  if (row.minRps !== undefined && row.load.rps < row.minRps)
+    problems.push(`< ${row.minRps.toLocaleString('en')} req/s`);
   const result = problems.length === 0 ? 'PASS' : `FAIL (${problems.join(', ')})`;
   return row.judged ? result : `${result.split(' ')[0]} (extra, no target)`;
 }
@@ -30,13 +31,26 @@ const HEADINGS = ['Class', 'Matches', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'Fi
 
 function cells(row: Row): string[] {
   const ms = (n: number) => n.toFixed(1);
-  return [row.label, row.matches, Math.round(row.load.rps).toLocaleString('en'), ms(row.load.p50), ms(row.load.p95), ms(row.load.p99), ms(row.firstMs), verdict(row)];
+  return [
+    row.label,
+    row.matches,
+    Math.round(row.load.rps).toLocaleString('en'),
+    ms(row.load.p50),
+    ms(row.load.p95),
+    ms(row.load.p99),
+    ms(row.firstMs),
+    verdict(row),
+  ];
 }
 
 export function textTable(rows: Row[]): string {
   const body = rows.map(cells);
   const widths = HEADINGS.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
-  const line = (r: string[]) => r.map((c, i) => (i === 0 || i === r.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (i === 0 || i === r.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(HEADINGS), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
 }
 

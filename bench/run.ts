@@ -25,7 +25,9 @@ async function main(): Promise<void> {
   console.log(machineLine().join(' · '));
   console.log(`Data directory: ${options.dataDir}`);
   const data = await prepareDatabase(options);
-  console.log(`${data.managedUsers.toLocaleString('en')} managed users; bench account: ${data.admin}; SQLite ${data.sqliteVersion}`);
+  console.log(
+    `${data.managedUsers.toLocaleString('en')} managed users; bench account: ${data.admin}; SQLite ${data.sqliteVersion}`,
+  );
 
   let server: RunningServer | undefined;
   const stopOnSignal = async () => {
@@ -58,7 +60,9 @@ async function main(): Promise<void> {
     // that one-off cost does not land on the first class's first request.
     const primer = await getPage(baseUrl, PRIMER_PATH, cookie);
     if (primer.status !== 200) throw new Error(`GET ${PRIMER_PATH} answered ${primer.status}, not 200`);
-    const notes: string[] = [`Before the first class, the server rendered ${PRIMER_PATH} once (${primer.ms.toFixed(0)} ms), so template compilation is not counted in any first request.`];
+    const notes: string[] = [
+      `Before the first class, the server rendered ${PRIMER_PATH} once (${primer.ms.toFixed(0)} ms), so template compilation is not counted in any first request.`,
+    ];
     const rows: Row[] = [];
     for (const cls of queryClasses(data.supervisorId)) rows.push(await measure(cls));
 

@@ -61,7 +61,8 @@ export async function startServer(repoRoot: string, dataDir: string): Promise<Ru
   });
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
-    if (exitedEarly) throw new Error(`The server exited during start-up (code ${child.exitCode}, signal ${child.signalCode})`);
+    if (exitedEarly)
+      throw new Error(`The server exited during start-up (code ${child.exitCode}, signal ${child.signalCode})`);
     try {
       const res = await fetch(`${baseUrl}/healthz`);
       await res.arrayBuffer();

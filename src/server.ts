@@ -20,8 +20,15 @@ function publicUrl(config: Config): string {
   return `http://${host}:${config.port}`;
 }
 
-function announce(config: Config, log: (message: string) => void, warn: (message: string) => void, token: string | null) {
-  log(`Roster is running at ${publicUrl(config)} (database ${config.databaseFile}, ${config.workers} worker${config.workers === 1 ? '' : 's'})`);
+function announce(
+  config: Config,
+  log: (message: string) => void,
+  warn: (message: string) => void,
+  token: string | null,
+) {
+  log(
+    `Roster is running at ${publicUrl(config)} (database ${config.databaseFile}, ${config.workers} worker${config.workers === 1 ? '' : 's'})`,
+  );
   if (token) warn(`No administrator yet. Create the first one at ${publicUrl(config)}/setup?token=${token}`);
 }
 
@@ -39,7 +46,13 @@ async function serve(config: Config, setupToken: string | null | undefined): Pro
     });
   }
   await app.listen({ port: config.port, host: config.host });
-  if (cluster.isPrimary) announce(config, (m) => app.log.info(m), (m) => app.log.warn(m), app.firstRun.setupToken);
+  if (cluster.isPrimary)
+    announce(
+      config,
+      (m) => app.log.info(m),
+      (m) => app.log.warn(m),
+      app.firstRun.setupToken,
+    );
   else process.send?.('listening');
 }
 
@@ -55,7 +68,12 @@ function primary(config: Config): void {
   const fork = () => cluster.fork({ [SETUP_TOKEN]: token ?? '' });
   cluster.on('message', (_worker, message) => {
     if (message === 'listening' && ++listening === config.workers) {
-      announce(config, (m) => log.info(m), (m) => log.warn(m), token);
+      announce(
+        config,
+        (m) => log.info(m),
+        (m) => log.warn(m),
+        token,
+      );
     }
   });
   cluster.on('exit', (worker, code, signal) => {

@@ -1,4 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import t from 'tap';
 import { ConfigError, loadConfig } from '../src/config.js';
@@ -19,6 +20,8 @@ t.test('defaults', async (t) => {
     lockoutThreshold: 10,
     lockoutWindowMinutes: 15,
     passwordMinLength: 12,
+    signinRateLimitPerMinute: 20,
+    workers: availableParallelism(),
   });
   t.ok(statSync(dataDir).isDirectory(), 'the data directory is created');
 });
@@ -48,6 +51,7 @@ t.test('values from the environment', async (t) => {
     LOCKOUT_WINDOW_MINUTES: '60',
     PASSWORD_MIN_LENGTH: '16',
     SIGNIN_RATE_LIMIT: '5',
+    WORKERS: '3',
   });
   t.match(config, {
     port: 8080,
@@ -60,6 +64,7 @@ t.test('values from the environment', async (t) => {
     lockoutWindowMinutes: 60,
     passwordMinLength: 16,
     signinRateLimitPerMinute: 5,
+    workers: 3,
   });
 });
 
@@ -72,6 +77,7 @@ t.test('bad values are refused with a message naming the variable', async (t) =>
     [{ PASSWORD_MIN_LENGTH: '4' }, /PASSWORD_MIN_LENGTH must be a whole number from 8/],
     [{ TRUST_PROXY: 'maybe' }, /TRUST_PROXY must be true or false/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
+    [{ WORKERS: '0' }, /WORKERS must be a whole number from 1 to 64/],
     [{ SESSION_SECRET: 'short' }, /SESSION_SECRET must be at least 32 characters/],
   ];
   for (const [env, message] of cases) {

@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import t from 'tap';
 import { tempDir } from './helpers/app.js';
+import { start } from './helpers/cli.js';
 
 /** PORT=0 would work but the logged URL would then say port 0, so ask the OS for a free one. */
 function freePort(): Promise<number> {
@@ -20,11 +20,11 @@ function freePort(): Promise<number> {
 t.test('starts, answers, and stops cleanly on SIGTERM', async (t) => {
   const dataDir = tempDir(t);
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    // tap would record the child's coverage too, but through tsx's transform it lands on the wrong
-    // lines of the shared src/ files and skews the report: only this process counts.
-    env: { ...process.env, _TAPJS_PROCESSINFO_COVERAGE_: '0', DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const child = start('src/server.ts', [], {
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
   });
   t.teardown(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

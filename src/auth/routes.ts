@@ -39,30 +39,34 @@ export default async function authRoutes(app: FastifyInstance) {
     });
   });
 
-  app.post<{ Body: SigninBody }>('/signin', { config: { rateLimit: formPostLimit(app.config) } }, async (request, reply) => {
-    const username = String(request.body?.username ?? '').slice(0, 320);
-    const password = String(request.body?.password ?? '');
-    const next = safeNext(request.body?.next);
-    const result = await authenticateAdmin(app.db, lockout, username, password);
-    if (!result.ok) {
-      request.log.info({ username }, 'administrator sign-in refused');
-      return reply.code(401).view('auth/signin', {
-        title: 'Sign in',
-        next,
-        error: 'The username or password is incorrect, or the account cannot sign in.',
-        setupPending: false,
-        username,
-      });
-    }
-    // A new session id at sign-in, so an id planted before sign-in is worthless afterwards.
-    await request.session.regenerate();
-    const now = Date.now();
-    request.session.userId = result.user.id;
-    request.session.createdAt = now;
-    request.session.lastSeenAt = now;
-    request.log.info({ userId: result.user.id }, 'administrator signed in');
-    return reply.redirect(next);
-  });
+  app.post<{ Body: SigninBody }>(
+    '/signin',
+    { config: { rateLimit: formPostLimit(app.config) } },
+    async (request, reply) => {
+      const username = String(request.body?.username ?? '').slice(0, 320);
+      const password = String(request.body?.password ?? '');
+      const next = safeNext(request.body?.next);
+      const result = await authenticateAdmin(app.db, lockout, username, password);
+      if (!result.ok) {
+        request.log.info({ username }, 'administrator sign-in refused');
+        return reply.code(401).view('auth/signin', {
+          title: 'Sign in',
+          next,
+          error: 'The username or password is incorrect, or the account cannot sign in.',
+          setupPending: false,
+          username,
+        });
+      }
+      // A new session id at sign-in, so an id planted before sign-in is worthless afterwards.
+      await request.session.regenerate();
+      const now = Date.now();
+      request.session.userId = result.user.id;
+      request.session.createdAt = now;
+      request.session.lastSeenAt = now;
+      request.log.info({ userId: result.user.id }, 'administrator signed in');
+      return reply.redirect(next);
+    },
+  );
 
   app.post('/signout', async (request, reply) => {
     await request.session.destroy();

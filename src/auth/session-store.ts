@@ -37,11 +37,7 @@ export class SqliteSessionStore {
       expiresAt: this.expiresAt(session),
     };
     this.run(callback, () =>
-      this.db
-        .insert(sessions)
-        .values(row)
-        .onConflictDoUpdate({ target: sessions.sid, set: row })
-        .run(),
+      this.db.insert(sessions).values(row).onConflictDoUpdate({ target: sessions.sid, set: row }).run(),
     );
   }
 

@@ -56,6 +56,8 @@ function main(): number {
 try {
   process.exitCode = main();
 } catch (err) {
-  console.error(err instanceof ConfigError ? `Configuration error: ${err.message}` : `Backup failed: ${(err as Error).message}`);
+  console.error(
+    err instanceof ConfigError ? `Configuration error: ${err.message}` : `Backup failed: ${(err as Error).message}`,
+  );
   process.exitCode = 1;
 }

@@ -24,7 +24,9 @@ try {
     onProgress: (done) => process.stdout.write(`\r${done.toLocaleString('en')} of ${count.toLocaleString('en')} users`),
   });
   process.stdout.write('\n');
-  console.log(`Seeded ${count.toLocaleString('en')} users into ${config.databaseFile} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(
+    `Seeded ${count.toLocaleString('en')} users into ${config.databaseFile} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
 } catch (err) {
   if (!(err instanceof SeedRefusedError)) throw err;
   console.error(err.message);

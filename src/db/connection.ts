@@ -25,7 +25,9 @@ export function openDatabase(file: string): Db {
   sqlite.pragma('mmap_size = 2147483648');
   sqlite.pragma('cache_size = -65536');
   // SQLite's lower() and LIKE fold only ASCII; filters compare fold(column) with folded input.
-  sqlite.function('fold', { deterministic: true }, (value: unknown) => (typeof value === 'string' ? normalize(value) : value));
+  sqlite.function('fold', { deterministic: true }, (value: unknown) =>
+    typeof value === 'string' ? normalize(value) : value,
+  );
   return drizzle(sqlite, { schema });
 }
 

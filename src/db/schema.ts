@@ -114,7 +114,9 @@ export const users = sqliteTable(
     uniqueIndex('users_username_nocase').on(sql`lower(${t.username})`),
     index('users_email_nocase').on(sql`lower(${t.email})`),
     index('users_name_sort').on(t.nameSort).where(live),
-    index('users_first_name').on(sql`${t.firstName} collate nocase`, sql`${t.lastName} collate nocase`).where(live),
+    index('users_first_name')
+      .on(sql`${t.firstName} collate nocase`, sql`${t.lastName} collate nocase`)
+      .where(live),
     index('users_groups_sort').on(t.groupsSort).where(live),
     index('users_companies_sort').on(t.companiesSort).where(live),
     index('users_territory_sort').on(t.territorySort).where(live),
@@ -123,7 +125,9 @@ export const users = sqliteTable(
     index('users_supervisor_sort').on(t.supervisorSort).where(live),
     index('users_status').on(t.status).where(live),
     index('users_licence').on(t.licenceType, t.status).where(live),
-    index('users_last_signin').on(sql`coalesce(${t.lastSigninAt}, 0)`).where(live),
+    index('users_last_signin')
+      .on(sql`coalesce(${t.lastSigninAt}, 0)`)
+      .where(live),
     index('users_created').on(t.createdAt).where(live),
     index('users_updated').on(t.updatedAt).where(live),
     index('users_supervisor').on(t.supervisorId),
@@ -143,10 +147,7 @@ export const userAvatars = sqliteTable('user_avatars', {
 });
 
 /** A user's membership of a many-valued reference list (groups, teams, companies, …). */
-function membership<TName extends string>(
-  tableName: TName,
-  list: ReturnType<typeof referenceList>,
-) {
+function membership<TName extends string>(tableName: TName, list: ReturnType<typeof referenceList>) {
   return sqliteTable(
     tableName,
     {

@@ -8,7 +8,10 @@ const CLIENT_MESSAGES: Record<number, { title: string; message: string }> = {
     title: 'Form expired',
     message: 'This form has expired or was sent from another site. Go back, reload the page and try again.',
   },
-  404: { title: 'Page not found', message: 'There is nothing at this address. Check the link, or start from the overview.' },
+  404: {
+    title: 'Page not found',
+    message: 'There is nothing at this address. Check the link, or start from the overview.',
+  },
   413: { title: 'Too large', message: 'What you sent is larger than Roster accepts.' },
   415: { title: 'Unsupported content', message: 'Roster cannot read what was sent.' },
   429: { title: 'Too many attempts', message: 'Too many attempts. Wait a minute and try again.' },

@@ -54,7 +54,9 @@ function withoutIndexes(db: Db, load: () => void): void {
   const saved = sqlite
     .prepare(
       `select type, name, sql from sqlite_master
-       where sql is not null and ((type = 'index' and tbl_name in ('users', ${Object.values(MEMBERSHIP_TABLES).map((t) => `'${t}'`).join(', ')}))
+       where sql is not null and ((type = 'index' and tbl_name in ('users', ${Object.values(MEMBERSHIP_TABLES)
+         .map((t) => `'${t}'`)
+         .join(', ')}))
          or (type = 'trigger' and name like 'users_fts_%'))`,
     )
     .all() as { type: string; name: string; sql: string }[];
@@ -116,7 +118,10 @@ export function seedUsers(db: Db, options: SeedOptions): void {
           for (let n = start; n < Math.min(start + CHUNK, options.users + 1); n++) {
             const user = syntheticUser(n, options.users, ids, now, random, (id) => managerNames.get(id) ?? '');
             if (n <= managers) managerNames.set(n, String(user.row.full_name));
-            const row = { ...user.row, supervisor_id: user.row.supervisor_id === null ? null : base + Number(user.row.supervisor_id) };
+            const row = {
+              ...user.row,
+              supervisor_id: user.row.supervisor_id === null ? null : base + Number(user.row.supervisor_id),
+            };
             insertUser.run(base + n, ...Object.values(row));
             for (const [list, refIds] of Object.entries(user.memberships)) {
               for (const refId of refIds) insertMembership[list]!.run(base + n, refId);

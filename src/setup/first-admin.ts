@@ -25,7 +25,10 @@ export class SetupAlreadyDoneError extends Error {
 
 /** Trims and caps every field, so what is validated is exactly what is stored. */
 export function readFirstAdminInput(body: Record<string, unknown> | undefined): FirstAdminInput {
-  const text = (name: string, max: number) => String(body?.[name] ?? '').trim().slice(0, max);
+  const text = (name: string, max: number) =>
+    String(body?.[name] ?? '')
+      .trim()
+      .slice(0, max);
   return {
     username: text('username', 200),
     fullName: text('fullName', 200),
@@ -54,25 +57,28 @@ export function validateFirstAdmin(input: FirstAdminInput, policy: PasswordPolic
 export async function createFirstSuperuser(db: Db, input: FirstAdminInput): Promise<User> {
   const passwordHash = await hashPassword(input.password);
   const [firstName = '', ...rest] = input.fullName.split(/\s+/);
-  return db.transaction((tx) => {
-    if (superuserExists(tx)) throw new SetupAlreadyDoneError();
-    const now = new Date();
-    const admin = tx
-      .insert(users)
-      .values({
-        username: input.username,
-        fullName: input.fullName,
-        firstName,
-        lastName: rest.join(' '),
-        email: input.email,
-        passwordHash,
-        passwordChangedAt: now,
-        adminRole: 'superuser',
-        licenceType: 'full',
-      })
-      .returning()
-      .get();
-    refreshDerivedFields(tx, [admin.id]);
-    return admin;
-  }, { behavior: 'immediate' });
+  return db.transaction(
+    (tx) => {
+      if (superuserExists(tx)) throw new SetupAlreadyDoneError();
+      const now = new Date();
+      const admin = tx
+        .insert(users)
+        .values({
+          username: input.username,
+          fullName: input.fullName,
+          firstName,
+          lastName: rest.join(' '),
+          email: input.email,
+          passwordHash,
+          passwordChangedAt: now,
+          adminRole: 'superuser',
+          licenceType: 'full',
+        })
+        .returning()
+        .get();
+      refreshDerivedFields(tx, [admin.id]);
+      return admin;
+    },
+    { behavior: 'immediate' },
+  );
 }

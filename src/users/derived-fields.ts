@@ -95,7 +95,10 @@ export function refreshDerivedFields(db: Queryable, ids: readonly number[]): voi
       left join roles r on r.id = u.role_id
       left join user_types ut on ut.id = u.user_type_id
       left join users s on s.id = u.supervisor_id
-      where u.id in ${sql`(${sql.join(batch.map((id) => sql`${id}`), sql`, `)})`}`);
+      where u.id in ${sql`(${sql.join(
+        batch.map((id) => sql`${id}`),
+        sql`, `,
+      )})`}`);
     for (const row of rows) {
       const source = {
         ...(row as unknown as DerivationSource),
@@ -105,7 +108,10 @@ export function refreshDerivedFields(db: Queryable, ids: readonly number[]): voi
         addons: JSON.parse(row.addons ?? '[]'),
         databases: JSON.parse(row.databases ?? '[]'),
       };
-      db.update(users).set(deriveFields(source)).where(inArray(users.id, [row.id])).run();
+      db.update(users)
+        .set(deriveFields(source))
+        .where(inArray(users.id, [row.id]))
+        .run();
     }
   }
 }

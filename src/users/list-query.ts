@@ -200,7 +200,8 @@ export function listQueryParams(query: ListQuery, change: Partial<ListQuery> = {
   if (next.sort !== DEFAULT_SORT || next.descending) params.set('sort', (next.descending ? '-' : '') + next.sort);
   if (next.size !== DEFAULT_PAGE_SIZE) params.set('size', String(next.size));
   if (next.page !== 1) params.set('page', String(next.page));
-  if (next.cursor && next.page !== 1 && next.page !== 'last') params.set(next.cursor.direction, encodeCursor(next.cursor));
+  if (next.cursor && next.page !== 1 && next.page !== 'last')
+    params.set(next.cursor.direction, encodeCursor(next.cursor));
   return params;
 }
 

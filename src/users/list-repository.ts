@@ -240,9 +240,7 @@ export function planList(db: Queryable, actor: Actor, query: ListQuery, limit = 
   const from = trigramPattern
     ? sql`users_fts f cross join users u on u.id = f.rowid where f.search_doc glob ${trigramPattern} and`
     : sql`users u where`;
-  const ids = allRows<{ id: number }>(db, sql`select u.id from ${from} ${where} limit ${limit + 1}`).map(
-    (r) => r.id,
-  );
+  const ids = allRows<{ id: number }>(db, sql`select u.id from ${from} ${where} limit ${limit + 1}`).map((r) => r.id);
   if (ids.length <= limit) return { where, matches: ids, count: { value: ids.length, exact: true }, orders: new Map() };
   if (estimate === undefined) {
     // Too few rows to sample well, and so few that counting them all is cheap.
@@ -276,7 +274,11 @@ function sortedMatches(db: Queryable, plan: ListPlan & { matches: number[] }, so
 }
 
 /** A page cut from the sorted matches; undefined when the cursor's row is no longer among them. */
-function pageFromMatches(db: Queryable, plan: ListPlan & { matches: number[] }, query: ListQuery): PageOfIds | undefined {
+function pageFromMatches(
+  db: Queryable,
+  plan: ListPlan & { matches: number[] },
+  query: ListQuery,
+): PageOfIds | undefined {
   const order = sortedMatches(db, plan, query.sort);
   const n = order.length;
   const at = (i: number) => order[query.descending ? n - 1 - i : i]!;
@@ -290,7 +292,9 @@ function pageFromMatches(db: Queryable, plan: ListPlan & { matches: number[] }, 
   if (query.cursor) {
     const position = positionOf(Number(query.cursor.key.at(-1)));
     if (position < 0) return undefined;
-    [start, end] = backward ? [Math.max(0, position - query.size), position] : [position + 1, position + 1 + query.size];
+    [start, end] = backward
+      ? [Math.max(0, position - query.size), position]
+      : [position + 1, position + 1 + query.size];
   } else if (query.page === 'last') {
     [start, end] = [Math.max(0, n - query.size), n];
   } else {
@@ -338,16 +342,22 @@ export function pageOfIds(db: Queryable, plan: ListPlan, query: ListQuery): Page
   ];
   if (query.cursor && query.cursor.key.length === keys.length + 1) {
     const columns = sql.join([...keys, sql`u.id`], sql`, `);
-    const values = sql.join(query.cursor.key.map((v) => sql`${v}`), sql`, `);
+    const values = sql.join(
+      query.cursor.key.map((v) => sql`${v}`),
+      sql`, `,
+    );
     conditions.push(descending ? sql`(${columns}) < (${values})` : sql`(${columns}) > (${values})`);
   }
   const offset = query.cursor || query.page === 'last' ? 0 : (query.page - 1) * query.size;
   const selected = sql.join([sql`u.id`, ...keys.map((k, i) => sql`${k} as ${sql.raw(`k${i}`)}`)], sql`, `);
   const index = SORT_INDEX[query.sort];
   const hint = !plan.matches && index ? sql.raw(` indexed by ${index}`) : sql``;
-  const rows = allRows<Record<string, string | number>>(db, sql`
+  const rows = allRows<Record<string, string | number>>(
+    db,
+    sql`
     select ${selected} from users u${hint} where ${and(...conditions)}
-    order by ${order} limit ${query.size + 1} offset ${offset}`);
+    order by ${order} limit ${query.size + 1} offset ${offset}`,
+  );
   const hasMore = rows.length > query.size;
   const page = rows.slice(0, query.size);
   if (reading === 'backward') page.reverse();
@@ -401,16 +411,50 @@ export function roundEstimate(n: number): number {
 
 /** The fields of a user that list cells show; the rest (hashes, search text, sort keys) stay in SQLite. */
 const LIST_FIELDS = [
-  'id', 'username', 'first_name', 'last_name', 'full_name', 'signature', 'email', 'phone', 'extension',
-  'supervisor_id', 'licence_type', 'status', 'blocked', 'locked_until', 'two_step_enabled', 'kind', 'notes',
-  'last_signin_at', 'created_at', 'updated_at',
+  'id',
+  'username',
+  'first_name',
+  'last_name',
+  'full_name',
+  'signature',
+  'email',
+  'phone',
+  'extension',
+  'supervisor_id',
+  'licence_type',
+  'status',
+  'blocked',
+  'locked_until',
+  'two_step_enabled',
+  'kind',
+  'notes',
+  'last_signin_at',
+  'created_at',
+  'updated_at',
 ] as const;
 
 export type ListUser = Pick<
   User,
-  | 'id' | 'username' | 'firstName' | 'lastName' | 'fullName' | 'signature' | 'email' | 'phone' | 'extension'
-  | 'supervisorId' | 'licenceType' | 'status' | 'blocked' | 'lockedUntil' | 'twoStepEnabled' | 'kind' | 'notes'
-  | 'lastSigninAt' | 'createdAt' | 'updatedAt'
+  | 'id'
+  | 'username'
+  | 'firstName'
+  | 'lastName'
+  | 'fullName'
+  | 'signature'
+  | 'email'
+  | 'phone'
+  | 'extension'
+  | 'supervisorId'
+  | 'licenceType'
+  | 'status'
+  | 'blocked'
+  | 'lockedUntil'
+  | 'twoStepEnabled'
+  | 'kind'
+  | 'notes'
+  | 'lastSigninAt'
+  | 'createdAt'
+  | 'updatedAt'
 >;
 
 /** A row of the list, with the names it shows rather than ids. */
@@ -449,14 +493,17 @@ function namesByUser(db: Queryable, key: keyof typeof MEMBERSHIPS, idList: strin
 export function loadRows(db: Queryable, ids: number[], columns: readonly ColumnKey[]): ListRow[] {
   if (ids.length === 0) return [];
   const idList = JSON.stringify(ids);
-  const rows = allRows<Record<string, unknown> & { id: number }>(db, sql`
+  const rows = allRows<Record<string, unknown> & { id: number }>(
+    db,
+    sql`
     select ${sql.raw(LIST_FIELDS.map((f) => `u.${f}`).join(', '))},
       t.name as ref_territory, r.name as ref_role, ut.name as ref_user_type
     from users u
     left join territories t on t.id = u.territory_id
     left join roles r on r.id = u.role_id
     left join user_types ut on ut.id = u.user_type_id
-    where u.id in (select value from json_each(${idList}))`);
+    where u.id in (select value from json_each(${idList}))`,
+  );
   const supervisorIds = [...new Set(rows.map((r) => r.supervisor_id).filter((id) => id !== null))];
   const supervisors = new Map(
     allRows<Record<string, unknown> & { id: number }>(

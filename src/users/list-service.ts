@@ -76,7 +76,8 @@ export function listUsers(db: Db, actor: User, asked: ListQuery, columns: readon
   const readBackward = query.page === 'last' || query.cursor?.direction === 'before';
   const atStart = pageNumber === 1 || (readBackward && !page.hasMore);
   const atEnd = query.page === 'last' || (!readBackward && !page.hasMore) || rows.length === 0;
-  const cursor = (direction: Cursor['direction'], key: Cursor['key'] | undefined) => (key ? { direction, key } : undefined);
+  const cursor = (direction: Cursor['direction'], key: Cursor['key'] | undefined) =>
+    key ? { direction, key } : undefined;
 
   const directoryEmpty = rows.length === 0 && !isFiltered(query) && count.value === 0;
   return {

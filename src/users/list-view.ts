@@ -44,7 +44,13 @@ export function cell(row: ListRow, key: ColumnKey): Cell {
     case 'licence':
       return { text: LICENCES[user.licenceType] };
     case 'supervisor':
-      return row.supervisorId ? { text: row.supervisor ?? '', href: `/users?supervisor=${row.supervisorId}`, title: 'Show everyone this person supervises' } : { text: '' };
+      return row.supervisorId
+        ? {
+            text: row.supervisor ?? '',
+            href: `/users?supervisor=${row.supervisorId}`,
+            title: 'Show everyone this person supervises',
+          }
+        : { text: '' };
     case 'groups':
     case 'teams':
     case 'companies':

@@ -3,7 +3,15 @@ import { COLUMNS, type ColumnKey, isColumnKey } from './columns.js';
 import { displayName } from './derived-fields.js';
 import { userDetail } from './detail-service.js';
 import { cell, statusOf } from './list-view.js';
-import { isFiltered, type ListQuery, listUrl, OPERATORS, operatorsFor, PAGE_SIZES, parseListQuery } from './list-query.js';
+import {
+  isFiltered,
+  type ListQuery,
+  listUrl,
+  OPERATORS,
+  operatorsFor,
+  PAGE_SIZES,
+  parseListQuery,
+} from './list-query.js';
 import { chosenColumns, listUsers, saveColumns } from './list-service.js';
 import { filterOptions } from './reference-lists.js';
 import { findVisibleUser } from './repository.js';
@@ -21,10 +29,17 @@ function wantsFragment(request: FastifyRequest): boolean {
 }
 
 export default async function userRoutes(app: FastifyInstance) {
-  function renderList(request: FastifyRequest, reply: FastifyReply, query: ListQuery, extra: Record<string, unknown> = {}) {
+  function renderList(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    query: ListQuery,
+    extra: Record<string, unknown> = {},
+  ) {
     const columns = chosenColumns(app.db, request.actor.id);
     const result = listUsers(app.db, request.actor, query, columns);
-    const supervisor = query.filters.supervisor ? findVisibleUser(app.db, request.actor, query.filters.supervisor) : undefined;
+    const supervisor = query.filters.supervisor
+      ? findVisibleUser(app.db, request.actor, query.filters.supervisor)
+      : undefined;
     const data = {
       title: 'Users',
       query,
@@ -71,30 +86,29 @@ export default async function userRoutes(app: FastifyInstance) {
    * an optional move button that shifts one column up or down before saving, so it works
    * without JavaScript.
    */
-  app.post<{ Body: { columns?: string | string[]; order?: string | string[]; move?: string; reset?: string; back?: string } }>(
-    '/users/columns',
-    async (request, reply) => {
-      const body = request.body ?? {};
-      const back = listReturn(body.back);
-      if (body.reset !== undefined) {
-        saveColumns(app.db, request.actor.id, null);
-        reply.flash('success', 'Columns reset to the default.');
-        return reply.redirect(back);
-      }
-      const listed = [body.order ?? []].flat().filter(isColumnKey);
-      const ticked = new Set([body.columns ?? []].flat());
-      const [moveKey, direction] = String(body.move ?? '').split(':');
-      const order: ColumnKey[] = [...new Set(listed)];
-      const from = order.indexOf(moveKey as ColumnKey);
-      const to = direction === 'up' ? from - 1 : from + 1;
-      if (from >= 0 && to >= 0 && to < order.length) [order[from], order[to]] = [order[to]!, order[from]!];
-      const chosen = order.filter((key) => ticked.has(key));
-      if (chosen.length === 0) {
-        reply.flash('error', 'Choose at least one column.');
-        return reply.redirect(back);
-      }
-      saveColumns(app.db, request.actor.id, chosen);
-      return reply.redirect(moveKey ? `${back}${back.includes('?') ? '&' : '?'}columns=open` : back);
-    },
-  );
+  app.post<{
+    Body: { columns?: string | string[]; order?: string | string[]; move?: string; reset?: string; back?: string };
+  }>('/users/columns', async (request, reply) => {
+    const body = request.body ?? {};
+    const back = listReturn(body.back);
+    if (body.reset !== undefined) {
+      saveColumns(app.db, request.actor.id, null);
+      reply.flash('success', 'Columns reset to the default.');
+      return reply.redirect(back);
+    }
+    const listed = [body.order ?? []].flat().filter(isColumnKey);
+    const ticked = new Set([body.columns ?? []].flat());
+    const [moveKey, direction] = String(body.move ?? '').split(':');
+    const order: ColumnKey[] = [...new Set(listed)];
+    const from = order.indexOf(moveKey as ColumnKey);
+    const to = direction === 'up' ? from - 1 : from + 1;
+    if (from >= 0 && to >= 0 && to < order.length) [order[from], order[to]] = [order[to]!, order[from]!];
+    const chosen = order.filter((key) => ticked.has(key));
+    if (chosen.length === 0) {
+      reply.flash('error', 'Choose at least one column.');
+      return reply.redirect(back);
+    }
+    saveColumns(app.db, request.actor.id, chosen);
+    return reply.redirect(moveKey ? `${back}${back.includes('?') ? '&' : '?'}columns=open` : back);
+  });
 }

@@ -32,7 +32,15 @@ t.test('password policy', async (t) => {
 
 t.test('generated passwords are strong, readable and different every time', async (t) => {
   const passwords = Array.from({ length: 200 }, generatePassword);
-  t.same(passwords.filter((p) => passwordProblem(p, policy) !== null), [], 'all pass the policy');
-  t.same(passwords.filter((p) => !/^[a-zA-HJ-NP-Z2-9]{5}(-[a-km-zA-HJ-NP-Z2-9]{5}){3}$/.test(p)), [], 'four groups of five, no look-alikes');
+  t.same(
+    passwords.filter((p) => passwordProblem(p, policy) !== null),
+    [],
+    'all pass the policy',
+  );
+  t.same(
+    passwords.filter((p) => !/^[a-zA-HJ-NP-Z2-9]{5}(-[a-km-zA-HJ-NP-Z2-9]{5}){3}$/.test(p)),
+    [],
+    'four groups of five, no look-alikes',
+  );
   t.equal(new Set(passwords).size, 200, 'all different');
 });

@@ -22,9 +22,15 @@ t.test('stores, reads back, replaces and destroys sessions', async (t) => {
   await call((cb) => store.set('s1', session({ userId: id, createdAt: now, lastSeenAt: now }), cb));
   const read = await call<Session | null>((cb) => store.get('s1', cb));
   t.equal(read?.userId, id);
-  t.equal(db.select().from(sessions).get()?.userId, id, 'the owner is a column, so a user\'s sessions can be found');
+  t.equal(db.select().from(sessions).get()?.userId, id, "the owner is a column, so a user's sessions can be found");
 
-  await call((cb) => store.set('s1', session({ userId: id, createdAt: now, lastSeenAt: now, flash: [{ kind: 'info', text: 'hi' }] }), cb));
+  await call((cb) =>
+    store.set(
+      's1',
+      session({ userId: id, createdAt: now, lastSeenAt: now, flash: [{ kind: 'info', text: 'hi' }] }),
+      cb,
+    ),
+  );
   t.same((await call<Session | null>((cb) => store.get('s1', cb)))?.flash, [{ kind: 'info', text: 'hi' }]);
   t.equal(db.select().from(sessions).all().length, 1, 'saving again replaces the row');
 
@@ -44,12 +50,16 @@ t.test('expiry is the idle deadline, capped by the absolute one; expired session
   t.equal(db.select().from(sessions).all().length, 0);
 });
 
-t.test('ends every session of one user and no one else\'s', async (t) => {
+t.test("ends every session of one user and no one else's", async (t) => {
   const { db, store, call } = setup();
   const ann = db.insert(users).values({ username: 'ann' }).returning().get().id;
   const bob = db.insert(users).values({ username: 'bob' }).returning().get().id;
   const now = Date.now();
-  for (const [sid, userId] of [['a1', ann], ['a2', ann], ['b1', bob]] as const) {
+  for (const [sid, userId] of [
+    ['a1', ann],
+    ['a2', ann],
+    ['b1', bob],
+  ] as const) {
     await call((cb) => store.set(sid, session({ userId, createdAt: now, lastSeenAt: now }), cb));
   }
   t.equal(endSessionsOf(db, ann), 2);

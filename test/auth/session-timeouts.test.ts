@@ -7,7 +7,11 @@ import { addSuperuser, buildTestApp, Client } from '../helpers/app.js';
 function ageSession(app: Awaited<ReturnType<typeof buildTestApp>>, userId: number, change: Record<string, number>) {
   const row = app.db.select().from(sessions).where(eq(sessions.userId, userId)).get()!;
   const data = { ...JSON.parse(row.data), ...change };
-  app.db.update(sessions).set({ data: JSON.stringify(data) }).where(eq(sessions.sid, row.sid)).run();
+  app.db
+    .update(sessions)
+    .set({ data: JSON.stringify(data) })
+    .where(eq(sessions.sid, row.sid))
+    .run();
 }
 
 t.test('a session idle for longer than the idle timeout ends', async (t) => {

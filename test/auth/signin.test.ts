@@ -30,7 +30,11 @@ t.test('an administrator signs in, reaches the overview, and signs out', async (
 
   const out = await browser.post('/signout');
   t.equal(out.headers.location, '/signin?reason=signed-out');
-  t.equal(app.db.select().from(sessions).where(eq(sessions.userId, row!.id)).all().length, 0, 'the session is gone from the store');
+  t.equal(
+    app.db.select().from(sessions).where(eq(sessions.userId, row!.id)).all().length,
+    0,
+    'the session is gone from the store',
+  );
   const after = await browser.get('/');
   t.equal(after.statusCode, 302, 'the old cookie no longer opens pages');
   t.match((await browser.get('/signin?reason=signed-out')).body, /You have signed out/);
@@ -48,28 +52,44 @@ t.test('the old session cookie is useless after sign-out even if replayed', asyn
   t.equal(replay.statusCode, 302);
 });
 
-t.test('every refusal looks the same: unknown user, wrong password, not an administrator, inactive, blocked', async (t) => {
-  const app = await buildTestApp(t);
-  const admin = await addSuperuser(app);
-  const attempts: [string, string, () => void][] = [
-    ['nobody', ADMIN_PASSWORD, () => {}],
-    ['admin', 'wrong password entirely', () => {}],
-    ['admin', ADMIN_PASSWORD, () => app.db.update(users).set({ adminRole: null }).where(eq(users.id, admin.id)).run()],
-    ['admin', ADMIN_PASSWORD, () => app.db.update(users).set({ adminRole: 'superuser', status: 'inactive' }).where(eq(users.id, admin.id)).run()],
-    ['admin', ADMIN_PASSWORD, () => app.db.update(users).set({ status: 'active', blocked: true }).where(eq(users.id, admin.id)).run()],
-  ];
-  for (const [username, password, arrange] of attempts) {
-    arrange();
-    const browser = new Client(app);
-    await browser.get('/signin');
-    const res = await browser.post('/signin', { username, password });
-    t.equal(res.statusCode, 401, `${username} refused`);
-    t.equal(res.body.split(REFUSED).length - 1, 1, 'with the one generic message, shown once');
-    t.notMatch(res.body, /aria-invalid/, 'no single field is blamed');
-    t.match(res.body, new RegExp(`name="username" type="text" value="${username}"`), 'the username typed is kept');
-    t.notMatch(res.body, /value="correct horse/, 'the password is never echoed');
-  }
-});
+t.test(
+  'every refusal looks the same: unknown user, wrong password, not an administrator, inactive, blocked',
+  async (t) => {
+    const app = await buildTestApp(t);
+    const admin = await addSuperuser(app);
+    const attempts: [string, string, () => void][] = [
+      ['nobody', ADMIN_PASSWORD, () => {}],
+      ['admin', 'wrong password entirely', () => {}],
+      [
+        'admin',
+        ADMIN_PASSWORD,
+        () => app.db.update(users).set({ adminRole: null }).where(eq(users.id, admin.id)).run(),
+      ],
+      [
+        'admin',
+        ADMIN_PASSWORD,
+        () =>
+          app.db.update(users).set({ adminRole: 'superuser', status: 'inactive' }).where(eq(users.id, admin.id)).run(),
+      ],
+      [
+        'admin',
+        ADMIN_PASSWORD,
+        () => app.db.update(users).set({ status: 'active', blocked: true }).where(eq(users.id, admin.id)).run(),
+      ],
+    ];
+    for (const [username, password, arrange] of attempts) {
+      arrange();
+      const browser = new Client(app);
+      await browser.get('/signin');
+      const res = await browser.post('/signin', { username, password });
+      t.equal(res.statusCode, 401, `${username} refused`);
+      t.equal(res.body.split(REFUSED).length - 1, 1, 'with the one generic message, shown once');
+      t.notMatch(res.body, /aria-invalid/, 'no single field is blamed');
+      t.match(res.body, new RegExp(`name="username" type="text" value="${username}"`), 'the username typed is kept');
+      t.notMatch(res.body, /value="correct horse/, 'the password is never echoed');
+    }
+  },
+);
 
 t.test('the account locks after repeated failures, and a success resets the count', async (t) => {
   const app = await buildTestApp(t, { lockoutThreshold: 3, lockoutWindowMinutes: 15 });
@@ -91,7 +111,11 @@ t.test('the account locks after repeated failures, and a success resets the coun
   t.equal(refused.statusCode, 401, 'even the right password is refused while locked');
   t.ok(refused.body.includes(REFUSED));
 
-  app.db.update(users).set({ lockedUntil: new Date(Date.now() - 1000) }).where(eq(users.id, admin.id)).run();
+  app.db
+    .update(users)
+    .set({ lockedUntil: new Date(Date.now() - 1000) })
+    .where(eq(users.id, admin.id))
+    .run();
   t.equal((await browser.signIn()).statusCode, 302, 'the lock ends with its window');
 });
 

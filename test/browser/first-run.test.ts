@@ -27,7 +27,10 @@ function field(page: Page, label: string) {
 async function describedBy(page: Page, label: string): Promise<string> {
   const ids = (await field(page, label).getAttribute('aria-describedby')) ?? '';
   const parts = await Promise.all(
-    ids.split(/\s+/).filter(Boolean).map((id) => page.locator(`[id="${id}"]`).innerText()),
+    ids
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((id) => page.locator(`[id="${id}"]`).innerText()),
   );
   return parts.join(' ');
 }
@@ -68,7 +71,10 @@ t.test('first run: set up the first administrator, sign in, see the overview, si
   await field(page, 'Repeat the password').fill(ADMIN.password);
   await page.getByRole('button', { name: 'Create administrator' }).click();
   await page.waitForURL((url) => url.pathname === '/signin');
-  await page.getByRole('status').filter({ hasText: 'Roster is set up. Sign in with the account you just created.' }).waitFor();
+  await page
+    .getByRole('status')
+    .filter({ hasText: 'Roster is set up. Sign in with the account you just created.' })
+    .waitFor();
   t.equal(await htmxLoaded(page), 'object', 'htmx loaded on the sign-in page');
   await saveScreenshot(page, 'signin');
 

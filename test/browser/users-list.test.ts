@@ -38,7 +38,11 @@ t.test('search, sort, page and choose columns; Back restores each earlier view',
   await page.getByRole('link', { name: 'Username' }).click();
   await page.waitForURL(/sort=username/);
   const ascending = await usernames(page);
-  t.same(ascending, [...ascending].sort((a, b) => a.localeCompare(b, 'en')), 'sorted by username');
+  t.same(
+    ascending,
+    [...ascending].sort((a, b) => a.localeCompare(b, 'en')),
+    'sorted by username',
+  );
   t.equal(await page.locator('th', { hasText: 'Username' }).getAttribute('aria-sort'), 'ascending');
   await page.getByRole('link', { name: /Username/ }).click();
   await page.waitForURL(/sort=-username/);
@@ -55,7 +59,10 @@ t.test('search, sort, page and choose columns; Back restores each earlier view',
   t.match(await countText(page), /Showing 26–50 of 151 users/);
   const secondPage = await usernames(page);
   t.equal(secondPage.length, 25);
-  t.notOk(secondPage.some((u) => firstPage.includes(u)), 'no row repeats across pages');
+  t.notOk(
+    secondPage.some((u) => firstPage.includes(u)),
+    'no row repeats across pages',
+  );
   const pagedUrl = page.url();
 
   // Hide the Email column and move Username first.
@@ -63,8 +70,14 @@ t.test('search, sort, page and choose columns; Back restores each earlier view',
   await page.getByRole('checkbox', { name: 'Email' }).uncheck();
   await page.getByRole('button', { name: 'Move Username up' }).click();
   await page.waitForURL(/page=2/);
-  t.same((await headings(page)).slice(0, 2).map((h) => h.replace(/[↑↓]/g, '').trim()), ['Username', 'Name']);
-  t.notOk((await headings(page)).some((h) => h.startsWith('Email')), 'Email is hidden');
+  t.same(
+    (await headings(page)).slice(0, 2).map((h) => h.replace(/[↑↓]/g, '').trim()),
+    ['Username', 'Name'],
+  );
+  t.notOk(
+    (await headings(page)).some((h) => h.startsWith('Email')),
+    'Email is hidden',
+  );
   await saveScreenshot(page, 'users-list');
 
   // Back walks through the earlier views, each as it was.

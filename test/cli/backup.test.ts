@@ -1,32 +1,13 @@
 import Database from 'better-sqlite3';
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import { users } from '../../src/db/schema.js';
 import { addSuperuser, buildTestApp, tempDir } from '../helpers/app.js';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+import { type Run, run } from '../helpers/cli.js';
 
 function backup(dataDir: string, args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/backup.ts', ...args], {
-      // tap would record the child's coverage too, but through tsx's transform it lands on the wrong
-      // lines of the shared src/ files and skews the report: only this process counts.
-      env: { ...process.env, _TAPJS_PROCESSINFO_COVERAGE_: '0', DATA_DIR: dataDir },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return run('src/cli/backup.ts', args, { DATA_DIR: dataDir });
 }
 
 t.test('copies the database while the app holds it open', async (t) => {

@@ -1,31 +1,12 @@
 import Database from 'better-sqlite3';
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import t from 'tap';
 import { tempDir } from '../helpers/app.js';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+import { type Run, run } from '../helpers/cli.js';
 
 /** Runs the real command the way an operator's script does: the password arrives on stdin. */
 function createAdmin(dataDir: string, args: string[], stdin: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/create-admin.ts', ...args], {
-      // tap would record the child's coverage too, but through tsx's transform it lands on the wrong
-      // lines of the shared src/ files and skews the report: only this process counts.
-      env: { ...process.env, _TAPJS_PROCESSINFO_COVERAGE_: '0', DATA_DIR: dataDir, PORT: '4567' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
+  return run('src/cli/create-admin.ts', args, { DATA_DIR: dataDir, PORT: '4567' }, stdin);
 }
 
 function usersIn(dataDir: string) {
@@ -55,13 +36,22 @@ t.test('creates the first superuser, then refuses a second one', async (t) => {
 
   const [alice, ...others] = usersIn(dir);
   t.same(others, []);
-  t.match(alice, { username: 'alice', full_name: 'Alice Liddell', email: 'alice@example.com', admin_role: 'superuser' });
+  t.match(alice, {
+    username: 'alice',
+    full_name: 'Alice Liddell',
+    email: 'alice@example.com',
+    admin_role: 'superuser',
+  });
   t.match(alice?.password_hash, /^\$argon2id\$/, 'the password is stored only as an argon2id hash');
 
   const second = await createAdmin(dir, ['--username', 'bob'], 'another fine passphrase\n');
   t.equal(second.code, 1);
   t.match(second.stderr, /already has a superuser/);
-  t.same(usersIn(dir).map((u) => u.username), ['alice'], 'nothing was added');
+  t.same(
+    usersIn(dir).map((u) => u.username),
+    ['alice'],
+    'nothing was added',
+  );
 });
 
 t.test('a weak password is refused and nothing is written', async (t) => {

@@ -81,11 +81,15 @@ export function collectPageErrors(page: Page): () => string[] {
     if (request.isNavigationRequest() && request.frame() === page.mainFrame()) documents.add(response.url());
   });
   page.on('console', (message) => {
-    if (message.type() === 'error') entries.push({ page: page.url(), text: message.text(), url: message.location().url });
+    if (message.type() === 'error')
+      entries.push({ page: page.url(), text: message.text(), url: message.location().url });
   });
-  page.on('pageerror', (error) => entries.push({ page: page.url(), text: `uncaught ${error.name}: ${error.message}`, url: '' }));
+  page.on('pageerror', (error) =>
+    entries.push({ page: page.url(), text: `uncaught ${error.name}: ${error.message}`, url: '' }),
+  );
 
   const expected = (entry: { text: string; url: string }) =>
     entry.text.startsWith('Failed to load resource') && documents.has(entry.url);
-  return () => entries.filter((entry) => !expected(entry)).map((e) => `${e.page}: ${e.text}${e.url ? ` [${e.url}]` : ''}`);
+  return () =>
+    entries.filter((entry) => !expected(entry)).map((e) => `${e.page}: ${e.text}${e.url ? ` [${e.url}]` : ''}`);
 }

@@ -30,7 +30,8 @@ export function referenceId(db: Queryable, table: ReferenceTable, name: string):
 export function addUser(db: Db, fields: UserFields): User {
   const { groups = [], teams = [], companies = [], territory, role, userType, ...columns } = fields;
   const id = db.transaction((tx) => {
-    const ref = (table: ReferenceTable, name: string | undefined) => (name === undefined ? undefined : referenceId(tx, table, name));
+    const ref = (table: ReferenceTable, name: string | undefined) =>
+      name === undefined ? undefined : referenceId(tx, table, name);
     const { id } = tx
       .insert(users)
       .values({

@@ -31,7 +31,14 @@ t.test('the one-time setup link creates the first superuser, then stops working'
 
   const rows = app.db.select().from(users).all();
   t.equal(rows.length, 1);
-  t.match(rows[0], { username: 'ada', fullName: 'Ada Lovelace', firstName: 'Ada', lastName: 'Lovelace', adminRole: 'superuser', status: 'active' });
+  t.match(rows[0], {
+    username: 'ada',
+    fullName: 'Ada Lovelace',
+    firstName: 'Ada',
+    lastName: 'Lovelace',
+    adminRole: 'superuser',
+    status: 'active',
+  });
   t.match(rows[0]?.passwordHash, /^\$argon2id\$/);
 
   const again = await browser.get(`/setup?token=${token}`);
@@ -63,7 +70,7 @@ t.test('setup explains each problem beside its field and keeps what was typed', 
     t.equal(res.statusCode, 422, JSON.stringify(change));
     t.match(res.body, message);
     t.match(res.body, /aria-invalid="true"/, 'the field is marked invalid');
-    t.match(res.body, `value="${(change.fullName ?? GOOD.fullName)}"`, 'what was typed is kept');
+    t.match(res.body, `value="${change.fullName ?? GOOD.fullName}"`, 'what was typed is kept');
     t.notMatch(res.body, /value="analytical engine/, 'passwords are never sent back');
   }
   t.equal(app.db.select().from(users).all().length, 0, 'nothing was created');

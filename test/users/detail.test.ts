@@ -28,7 +28,16 @@ t.test('clicking a name opens the user with everything they hold', async (t) => 
   t.match(list, `<a href="/users/${ann.id}">Ann Öberg</a>`, 'the name links to the user');
   const page = await browser.get(`/users/${ann.id}`);
   t.equal(page.statusCode, 200);
-  for (const text of ['Ann Öberg', 'ann@example.com', 'Sales, Support', 'Acme', 'Nordics', 'Manager', 'Employee', 'Inactive']) {
+  for (const text of [
+    'Ann Öberg',
+    'ann@example.com',
+    'Sales, Support',
+    'Acme',
+    'Nordics',
+    'Manager',
+    'Employee',
+    'Inactive',
+  ]) {
     t.ok(page.body.includes(text), text);
   }
   t.match(page.body, `<a href="/users/${boss.id}">Bo Ss</a>`, 'the supervisor links to their page');
@@ -41,7 +50,11 @@ t.test('a user outside the scope, in the trash, or with a malformed id is not fo
   await addSuperuser(app);
   const ann = addUser(app.db, { username: 'ann' });
   const gone = addUser(app.db, { username: 'gone', deletedAt: new Date() });
-  addUser(app.db, { username: 'helper', adminRole: 'admin', passwordHash: await hashPassword('a long helper passphrase') });
+  addUser(app.db, {
+    username: 'helper',
+    adminRole: 'admin',
+    passwordHash: await hashPassword('a long helper passphrase'),
+  });
 
   const superuser = new Client(app);
   await superuser.signIn();

@@ -28,8 +28,14 @@ t.test('tens of thousands of matches are counted exactly and paged from their so
   const reversed = usernamesIn((await browser.get('/users?sort=-username')).body);
   t.same(usernamesIn(last), reversed.slice(0, 1));
 
-  const exact = app.db.$client.prepare("select count(*) from users where status = 'inactive' and territory_id = 1").pluck().get() as number;
-  t.equal(countText((await browser.get('/users?status=inactive&territory=1')).body), `Showing 1–50 of ${exact.toLocaleString('en')} users`);
+  const exact = app.db.$client
+    .prepare("select count(*) from users where status = 'inactive' and territory_id = 1")
+    .pluck()
+    .get() as number;
+  t.equal(
+    countText((await browser.get('/users?status=inactive&territory=1')).body),
+    `Showing 1–50 of ${exact.toLocaleString('en')} users`,
+  );
 });
 
 t.test('past the limit of what is fetched whole, the count is an estimate and pages walk the index', async (t) => {
@@ -40,7 +46,10 @@ t.test('past the limit of what is fetched whole, the count is an estimate and pa
   t.equal(plan.matches, undefined, 'nothing fetched whole');
 
   const page1 = pageOfIds(app.db, plan, query({}));
-  const page2 = pageOfIds(app.db, plan, { ...query({ page: '2' }), cursor: { direction: 'after', key: page1.lastKey! } });
+  const page2 = pageOfIds(app.db, plan, {
+    ...query({ page: '2' }),
+    cursor: { direction: 'after', key: page1.lastKey! },
+  });
   const byOffset = pageOfIds(app.db, plan, query({ page: '2' }));
   t.same(page2.ids, byOffset.ids, 'keyset and offset agree');
   const last = pageOfIds(app.db, plan, query({ page: 'last' }));

@@ -65,7 +65,16 @@ t.test('each quick filter is read from its parameter', async (t) => {
     t.same(parseUrl(listUrl(query)).filters, filters, `${JSON.stringify(params)} survives the URL`);
   }
   t.same(
-    parseListQuery({ group: '1', territory: '2', company: '3', type: '4', role: '5', supervisor: '6', status: 'inactive', licence: 'viewer' }).filters,
+    parseListQuery({
+      group: '1',
+      territory: '2',
+      company: '3',
+      type: '4',
+      role: '5',
+      supervisor: '6',
+      status: 'inactive',
+      licence: 'viewer',
+    }).filters,
     { group: 1, territory: 2, company: 3, userType: 4, role: 5, supervisor: 6, status: 'inactive', licence: 'viewer' },
     'all of them together',
   );
@@ -98,7 +107,11 @@ t.test('sort: a column key, "-" for descending; anything unknown gives the defau
     t.match(parseListQuery({ sort }), { sort: 'name', descending: false }, `sort=${JSON.stringify(sort)}`);
   }
   for (const column of COLUMNS) {
-    t.match(parseListQuery({ sort: column.key }), { sort: column.key, descending: false }, `every column sorts: ${column.key}`);
+    t.match(
+      parseListQuery({ sort: column.key }),
+      { sort: column.key, descending: false },
+      `every column sorts: ${column.key}`,
+    );
   }
   t.equal(listUrl(parseListQuery({ sort: 'name' })), '/users', 'the default sort is left out');
   t.equal(listUrl(parseListQuery({ sort: '-name' })), '/users?sort=-name');
@@ -117,7 +130,8 @@ t.test('page size: 25, 50, 100 or 250; anything else gives 50', async (t) => {
 t.test('page numbers, and page=last', async (t) => {
   t.equal(parseListQuery({ page: '3' }).page, 3);
   t.equal(parseListQuery({ page: 'last' }).page, 'last');
-  for (const page of ['0', '-2', 'abc', '', '1.5', 'LAST']) t.equal(parseListQuery({ page }).page, 1, `page=${JSON.stringify(page)}`);
+  for (const page of ['0', '-2', 'abc', '', '1.5', 'LAST'])
+    t.equal(parseListQuery({ page }).page, 1, `page=${JSON.stringify(page)}`);
   t.equal(listUrl(parseListQuery({ page: '1' })), '/users', 'page 1 is left out');
   t.equal(listUrl(defaults, { page: 4 }), '/users?page=4');
   t.equal(listUrl(defaults, { page: 'last' }), '/users?page=last');
@@ -137,7 +151,11 @@ t.test('cursors round-trip through the URL and are ignored where they mean nothi
   const token = encodeCursor({ direction: 'after', key: ['x', 1] });
   t.equal(parseListQuery({ after: token }).cursor, undefined, 'ignored on page 1');
   t.equal(parseListQuery({ page: 'last', after: token }).cursor, undefined, 'ignored on the last page');
-  t.equal(listUrl(defaults, { page: 1, cursor: { direction: 'after', key: ['x', 1] } }), '/users', 'not written on page 1');
+  t.equal(
+    listUrl(defaults, { page: 1, cursor: { direction: 'after', key: ['x', 1] } }),
+    '/users',
+    'not written on page 1',
+  );
   t.equal(listUrl(defaults, { page: 'last', cursor: { direction: 'after', key: ['x', 1] } }), '/users?page=last');
 
   const garbage = [
@@ -171,7 +189,11 @@ t.test('operators allowed for each kind of field', async (t) => {
 t.test('the ad hoc filter', async (t) => {
   const adhoc = (params: Params) => parseListQuery(params).adhoc;
   t.same(adhoc({ field: 'email', op: 'contains', value: 'acme' }), { field: 'email', op: 'contains', value: 'acme' });
-  t.same(adhoc({ field: 'username', op: 'starts', value: ' ann ' }), { field: 'username', op: 'starts', value: 'ann' }, 'value trimmed');
+  t.same(
+    adhoc({ field: 'username', op: 'starts', value: ' ann ' }),
+    { field: 'username', op: 'starts', value: 'ann' },
+    'value trimmed',
+  );
   t.same(adhoc({ field: 'territory', op: 'eq', value: 'North' }), { field: 'territory', op: 'eq', value: 'North' });
   t.same(adhoc({ field: 'licence', op: 'eq', value: 'full' }), { field: 'licence', op: 'eq', value: 'full' });
   t.equal(adhoc({ field: 'password', op: 'eq', value: 'x' }), undefined, 'unknown field');
@@ -186,16 +208,36 @@ t.test('the ad hoc filter', async (t) => {
   t.equal(adhoc({ field: 'email', op: 'contains', value: '   ' }), undefined, 'blank value');
   t.equal(adhoc({ field: 'email', op: 'contains' }), undefined, 'missing value');
 
-  t.same(adhoc({ field: 'lastSignin', op: 'before', value: '2025-01-31' }), { field: 'lastSignin', op: 'before', value: '2025-01-31' });
-  t.same(adhoc({ field: 'created', op: 'after', value: '2024-12-01T10:00:00Z' }), { field: 'created', op: 'after', value: '2024-12-01T10:00:00Z' });
+  t.same(adhoc({ field: 'lastSignin', op: 'before', value: '2025-01-31' }), {
+    field: 'lastSignin',
+    op: 'before',
+    value: '2025-01-31',
+  });
+  t.same(adhoc({ field: 'created', op: 'after', value: '2024-12-01T10:00:00Z' }), {
+    field: 'created',
+    op: 'after',
+    value: '2024-12-01T10:00:00Z',
+  });
   for (const value of ['yesterday', 'soon', '2025-13-45', '31/01/2025x']) {
     t.equal(adhoc({ field: 'lastSignin', op: 'before', value }), undefined, `unparseable date ${value}`);
     t.equal(adhoc({ field: 'lastSignin', op: 'after', value }), undefined, `unparseable date ${value}`);
   }
-  t.same(adhoc({ field: 'notes', op: 'empty' }), { field: 'notes', op: 'empty', value: '' }, '"is empty" needs no value');
-  t.same(adhoc({ field: 'notes', op: 'empty', value: 'ignored' }), { field: 'notes', op: 'empty', value: '' }, 'and drops one given');
+  t.same(
+    adhoc({ field: 'notes', op: 'empty' }),
+    { field: 'notes', op: 'empty', value: '' },
+    '"is empty" needs no value',
+  );
+  t.same(
+    adhoc({ field: 'notes', op: 'empty', value: 'ignored' }),
+    { field: 'notes', op: 'empty', value: '' },
+    'and drops one given',
+  );
   t.same(adhoc({ field: 'lastSignin', op: 'empty' }), { field: 'lastSignin', op: 'empty', value: '' });
-  t.equal(adhoc({ field: 'notes', op: 'contains', value: 'x'.repeat(300) })?.value.length, 200, 'value capped at 200 characters');
+  t.equal(
+    adhoc({ field: 'notes', op: 'contains', value: 'x'.repeat(300) })?.value.length,
+    200,
+    'value capped at 200 characters',
+  );
 
   const query = parseListQuery({ field: 'notes', op: 'empty' });
   t.equal(isFiltered(query), true);
@@ -215,12 +257,26 @@ t.test('parse(listQueryParams(query)) gives the query back', async (t) => {
   const queries: Params[] = [
     {},
     { q: 'ann* supervisor:"Maria Garcia"' },
-    { group: '1', territory: '2', company: '3', type: '4', role: '5', supervisor: '6', status: 'inactive', licence: 'viewer' },
+    {
+      group: '1',
+      territory: '2',
+      company: '3',
+      type: '4',
+      role: '5',
+      supervisor: '6',
+      status: 'inactive',
+      licence: 'viewer',
+    },
     { field: 'notes', op: 'empty' },
     { field: 'email', op: 'contains', value: "' OR 1=1 --" },
     { field: 'lastSignin', op: 'after', value: '2025-01-01' },
     { sort: '-territory', size: '250', page: '7', before: encodeCursor({ direction: 'before', key: ['north', 12] }) },
-    { sort: 'firstName', size: '25', page: '2', after: encodeCursor({ direction: 'after', key: ['Ann', 'Anderson', 3] }) },
+    {
+      sort: 'firstName',
+      size: '25',
+      page: '2',
+      after: encodeCursor({ direction: 'after', key: ['Ann', 'Anderson', 3] }),
+    },
     { page: 'last', size: '100', sort: '-lastSignin' },
     { q: '%_"\\;DROP TABLE users', status: 'active' },
   ];
@@ -229,7 +285,11 @@ t.test('parse(listQueryParams(query)) gives the query back', async (t) => {
     t.same(parseUrl(`/users?${listQueryParams(query)}`), query, JSON.stringify(params));
   }
   const query = parseListQuery({ q: 'ann', status: 'active' });
-  t.same(parseUrl(listUrl(query, { sort: 'email', descending: true })), { ...query, sort: 'email', descending: true }, 'a change is applied');
+  t.same(
+    parseUrl(listUrl(query, { sort: 'email', descending: true })),
+    { ...query, sort: 'email', descending: true },
+    'a change is applied',
+  );
   t.same(query, parseListQuery({ q: 'ann', status: 'active' }), 'and the original is left alone');
 });
 
@@ -249,7 +309,8 @@ t.test('searchDocument joins normalised values, leaving empty ones out', async (
 /** Whether a GLOB pattern matches a document, asked of SQLite itself. */
 const sqlite = new Database(':memory:');
 t.teardown(() => sqlite.close());
-const globs = (doc: string, pattern: string) => sqlite.prepare('select ? glob ? as m').get(doc, pattern) as { m: number };
+const globs = (doc: string, pattern: string) =>
+  sqlite.prepare('select ? glob ? as m').get(doc, pattern) as { m: number };
 const matches = (values: string[], term: string) => globs(searchDocument(values), termPattern(term)).m === 1;
 
 t.test('search terms: substrings, and wildcards anchored to whole values', async (t) => {
@@ -309,10 +370,18 @@ t.test('parseSearch splits terms and picks out supervisor:NAME', async (t) => {
   t.same(parseSearch('ann  bob'), { patterns: ['*ann*', '*bob*'], supervisors: [] });
   t.same(parseSearch('supervisor:Garcia'), { patterns: [], supervisors: ['Garcia'] });
   t.same(parseSearch('supervisor:"Maria Garcia"'), { patterns: [], supervisors: ['Maria Garcia'] });
-  t.same(parseSearch('Supervisor:"Maria Garcia" ann*'), { patterns: ['*|ann*'], supervisors: ['Maria Garcia'] }, 'the prefix ignores case');
+  t.same(
+    parseSearch('Supervisor:"Maria Garcia" ann*'),
+    { patterns: ['*|ann*'], supervisors: ['Maria Garcia'] },
+    'the prefix ignores case',
+  );
   t.same(parseSearch('"Key holder"'), { patterns: ['*key holder*'], supervisors: [] }, 'quotes keep words together');
   t.same(parseSearch('* % ** %%'), { patterns: [], supervisors: [] }, 'terms made only of wildcards are dropped');
   t.same(parseSearch('supervisor:""'), { patterns: [], supervisors: [] }, 'an empty supervisor name is dropped');
   t.same(parseSearch('Åsa'), { patterns: ['*asa*'], supervisors: [] });
-  t.same(parseSearch("' OR 1=1 --"), { patterns: ["*'*", '*or*', '*1=1*', '*--*'], supervisors: [] }, 'SQL is just words');
+  t.same(
+    parseSearch("' OR 1=1 --"),
+    { patterns: ["*'*", '*or*', '*1=1*', '*--*'], supervisors: [] },
+    'SQL is just words',
+  );
 });

@@ -24,7 +24,13 @@ async function shown(t: Checks, browser: Client, params: Record<string, string |
 }
 
 /** Posts a form whose fields may repeat (checkboxes), with the CSRF token of the last page. */
-async function postForm(app: FastifyInstance, browser: Client, url: string, fields: [string, string][], withToken = true) {
+async function postForm(
+  app: FastifyInstance,
+  browser: Client,
+  url: string,
+  fields: [string, string][],
+  withToken = true,
+) {
   const body = new URLSearchParams(withToken ? [['_csrf', browser.csrfToken], ...fields] : fields);
   return app.inject({
     method: 'POST',
@@ -40,25 +46,146 @@ type Checks = Pick<typeof t, 'equal'>;
 const day = (iso: string) => new Date(`${iso}T12:00:00Z`);
 const PASSWORD = 'another correct horse battery';
 
-
 // ---------------------------------------------------------------------------------------------
 // The directory: the superuser (admin, "Ada Admin") and these people, created in this order.
 
 type Person = UserFields & { supervisor?: string };
 
 const PEOPLE: Person[] = [
-  { username: 'mgarcia', firstName: 'Maria', lastName: 'Garcia', email: 'maria.garcia@acme.test', phone: '+46 70 111 22 33', groups: ['Sales'], territory: 'North', companies: ['Acme'], role: 'Manager', userType: 'Employee', licenceType: 'full', lastSigninAt: day('2025-03-01') },
-  { username: 'ann', firstName: 'Ann', lastName: 'Anderson', email: 'ann@acme.test', groups: ['Sales'], territory: 'North', companies: ['Acme'], role: 'Agent', userType: 'Employee', licenceType: 'viewer', supervisor: 'mgarcia', lastSigninAt: day('2025-01-15') },
-  { username: 'bob', firstName: 'Bob', lastName: 'Stone', email: 'bob@globex.test', groups: ['Support'], territory: 'South', companies: ['Globex'], role: 'Agent', userType: 'Contractor', licenceType: 'none', status: 'inactive', notes: 'Key holder', supervisor: 'mgarcia' },
-  { username: 'asa', firstName: 'Åsa', lastName: 'Öström', email: 'asa@acme.test', groups: ['Engineering'], territory: 'West', companies: ['Acme', 'Globex'], role: 'Developer', userType: 'Employee', licenceType: 'full', supervisor: 'mgarcia', lastSigninAt: day('2025-06-10') },
-  { username: 'carl', firstName: 'Carl', lastName: 'Diaz', email: 'carl@globex.test', phone: '555-0199', groups: ['Engineering', 'Support'], territory: 'South', companies: ['Globex'], role: 'Developer', userType: 'Contractor', licenceType: 'viewer', lastSigninAt: day('2025-04-01') },
-  { username: 'dana', firstName: 'Dana', lastName: 'Evans', email: 'dana@example.org', groups: ['Support'], territory: 'North', role: 'Agent', userType: 'Employee', licenceType: 'none', status: 'inactive', lastSigninAt: day('2024-11-20') },
-  { username: 'jhanson', firstName: 'Joanna', lastName: 'Hanson', email: 'joanna.h@acme.test', groups: ['Sales'], territory: 'West', companies: ['Acme'], role: 'Agent', userType: 'Contractor', licenceType: 'viewer', lastSigninAt: day('2025-02-20') },
-  { username: 'annika', firstName: 'Annika', lastName: 'Berg', email: 'annika@globex.test', groups: ['Engineering'], territory: 'North', companies: ['Globex'], role: 'Developer', userType: 'Employee', licenceType: 'full', supervisor: 'carl' },
-  { username: 'pobrien', firstName: 'Pat', lastName: "O'Brien", email: 'pat@example.org', groups: ['Support'], territory: 'West', userType: 'Employee', notes: `' OR 1=1 -- 50% a_b "quoted" back\\slash ;DROP TABLE users [urgent]?` },
+  {
+    username: 'mgarcia',
+    firstName: 'Maria',
+    lastName: 'Garcia',
+    email: 'maria.garcia@acme.test',
+    phone: '+46 70 111 22 33',
+    groups: ['Sales'],
+    territory: 'North',
+    companies: ['Acme'],
+    role: 'Manager',
+    userType: 'Employee',
+    licenceType: 'full',
+    lastSigninAt: day('2025-03-01'),
+  },
+  {
+    username: 'ann',
+    firstName: 'Ann',
+    lastName: 'Anderson',
+    email: 'ann@acme.test',
+    groups: ['Sales'],
+    territory: 'North',
+    companies: ['Acme'],
+    role: 'Agent',
+    userType: 'Employee',
+    licenceType: 'viewer',
+    supervisor: 'mgarcia',
+    lastSigninAt: day('2025-01-15'),
+  },
+  {
+    username: 'bob',
+    firstName: 'Bob',
+    lastName: 'Stone',
+    email: 'bob@globex.test',
+    groups: ['Support'],
+    territory: 'South',
+    companies: ['Globex'],
+    role: 'Agent',
+    userType: 'Contractor',
+    licenceType: 'none',
+    status: 'inactive',
+    notes: 'Key holder',
+    supervisor: 'mgarcia',
+  },
+  {
+    username: 'asa',
+    firstName: 'Åsa',
+    lastName: 'Öström',
+    email: 'asa@acme.test',
+    groups: ['Engineering'],
+    territory: 'West',
+    companies: ['Acme', 'Globex'],
+    role: 'Developer',
+    userType: 'Employee',
+    licenceType: 'full',
+    supervisor: 'mgarcia',
+    lastSigninAt: day('2025-06-10'),
+  },
+  {
+    username: 'carl',
+    firstName: 'Carl',
+    lastName: 'Diaz',
+    email: 'carl@globex.test',
+    phone: '555-0199',
+    groups: ['Engineering', 'Support'],
+    territory: 'South',
+    companies: ['Globex'],
+    role: 'Developer',
+    userType: 'Contractor',
+    licenceType: 'viewer',
+    lastSigninAt: day('2025-04-01'),
+  },
+  {
+    username: 'dana',
+    firstName: 'Dana',
+    lastName: 'Evans',
+    email: 'dana@example.org',
+    groups: ['Support'],
+    territory: 'North',
+    role: 'Agent',
+    userType: 'Employee',
+    licenceType: 'none',
+    status: 'inactive',
+    lastSigninAt: day('2024-11-20'),
+  },
+  {
+    username: 'jhanson',
+    firstName: 'Joanna',
+    lastName: 'Hanson',
+    email: 'joanna.h@acme.test',
+    groups: ['Sales'],
+    territory: 'West',
+    companies: ['Acme'],
+    role: 'Agent',
+    userType: 'Contractor',
+    licenceType: 'viewer',
+    lastSigninAt: day('2025-02-20'),
+  },
+  {
+    username: 'annika',
+    firstName: 'Annika',
+    lastName: 'Berg',
+    email: 'annika@globex.test',
+    groups: ['Engineering'],
+    territory: 'North',
+    companies: ['Globex'],
+    role: 'Developer',
+    userType: 'Employee',
+    licenceType: 'full',
+    supervisor: 'carl',
+  },
+  {
+    username: 'pobrien',
+    firstName: 'Pat',
+    lastName: "O'Brien",
+    email: 'pat@example.org',
+    groups: ['Support'],
+    territory: 'West',
+    userType: 'Employee',
+    notes: `' OR 1=1 -- 50% a_b "quoted" back\\slash ;DROP TABLE users [urgent]?`,
+  },
   { username: 'ed', firstName: 'Ed', lastName: 'Fox' },
   // In the trash: never listed, whatever the filter.
-  { username: 'gone', firstName: 'Gary', lastName: 'Gone', groups: ['Sales'], territory: 'North', companies: ['Acme'], licenceType: 'full', supervisor: 'mgarcia', notes: 'Key holder', deletedAt: new Date() },
+  {
+    username: 'gone',
+    firstName: 'Gary',
+    lastName: 'Gone',
+    groups: ['Sales'],
+    territory: 'North',
+    companies: ['Acme'],
+    licenceType: 'full',
+    supervisor: 'mgarcia',
+    notes: 'Key holder',
+    deletedAt: new Date(),
+  },
 ];
 
 const EVERYONE = sorted(['admin', ...PEOPLE.map((p) => p.username).filter((u) => u !== 'gone')]);
@@ -66,7 +193,10 @@ const EVERYONE = sorted(['admin', ...PEOPLE.map((p) => p.username).filter((u) =>
 function addPeople(app: FastifyInstance, people: Person[]): Map<string, number> {
   const ids = new Map<string, number>();
   for (const { supervisor, ...fields } of people) {
-    const user = addUser(app.db, { ...fields, supervisorId: supervisor === undefined ? undefined : ids.get(supervisor)! });
+    const user = addUser(app.db, {
+      ...fields,
+      supervisorId: supervisor === undefined ? undefined : ids.get(supervisor)!,
+    });
     ids.set(user.username, user.id);
   }
   return ids;
@@ -117,7 +247,10 @@ t.test('each quick filter alone lists exactly its users', async (t) => {
 t.test('"all" choices and invalid values do not narrow the list', async (t) => {
   t.same(await shown(t, browser, { status: '' }), EVERYONE, 'any status');
   t.same(await shown(t, browser, { company: '' }), EVERYONE, 'all companies');
-  t.same(await shown(t, browser, { group: 'abc', territory: '0', role: '-3', status: 'deleted', licence: 'gold' }), EVERYONE);
+  t.same(
+    await shown(t, browser, { group: 'abc', territory: '0', role: '-3', status: 'deleted', licence: 'gold' }),
+    EVERYONE,
+  );
   t.same(await shown(t, browser, { group: 99999 }), [], 'a group that does not exist matches no one');
 });
 
@@ -125,7 +258,10 @@ t.test('quick filters combine', async (t) => {
   const cases: [Record<string, string | number>, string[]][] = [
     [{ group: ref('groups', 'Sales'), territory: ref('territories', 'North') }, ['mgarcia', 'ann']],
     [{ status: 'active', licence: 'viewer' }, ['ann', 'carl', 'jhanson']],
-    [{ company: ref('companies', 'Globex'), role: ref('roles', 'Developer'), type: ref('user_types', 'Employee') }, ['asa', 'annika']],
+    [
+      { company: ref('companies', 'Globex'), role: ref('roles', 'Developer'), type: ref('user_types', 'Employee') },
+      ['asa', 'annika'],
+    ],
     [{ group: ref('groups', 'Support'), status: 'inactive', territory: ref('territories', 'North') }, ['dana']],
     [{ supervisor: ids.get('mgarcia')!, status: 'active' }, ['ann', 'asa']],
     [{ q: 'acme', licence: 'full' }, ['mgarcia', 'asa']],
@@ -160,18 +296,46 @@ t.test('ad hoc filters', async (t) => {
   }
   const html = await page(t, browser, '/users?field=email&op=contains&value=acme');
   t.match(html, /<li class="chip"><span>Email contains “acme”<\/span>/, 'the filter is shown as a chip');
-  t.same(await shown(t, browser, { field: 'lastSignin', op: 'before', value: 'last tuesday' }), EVERYONE, 'an unreadable date is ignored');
-  t.same(await shown(t, browser, { field: 'email', op: 'before', value: '2025-01-01' }), EVERYONE, 'an operator the field does not take is ignored');
+  t.same(
+    await shown(t, browser, { field: 'lastSignin', op: 'before', value: 'last tuesday' }),
+    EVERYONE,
+    'an unreadable date is ignored',
+  );
+  t.same(
+    await shown(t, browser, { field: 'email', op: 'before', value: '2025-01-01' }),
+    EVERYONE,
+    'an operator the field does not take is ignored',
+  );
 });
 
 t.test('ad hoc text filters find accented names, typed as shown or in another case', async (t) => {
   // The list shows "Åsa Öström"; an administrator types what they see.
-  t.same(await shown(t, browser, { field: 'lastName', op: 'eq', value: 'Öström' }), ['asa'], 'last name equals "Öström", exactly as stored');
-  t.same(await shown(t, browser, { field: 'lastName', op: 'starts', value: 'Öst' }), ['asa'], 'last name starts with "Öst"');
-  t.same(await shown(t, browser, { field: 'firstName', op: 'contains', value: 'Ås' }), ['asa'], 'first name contains "Ås"');
-  t.same(await shown(t, browser, { field: 'name', op: 'eq', value: 'Åsa Öström' }), ['asa'], 'name equals "Åsa Öström"');
+  t.same(
+    await shown(t, browser, { field: 'lastName', op: 'eq', value: 'Öström' }),
+    ['asa'],
+    'last name equals "Öström", exactly as stored',
+  );
+  t.same(
+    await shown(t, browser, { field: 'lastName', op: 'starts', value: 'Öst' }),
+    ['asa'],
+    'last name starts with "Öst"',
+  );
+  t.same(
+    await shown(t, browser, { field: 'firstName', op: 'contains', value: 'Ås' }),
+    ['asa'],
+    'first name contains "Ås"',
+  );
+  t.same(
+    await shown(t, browser, { field: 'name', op: 'eq', value: 'Åsa Öström' }),
+    ['asa'],
+    'name equals "Åsa Öström"',
+  );
   t.same(await shown(t, browser, { field: 'lastName', op: 'eq', value: 'öström' }), ['asa'], 'in lower case');
-  t.same(await shown(t, browser, { field: 'lastName', op: 'contains', value: 'ström' }), ['asa'], 'control: no capital letter involved');
+  t.same(
+    await shown(t, browser, { field: 'lastName', op: 'contains', value: 'ström' }),
+    ['asa'],
+    'control: no capital letter involved',
+  );
 });
 
 t.test('search finds a substring in any attribute', async (t) => {
@@ -221,15 +385,31 @@ t.test('supervisor:NAME and supervisor=ID list exactly that manager’s reports'
 
   const html = await page(t, browser, `/users?supervisor=${ids.get('mgarcia')}`);
   t.match(html, /<span>Supervisor: Maria Garcia<\/span>/, 'the chip names the supervisor');
-  t.match(html, new RegExp(`<input type="hidden" name="supervisor" value="${ids.get('mgarcia')}">`), 'the filter form keeps it');
+  t.match(
+    html,
+    new RegExp(`<input type="hidden" name="supervisor" value="${ids.get('mgarcia')}">`),
+    'the filter form keeps it',
+  );
 });
 
 t.test('one- and two-character terms (too short for the trigram index) still match correctly', async (t) => {
-  t.same(await shown(t, browser, { q: 'z' }), sorted(['carl', 'annika']), 'Diaz, and Annika whose supervisor is Carl Diaz');
-  t.same(await shown(t, browser, { q: 'ob' }), sorted(['bob', 'pobrien', 'asa', 'carl', 'annika']), 'Bob, pobrien and everyone at Globex');
+  t.same(
+    await shown(t, browser, { q: 'z' }),
+    sorted(['carl', 'annika']),
+    'Diaz, and Annika whose supervisor is Carl Diaz',
+  );
+  t.same(
+    await shown(t, browser, { q: 'ob' }),
+    sorted(['bob', 'pobrien', 'asa', 'carl', 'annika']),
+    'Bob, pobrien and everyone at Globex',
+  );
   t.same(await shown(t, browser, { q: 'ed' }), sorted(['ed', 'pobrien']), 'Ed, and "quoted" in a note');
   t.same(await shown(t, browser, { q: 'ob acme' }), ['asa'], 'a short term with a long one');
-  t.same(await shown(t, browser, { q: 'Å' }), EVERYONE.filter((u) => u !== 'ed'), 'Å is folded to a: everyone but Ed Fox has an a');
+  t.same(
+    await shown(t, browser, { q: 'Å' }),
+    EVERYONE.filter((u) => u !== 'ed'),
+    'Å is folded to a: everyone but Ed Fox has an a',
+  );
 });
 
 t.test('SQL metacharacters are plain text in the search box and in ad hoc values', async (t) => {
@@ -295,7 +475,9 @@ t.test('sorting by a column, ascending and descending, ties broken by id', async
 
   const other = headingsIn(await page(t, browser, '/users?sort=-email')).find((h) => h.label === 'Username')!;
   t.equal(other.href, '/users?sort=username', 'another heading starts ascending');
-  const keep = headingsIn(await page(t, browser, '/users?status=active&size=25&sort=email')).find((h) => h.label === 'Email')!;
+  const keep = headingsIn(await page(t, browser, '/users?status=active&size=25&sort=email')).find(
+    (h) => h.label === 'Email',
+  )!;
   t.equal(keep.href, '/users?status=active&sort=-email&size=25', 'sorting keeps filters and page size');
 });
 
@@ -334,10 +516,25 @@ t.test('a filter that matches no one: "No users match" and a way back', async (t
 t.test('the chips of active filters each remove one filter', async (t) => {
   const html = await page(t, browser, `/users?q=acme&group=${ref('groups', 'Sales')}`);
   t.same(sorted(usernamesIn(html)), ['ann', 'jhanson', 'mgarcia']);
-  const chips = [...html.matchAll(/<li class="chip"><span>([^<]*)<\/span><a href="([^"]*)"/g)].map((m) => ({ label: decode(m[1]!), href: decode(m[2]!) }));
-  t.same(chips.map((c) => c.label), ['Search: acme', 'Group: Sales']);
-  t.same(await shown(t, browser, Object.fromEntries(new URL(chips[0]!.href, 'http://x').searchParams)), ['ann', 'jhanson', 'mgarcia']);
-  t.same(await shown(t, browser, Object.fromEntries(new URL(chips[1]!.href, 'http://x').searchParams)), ['ann', 'asa', 'jhanson', 'mgarcia']);
+  const chips = [...html.matchAll(/<li class="chip"><span>([^<]*)<\/span><a href="([^"]*)"/g)].map((m) => ({
+    label: decode(m[1]!),
+    href: decode(m[2]!),
+  }));
+  t.same(
+    chips.map((c) => c.label),
+    ['Search: acme', 'Group: Sales'],
+  );
+  t.same(await shown(t, browser, Object.fromEntries(new URL(chips[0]!.href, 'http://x').searchParams)), [
+    'ann',
+    'jhanson',
+    'mgarcia',
+  ]);
+  t.same(await shown(t, browser, Object.fromEntries(new URL(chips[1]!.href, 'http://x').searchParams)), [
+    'ann',
+    'asa',
+    'jhanson',
+    'mgarcia',
+  ]);
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -353,7 +550,10 @@ t.test('paging through 60 users, 25 at a time, by the links on the page', async 
     created.push({ username, lastName, id: addUser(app.db, { username, firstName: 'Sam', lastName }).id });
   }
   // By name: "admin ada" first, then Brown, Jones, Smith; equal names in the order they were added.
-  const byName = ['admin', ...created.sort((a, b) => a.lastName.localeCompare(b.lastName) || a.id - b.id).map((u) => u.username)];
+  const byName = [
+    'admin',
+    ...created.sort((a, b) => a.lastName.localeCompare(b.lastName) || a.id - b.id).map((u) => u.username),
+  ];
   const browser = new Client(app);
   await browser.signIn();
 
@@ -458,7 +658,13 @@ t.test('an administrator without a scope sees no one, and learns no names', asyn
   const app = await buildTestApp(t);
   await addSuperuser(app);
   const ids = addPeople(app, PEOPLE.slice(0, 4));
-  addUser(app.db, { username: 'helpdesk', firstName: 'Hal', lastName: 'Desk', adminRole: 'admin', passwordHash: await hashPassword(PASSWORD) });
+  addUser(app.db, {
+    username: 'helpdesk',
+    firstName: 'Hal',
+    lastName: 'Desk',
+    adminRole: 'admin',
+    passwordHash: await hashPassword(PASSWORD),
+  });
   const scoped = new Client(app);
   t.equal((await scoped.signIn('helpdesk', PASSWORD)).statusCode, 302, 'signed in');
 
@@ -483,7 +689,11 @@ t.test('an administrator without a scope sees no one, and learns no names', asyn
   for (const q of ['maria', 'supervisor:Maria', 'admin', 'a']) {
     const searched = await page(t, scoped, `/users?q=${encodeURIComponent(q)}`);
     t.same(usernamesIn(searched), [], `search ${q}`);
-    t.notMatch(searched.replace(/value="[^"]*"|<span>Search: [^<]*<\/span>/g, ''), /Garcia|Anderson|Ada Admin/, 'no names in the page');
+    t.notMatch(
+      searched.replace(/value="[^"]*"|<span>Search: [^<]*<\/span>/g, ''),
+      /Garcia|Anderson|Ada Admin/,
+      'no names in the page',
+    );
   }
   for (const sort of ['name', '-lastSignin', 'supervisor']) {
     t.same(usernamesIn(await page(t, scoped, `/users?sort=${sort}&page=last`)), [], `sort ${sort}`);
@@ -543,7 +753,12 @@ t.test('user data is escaped in the list', async (t) => {
 t.test('the column chooser saves each administrator’s columns and order', async (t) => {
   const app = await buildTestApp(t);
   await addSuperuser(app);
-  addUser(app.db, { username: 'root2', fullName: 'Second Root', adminRole: 'superuser', passwordHash: await hashPassword(PASSWORD) });
+  addUser(app.db, {
+    username: 'root2',
+    fullName: 'Second Root',
+    adminRole: 'superuser',
+    passwordHash: await hashPassword(PASSWORD),
+  });
   const ada = new Client(app);
   await ada.signIn();
   const other = new Client(app);
@@ -552,7 +767,12 @@ t.test('the column chooser saves each administrator’s columns and order', asyn
   const DEFAULT = ['Name', 'Username', 'Email', 'Group', 'Territory', 'Role', 'Licence', 'Status', 'Last sign-in'];
   t.same(await labels(ada), DEFAULT);
 
-  const order = ['email', 'name', 'notes', ...COLUMNS.map((c) => c.key).filter((k) => !['email', 'name', 'notes'].includes(k))];
+  const order = [
+    'email',
+    'name',
+    'notes',
+    ...COLUMNS.map((c) => c.key).filter((k) => !['email', 'name', 'notes'].includes(k)),
+  ];
   const form = (ticked: string[], extra: [string, string][] = []): [string, string][] => [
     ['back', '/users?status=active'],
     ...order.map((k): [string, string] => ['order', k]),
@@ -583,14 +803,21 @@ t.test('the column chooser saves each administrator’s columns and order', asyn
   t.equal(empty.statusCode, 302);
   const refused = await page(t, ada, '/users');
   t.same(flashes(refused), ['Choose at least one column.']);
-  t.same(headingsIn(refused).map((h) => h.label), ['Email', 'Notes', 'Name'], 'the choice is unchanged');
+  t.same(
+    headingsIn(refused).map((h) => h.label),
+    ['Email', 'Notes', 'Name'],
+    'the choice is unchanged',
+  );
 
   const forged = await postForm(app, ada, '/users/columns', form(['status']), false);
   t.equal(forged.statusCode, 403, 'no CSRF token: refused');
   t.same(await labels(ada), ['Email', 'Notes', 'Name'], 'and nothing changed');
 
   await page(t, ada, '/users');
-  const offsite = await postForm(app, ada, '/users/columns', [...form(['status']).filter(([k]) => k !== 'back'), ['back', 'https://evil.example/users']]);
+  const offsite = await postForm(app, ada, '/users/columns', [
+    ...form(['status']).filter(([k]) => k !== 'back'),
+    ['back', 'https://evil.example/users'],
+  ]);
   t.equal(offsite.headers.location, '/users', 'never redirected off the site');
   t.same(await labels(ada), ['Status']);
 
@@ -598,7 +825,11 @@ t.test('the column chooser saves each administrator’s columns and order', asyn
   const reset = await postForm(app, ada, '/users/columns', form(['status'], [['reset', '1']]));
   t.equal(reset.statusCode, 302);
   const afterReset = await page(t, ada, '/users');
-  t.same(headingsIn(afterReset).map((h) => h.label), DEFAULT, 'reset restores the default');
+  t.same(
+    headingsIn(afterReset).map((h) => h.label),
+    DEFAULT,
+    'reset restores the default',
+  );
   t.same(flashes(afterReset), ['Columns reset to the default.']);
   t.same(await labels(other), DEFAULT);
 });

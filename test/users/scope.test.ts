@@ -13,7 +13,11 @@ function directory() {
   const db = openDatabase(':memory:');
   migrateDatabase(db);
   const add = (username: string, extra: Partial<typeof users.$inferInsert> = {}) =>
-    db.insert(users).values({ username, ...extra }).returning().get();
+    db
+      .insert(users)
+      .values({ username, ...extra })
+      .returning()
+      .get();
   return { db, add };
 }
 
@@ -39,9 +43,16 @@ t.test('an administrator without a scope sees no one: not in counts, not by id',
 t.test('the overview counts through the same seam', async (t) => {
   const app = await buildTestApp(t);
   await addSuperuser(app);
-  app.db.insert(users).values([{ username: 'ann' }, { username: 'bob' }, { username: 'old', deletedAt: new Date() }]).run();
+  app.db
+    .insert(users)
+    .values([{ username: 'ann' }, { username: 'bob' }, { username: 'old', deletedAt: new Date() }])
+    .run();
   const browser = new Client(app);
   await browser.signIn();
   const overview = (await browser.get('/')).body;
-  t.match(overview, /<h2>Users<\/h2>\s*<p class="tile-figure">3<\/p>/, 'the superuser and two users; the trashed one is not counted');
+  t.match(
+    overview,
+    /<h2>Users<\/h2>\s*<p class="tile-figure">3<\/p>/,
+    'the superuser and two users; the trashed one is not counted',
+  );
 });
