@@ -32,7 +32,7 @@ export function headingsIn(html: string): Heading[] {
   ].map((m) => ({ ariaSort: m[1]!, href: decode(m[2]!), label: decode(m[3]!).trim(), arrow: m[4]! }));
 }
 
-/** "Showing 1–25 of 60 users", "No users match" or "". */
+/** "Showing 1–25 of 60 users", or "" when an empty state says what happened. */
 export function countText(html: string): string {
   const p = /<p class="results-count">([\s\S]*?)<\/p>/.exec(html);
   return p ? decode(p[1]!).replace(/\s+/g, ' ').trim() : '';

@@ -647,7 +647,7 @@ t.test('a fresh directory, filtered to something impossible, offers to clear the
   t.same(usernamesIn(await page(t, browser, '/users')), ['admin']);
   const html = await page(t, browser, '/users?q=nobody-like-this&licence=viewer');
   t.same(usernamesIn(html), []);
-  t.equal(countText(html), 'No users match');
+  t.equal(countText(html), '', 'the empty state says it, once');
   t.match(html, /<h2>No users match<\/h2>/);
   const clear = /<a class="button" href="([^"]*)"[^>]*>Clear all filters<\/a>/.exec(html);
   t.equal(clear && decode(clear[1]!), '/users');
@@ -832,4 +832,16 @@ t.test('the column chooser saves each administrator’s columns and order', asyn
   );
   t.same(flashes(afterReset), ['Columns reset to the default.']);
   t.same(await labels(other), DEFAULT);
+});
+
+t.test('a page number past the end says so and offers the first page', async (t) => {
+  const app = await buildTestApp(t);
+  await addSuperuser(app);
+  const browser = new Client(app);
+  await browser.signIn();
+  const html = await page(t, browser, '/users?page=9&sort=username');
+  t.same(usernamesIn(html), []);
+  t.match(html, /<h2>This page is past the end of the list<\/h2>/);
+  t.match(html, '<a class="button" href="/users?sort=username" hx-get="/users?sort=username">Go to the first page</a>');
+  t.notMatch(html, /No users match/, 'it does not pretend nothing matches');
 });
