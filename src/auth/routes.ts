@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { formPostLimit } from '../plugins/rate-limit.js';
-import { authenticateAdmin } from './signin.js';
+import { authenticate } from './signin.js';
 
 interface SigninBody {
   username?: string;
@@ -46,7 +46,10 @@ export default async function authRoutes(app: FastifyInstance) {
       const username = String(request.body?.username ?? '').slice(0, 320);
       const password = String(request.body?.password ?? '');
       const next = safeNext(request.body?.next);
-      const result = await authenticateAdmin(app.db, lockout, username, password);
+      const result = await authenticate(app.db, lockout, username, password, {
+        audience: 'admin',
+        requestId: request.id,
+      });
       if (!result.ok) {
         request.log.info({ username }, 'administrator sign-in refused');
         return reply.code(401).view('auth/signin', {

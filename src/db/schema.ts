@@ -201,5 +201,34 @@ export const adminPreferences = sqliteTable('admin_preferences', {
   listColumns: text('list_columns', { mode: 'json' }).$type<string[]>(),
 });
 
+/**
+ * Every administrative change and every administrator sign-in, written in the same transaction
+ * as the change itself. Nothing in Roster updates or deletes these rows.
+ */
+export const auditEntries = sqliteTable(
+  'audit_entries',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    at: integer('at', { mode: 'timestamp_ms' }).notNull(),
+    /** Who acted; null for the system (the daily purge) or an unknown name at sign-in. */
+    actorId: integer('actor_id'),
+    /** The actor's name as it was, so the entry still reads right after renames or deletion. */
+    actorName: text('actor_name').notNull().default(''),
+    action: text('action').notNull(),
+    targetUserId: integer('target_user_id'),
+    targetName: text('target_name').notNull().default(''),
+    /** Field-level changes: { field: [before, after] }. */
+    changes: text('changes', { mode: 'json' }).$type<Record<string, [unknown, unknown]>>(),
+    detail: text('detail').notNull().default(''),
+    requestId: text('request_id').notNull().default(''),
+  },
+  (t) => [
+    index('audit_at').on(t.at),
+    index('audit_actor').on(t.actorId, t.at),
+    index('audit_target').on(t.targetUserId, t.at),
+    index('audit_action').on(t.action, t.at),
+  ],
+);
+
 export type User = typeof users.$inferSelect;
 export type NewUser = typeof users.$inferInsert;
