@@ -1,9 +1,10 @@
 import type { Db } from '../db/connection.js';
 import type { User } from '../db/schema.js';
+import { COLUMNS } from './columns.js';
 import { loadRows, type ListRow } from './list-repository.js';
 import { findVisibleUser } from './repository.js';
 
-const ALL_LISTS = ['groups', 'teams', 'companies', 'addons', 'databases'] as const;
+const COLUMN_KEYS = COLUMNS.map((c) => c.key);
 
 export interface UserDetail {
   user: User;
@@ -17,7 +18,7 @@ export interface UserDetail {
 export function userDetail(db: Db, actor: User, id: number): UserDetail | undefined {
   const user = findVisibleUser(db, actor, id);
   if (!user) return undefined;
-  const [row] = loadRows(db, [user.id], ALL_LISTS);
+  const [row] = loadRows(db, [user.id], COLUMN_KEYS);
   const supervisor = user.supervisorId ? findVisibleUser(db, actor, user.supervisorId) : undefined;
   return row && { user, row, supervisor };
 }
