@@ -2,6 +2,7 @@ import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { Writable } from 'node:stream';
+import auditRoutes from './audit/routes.js';
 import authRoutes from './auth/routes.js';
 import { requireAdmin } from './auth/require-admin.js';
 import type { Config } from './config.js';
@@ -14,9 +15,11 @@ import securityHeaders from './plugins/security-headers.js';
 import sessions from './plugins/sessions.js';
 import views from './plugins/views.js';
 import { FirstRun, newSetupToken } from './setup/first-run.js';
+import portalRoutes from './portal/routes.js';
 import setupRoutes from './setup/routes.js';
 import { superuserExists } from './users/repository.js';
-import userRoutes from './users/routes.js';
+import userListRoutes from './users/routes.js';
+import oneUserRoutes from './users/user-routes.js';
 
 /**
  * Builds the whole application on a migrated database: cross-cutting plugins first, then the
@@ -58,11 +61,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(healthRoutes);
   await app.register(authRoutes);
   await app.register(setupRoutes);
+  // The account portal has its own sign-in and guard: managed users never hold an admin session.
+  await app.register(portalRoutes);
 
   await app.register(async (admin) => {
     admin.addHook('onRequest', requireAdmin);
     await admin.register(homeRoutes);
-    await admin.register(userRoutes);
+    await admin.register(userListRoutes);
+    await admin.register(oneUserRoutes);
+    await admin.register(auditRoutes);
   });
 
   return app;

@@ -26,13 +26,18 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The signed-in administrator; set on every route behind the sign-in guard. */
     actor: User;
+    /** The signed-in managed user; set on every route behind the account portal's guard. */
+    account: User;
   }
   interface FastifyReply {
     locals?: ViewLocals;
     flash(kind: Flash['kind'], text: string): void;
   }
   interface Session {
+    /** An administrator's session: the only kind the admin guard accepts. */
     userId?: number;
+    /** A session of the account portal; it never opens administrator pages. */
+    accountId?: number;
     createdAt?: number;
     lastSeenAt?: number;
     flash?: Flash[];

@@ -14,6 +14,7 @@ export const AUDIT_ACTIONS = {
   'user.delete': 'User moved to the trash',
   'user.restore': 'User restored',
   'user.purge': 'User deleted permanently',
+  'account.password': 'Changed their own password',
 } as const;
 
 export type AuditAction = keyof typeof AUDIT_ACTIONS;

@@ -2,10 +2,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sql } from 'drizzle-orm';
 import { oneRow } from '../db/statements.js';
 import { toUser } from '../users/user-rows.js';
+import { sessionTimedOut, touchSession } from './session-lifetime.js';
 import { isEnabled } from './signin.js';
-
-/** lastSeenAt is refreshed at most this often, so a busy page does not write on every request. */
-const TOUCH_EVERY_MS = 60_000;
 
 function signinUrl(request: FastifyRequest, reason?: string): string {
   const params = new URLSearchParams();
@@ -32,18 +30,16 @@ export async function requireAdmin(request: FastifyRequest, reply: FastifyReply)
   const { config, db } = request.server;
   if (session.userId === undefined) return sendToSignin(request, reply);
 
-  const now = Date.now();
-  const idle = now - (session.lastSeenAt ?? 0) > config.sessionIdleMinutes * 60_000;
-  const tooOld = now - (session.createdAt ?? 0) > config.sessionMaxHours * 3_600_000;
+  const expired = sessionTimedOut(session, config);
   const row = oneRow<Record<string, unknown>>(
     db,
     sql`select * from users where id = ${session.userId} and admin_role is not null and deleted_at is null`,
   );
   const user = row && toUser(row);
-  if (idle || tooOld || !user || !isEnabled(user)) {
+  if (expired || !user || !isEnabled(user)) {
     await session.destroy();
-    return sendToSignin(request, reply, idle || tooOld ? 'expired' : undefined);
+    return sendToSignin(request, reply, expired ? 'expired' : undefined);
   }
-  if (now - (session.lastSeenAt ?? 0) > TOUCH_EVERY_MS) session.lastSeenAt = now;
+  touchSession(session);
   request.actor = user;
 }

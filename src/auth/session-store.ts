@@ -32,7 +32,8 @@ export class SqliteSessionStore {
   set(sid: string, session: Session, callback: Callback): void {
     const row = {
       sid,
-      userId: session.userId ?? null,
+      // Portal sessions are owned too, so ending a user's sessions signs them out of the portal.
+      userId: session.userId ?? session.accountId ?? null,
       data: JSON.stringify(session),
       expiresAt: this.expiresAt(session),
     };

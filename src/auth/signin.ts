@@ -2,6 +2,7 @@ import { and, count, eq, gte, lt, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/connection.js';
 import { signinFailures, type User, users } from '../db/schema.js';
 import { recordAudit } from '../audit/record.js';
+import { displayName } from '../users/derived-fields.js';
 import { findAccountByLogin } from '../users/repository.js';
 import { spendVerificationTime, verifyPassword } from './passwords.js';
 
@@ -53,8 +54,8 @@ export async function authenticate(
       tx,
       {
         action,
-        actor: { id: user!.id, name: user!.username },
-        target: { id: user!.id, name: user!.username },
+        actor: { id: user!.id, name: displayName(user!) },
+        target: { id: user!.id, name: displayName(user!) },
         detail,
         requestId: options.requestId,
       },

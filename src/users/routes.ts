@@ -1,8 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { COLUMNS, type ColumnKey, isColumnKey } from './columns.js';
 import { displayName } from './derived-fields.js';
-import { userDetail } from './detail-service.js';
-import { cell, statusOf } from './list-view.js';
+import { cell } from './list-view.js';
 import {
   isFiltered,
   type ListQuery,
@@ -28,7 +27,8 @@ function wantsFragment(request: FastifyRequest): boolean {
   return request.headers['hx-request'] === 'true' && request.headers['hx-request-type'] === 'partial';
 }
 
-export default async function userRoutes(app: FastifyInstance) {
+/** The users list and its column chooser. */
+export default async function userListRoutes(app: FastifyInstance) {
   function renderList(
     request: FastifyRequest,
     reply: FastifyReply,
@@ -72,13 +72,6 @@ export default async function userRoutes(app: FastifyInstance) {
     reply.header('Vary', 'HX-Request, HX-Request-Type');
     if (wantsFragment(request)) return reply.view('users/_column-form', { ...data, back: undefined });
     return reply.view('users/columns', { ...data, title: 'Columns', back: listReturn(request.query.back) });
-  });
-
-  app.get<{ Params: { id: string } }>('/users/:id', async (request, reply) => {
-    const id = Number(request.params.id);
-    const detail = Number.isSafeInteger(id) && id > 0 ? userDetail(app.db, request.actor, id) : undefined;
-    if (!detail) return reply.callNotFound();
-    return reply.view('users/show', { title: displayName(detail.user), detail, cell, statusOf });
   });
 
   /**

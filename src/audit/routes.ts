@@ -1,0 +1,34 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { auditUrl, isFiltered, parseAuditQuery } from './audit-query.js';
+import { AUDIT_ACTIONS } from './record.js';
+import { auditListing } from './service.js';
+
+/** htmx asks for a fragment when it swaps the results; a full page otherwise (including history restore). */
+function wantsFragment(request: FastifyRequest): boolean {
+  return request.headers['hx-request'] === 'true' && request.headers['hx-request-type'] === 'partial';
+}
+
+/**
+ * The audit log, read only. No route changes or removes an entry, and SQLite refuses to as well
+ * (migration 0004): a log that an administrator could edit would prove nothing.
+ */
+export default async function auditRoutes(app: FastifyInstance) {
+  app.get<{ Querystring: Record<string, string | string[] | undefined> }>('/audit', async (request, reply) => {
+    const query = parseAuditQuery(request.query);
+    const data = {
+      title: 'Audit',
+      query,
+      listing: auditListing(app.db, request.actor, query),
+      actions: AUDIT_ACTIONS,
+      filtered: isFiltered(query),
+      auditUrl,
+    };
+    reply.header('Vary', 'HX-Request, HX-Request-Type');
+    if (wantsFragment(request)) {
+      // The form sends its empty fields too; the address bar gets the short, canonical URL.
+      reply.header('HX-Push-Url', auditUrl(query));
+      return reply.view('audit/_results', data);
+    }
+    return reply.view('audit/list', data);
+  });
+}
