@@ -2,7 +2,14 @@ import { eq } from 'drizzle-orm';
 import t from 'tap';
 import { auditEntries, sessions, users } from '../../src/db/schema.js';
 import { buildTestApp, Client } from '../helpers/app.js';
-import { addManagedUser, NEW_PASSWORD, portalSignIn, reload, signedInClient, USER_PASSWORD } from '../helpers/portal.js';
+import {
+  addManagedUser,
+  NEW_PASSWORD,
+  portalSignIn,
+  reload,
+  signedInClient,
+  USER_PASSWORD,
+} from '../helpers/portal.js';
 
 /** The error shown beside one field, read from the re-rendered form. */
 function fieldError(body: string, name: string): string | undefined {
