@@ -1,4 +1,5 @@
 import { AUDIT_ACTIONS, type AuditAction } from './record.js';
+import { type QueryParams as Params, single } from '../query-params.js';
 
 /**
  * URL ⇄ audit log query. The page, its htmx fragment and every pager link go through these pure
@@ -33,15 +34,6 @@ export interface AuditQuery {
 }
 
 export const DAY_MS = 86_400_000;
-
-type Params = Record<string, string | string[] | undefined>;
-
-function single(params: Params, name: string): string | undefined {
-  const value = params[name];
-  const text = Array.isArray(value) ? value[value.length - 1] : value;
-  const trimmed = text?.trim();
-  return trimmed === '' ? undefined : trimmed;
-}
 
 export function isAuditAction(value: string | undefined): value is AuditAction {
   return value !== undefined && Object.hasOwn(AUDIT_ACTIONS, value);

@@ -1,4 +1,5 @@
 import { COLUMN_BY_KEY, type ColumnKey, isColumnKey } from './columns.js';
+import { type QueryParams as Params, single } from '../query-params.js';
 
 /**
  * One list query drives the page, its htmx fragment and (later) exports and bulk actions, so
@@ -81,15 +82,6 @@ export interface ListQuery {
 }
 
 export const DEFAULT_SORT: ColumnKey = 'name';
-
-type Params = Record<string, string | string[] | undefined>;
-
-function single(params: Params, name: string): string | undefined {
-  const value = params[name];
-  const text = Array.isArray(value) ? value[value.length - 1] : value;
-  const trimmed = text?.trim();
-  return trimmed === '' ? undefined : trimmed;
-}
 
 function positiveId(text: string | undefined): number | undefined {
   if (text === undefined || !/^\d{1,15}$/.test(text)) return undefined;

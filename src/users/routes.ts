@@ -14,8 +14,7 @@ import {
 import { chosenColumns, listUsers, saveColumns } from './list-service.js';
 import { filterOptions } from './reference-lists.js';
 import { findVisibleUser } from './repository.js';
-
-type QueryParams = Record<string, string | string[] | undefined>;
+import type { QueryParams } from '../query-params.js';
 
 /** Where to return after choosing columns: a users list on this site, nothing else. */
 function listReturn(back: unknown): string {

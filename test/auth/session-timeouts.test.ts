@@ -1,18 +1,7 @@
 import { eq } from 'drizzle-orm';
 import t from 'tap';
 import { sessions, users } from '../../src/db/schema.js';
-import { addSuperuser, buildTestApp, Client } from '../helpers/app.js';
-
-/** Rewrites the stored session as if time had passed, the way the store would see it later. */
-function ageSession(app: Awaited<ReturnType<typeof buildTestApp>>, userId: number, change: Record<string, number>) {
-  const row = app.db.select().from(sessions).where(eq(sessions.userId, userId)).get()!;
-  const data = { ...JSON.parse(row.data), ...change };
-  app.db
-    .update(sessions)
-    .set({ data: JSON.stringify(data) })
-    .where(eq(sessions.sid, row.sid))
-    .run();
-}
+import { addSuperuser, ageSession, buildTestApp, Client } from '../helpers/app.js';
 
 t.test('a session idle for longer than the idle timeout ends', async (t) => {
   const app = await buildTestApp(t, { sessionIdleMinutes: 30 });

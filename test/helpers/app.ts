@@ -1,3 +1,4 @@
+import { eq } from 'drizzle-orm';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -5,7 +6,7 @@ import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { buildApp } from '../../src/app.js';
 import type { Config } from '../../src/config.js';
-import type { User } from '../../src/db/schema.js';
+import { sessions, type User } from '../../src/db/schema.js';
 import { createFirstSuperuser } from '../../src/setup/first-admin.js';
 
 /** The smallest shape of a tap test this helper needs: somewhere to register clean-up. */
@@ -113,4 +114,15 @@ export class Client {
     if (response.headers['content-type']?.toString().startsWith('text/html')) this.lastPage = response.body;
     return response;
   }
+}
+
+/** Rewrites a user's stored session as if time had passed, the way the store would see it later. */
+export function ageSession(app: FastifyInstance, userId: number, change: Record<string, number>): void {
+  const row = app.db.select().from(sessions).where(eq(sessions.userId, userId)).get()!;
+  const data = { ...JSON.parse(row.data), ...change };
+  app.db
+    .update(sessions)
+    .set({ data: JSON.stringify(data) })
+    .where(eq(sessions.sid, row.sid))
+    .run();
 }

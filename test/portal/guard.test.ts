@@ -1,21 +1,9 @@
 import { eq } from 'drizzle-orm';
-import type { FastifyInstance } from 'fastify';
 import t from 'tap';
 import { endSessionsOf } from '../../src/auth/session-store.js';
 import { sessions, users } from '../../src/db/schema.js';
-import { addSuperuser, ADMIN_PASSWORD, buildTestApp, Client } from '../helpers/app.js';
+import { addSuperuser, ADMIN_PASSWORD, ageSession, buildTestApp, Client } from '../helpers/app.js';
 import { addManagedUser, portalSignIn, signedInClient } from '../helpers/portal.js';
-
-/** Rewrites the stored session as if time had passed, the way the store would see it later. */
-function ageSession(app: FastifyInstance, userId: number, change: Record<string, number>) {
-  const row = app.db.select().from(sessions).where(eq(sessions.userId, userId)).get()!;
-  const data = { ...JSON.parse(row.data), ...change };
-  app.db
-    .update(sessions)
-    .set({ data: JSON.stringify(data) })
-    .where(eq(sessions.sid, row.sid))
-    .run();
-}
 
 t.test('a portal session never opens administrator pages', async (t) => {
   const app = await buildTestApp(t);
