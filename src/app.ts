@@ -16,10 +16,13 @@ import sessions from './plugins/sessions.js';
 import views from './plugins/views.js';
 import { FirstRun, newSetupToken } from './setup/first-run.js';
 import portalRoutes from './portal/routes.js';
+import setPasswordRoutes from './portal/set-password-routes.js';
 import setupRoutes from './setup/routes.js';
 import { superuserExists } from './users/repository.js';
 import userListRoutes from './users/routes.js';
 import oneUserRoutes from './users/user-routes.js';
+import accessRoutes from './users/access-routes.js';
+import trashRoutes from './users/trash-routes.js';
 
 /**
  * Builds the whole application on a migrated database: cross-cutting plugins first, then the
@@ -63,12 +66,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(setupRoutes);
   // The account portal has its own sign-in and guard: managed users never hold an admin session.
   await app.register(portalRoutes);
+  await app.register(setPasswordRoutes);
 
   await app.register(async (admin) => {
     admin.addHook('onRequest', requireAdmin);
     await admin.register(homeRoutes);
     await admin.register(userListRoutes);
     await admin.register(oneUserRoutes);
+    await admin.register(accessRoutes);
+    await admin.register(trashRoutes);
     await admin.register(auditRoutes);
   });
 

@@ -20,6 +20,8 @@ export interface Config {
   signinRateLimitPerMinute: number;
   /** Processes serving requests; each uses one core (SQLite's WAL lets them share the file). */
   workers: number;
+  /** Days a deleted user stays in the trash, restorable, before the daily purge removes them. */
+  trashDays: number;
 }
 
 export class ConfigError extends Error {}
@@ -84,5 +86,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     passwordMinLength: integer(env, 'PASSWORD_MIN_LENGTH', 12, 8, 128),
     signinRateLimitPerMinute: integer(env, 'SIGNIN_RATE_LIMIT', 20, 1, 10000),
     workers: integer(env, 'WORKERS', availableParallelism(), 1, 64),
+    trashDays: integer(env, 'TRASH_DAYS', 30, 1, 3650),
   };
 }

@@ -1,6 +1,6 @@
 import type { Session } from 'fastify';
 import { eq, lte, sql } from 'drizzle-orm';
-import type { Db } from '../db/connection.js';
+import type { Db, Queryable } from '../db/connection.js';
 import { sessions } from '../db/schema.js';
 import { oneRow } from '../db/statements.js';
 
@@ -69,7 +69,7 @@ export class SqliteSessionStore {
 }
 
 /** Ends every session of a user (deactivated, blocked, deleted, password reset). */
-export function endSessionsOf(db: Db, userId: number): number {
+export function endSessionsOf(db: Queryable, userId: number): number {
   return db.delete(sessions).where(eq(sessions.userId, userId)).run().changes;
 }
 

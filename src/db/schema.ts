@@ -111,7 +111,14 @@ export const users = sqliteTable(
   // answer from the index alone, without visiting each row to check deleted_at. Status rides
   // along in the filter indexes because it is the filter most often combined with another.
   (t) => [
-    uniqueIndex('users_username_nocase').on(sql`lower(${t.username})`),
+    // Unique among users not in the trash: a trashed user's name may be taken again, and
+    // restoring them then asks for a new one.
+    uniqueIndex('users_username_nocase')
+      .on(sql`lower(${t.username})`)
+      .where(live),
+    index('users_trash')
+      .on(t.deletedAt)
+      .where(sql`deleted_at is not null`),
     index('users_email_nocase').on(sql`lower(${t.email})`),
     index('users_name_sort').on(t.nameSort).where(live),
     index('users_first_name')
@@ -228,6 +235,26 @@ export const auditEntries = sqliteTable(
     index('audit_target').on(t.targetUserId, t.at),
     index('audit_action').on(t.action, t.at),
   ],
+);
+
+/**
+ * One-time links with which a user sets their own password. Only the SHA-256 of the token is
+ * kept, so the table alone opens no account; a row is spent when used_at is set.
+ */
+export const passwordTokens = sqliteTable(
+  'password_tokens',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    tokenHash: text('token_hash').notNull(),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
+    usedAt: integer('used_at', { mode: 'timestamp_ms' }),
+    createdBy: integer('created_by').references(() => users.id, { onDelete: 'set null' }),
+  },
+  (t) => [uniqueIndex('password_tokens_hash').on(t.tokenHash), index('password_tokens_user').on(t.userId)],
 );
 
 export type User = typeof users.$inferSelect;

@@ -303,10 +303,10 @@ export function validateUserForm(
 }
 
 export function usernameTaken(db: Queryable, username: string, exceptId?: number): boolean {
-  // Trashed users keep their username: the unique index covers them, and a restore needs it.
+  // Only users not in the trash hold their name: restoring one whose name was taken since asks for another.
   const row = oneRow<{ id: number }>(
     db,
-    sql`select id from users where lower(username) = ${username.toLowerCase()} and id <> ${exceptId ?? 0}`,
+    sql`select id from users where lower(username) = ${username.toLowerCase()} and deleted_at is null and id <> ${exceptId ?? 0}`,
   );
   return row !== undefined;
 }

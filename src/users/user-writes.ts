@@ -3,6 +3,7 @@ import type { Db, Queryable } from '../db/connection.js';
 import { type User, users } from '../db/schema.js';
 import { allRows, oneRow } from '../db/statements.js';
 import { recordAudit } from '../audit/record.js';
+import { endSessionsOf } from '../auth/session-store.js';
 import { displayName, displayNameSql, refreshDerivedFields } from './derived-fields.js';
 import { usersChanged } from './list-service.js';
 import { visibleTo } from './scope.js';
@@ -223,6 +224,8 @@ export function updateUser(
           : [];
         refreshDerivedFields(tx, [id, ...reports]);
         const user = tx.select().from(users).where(eq(users.id, id)).get()!;
+        // Deactivated from the form, as from the Deactivate button: their sessions end now.
+        if (user.status === 'inactive' && 'status' in changes) endSessionsOf(tx, id);
         recordAudit(
           tx,
           { action: 'user.update', actor, target: { id, name: displayName(user) }, changes, requestId },

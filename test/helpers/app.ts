@@ -30,6 +30,7 @@ export function testConfig(dataDir: string, overrides: Partial<Config> = {}): Co
     passwordMinLength: 12,
     signinRateLimitPerMinute: 1000,
     workers: 1,
+    trashDays: 30,
     ...overrides,
   };
 }

@@ -1,9 +1,10 @@
 import { eq, sql } from 'drizzle-orm';
 import t, { type Test } from 'tap';
 import { hashPassword } from '../../src/auth/passwords.js';
-import { auditEntries, users } from '../../src/db/schema.js';
+import { auditEntries, sessions, users } from '../../src/db/schema.js';
 import { addSuperuser, buildTestApp, Client } from '../helpers/app.js';
 import { addUser, referenceId } from '../helpers/directory.js';
+import { portalSignIn, USER_PASSWORD } from '../helpers/portal.js';
 import { formFields, postForm, withFields } from '../helpers/user-form.js';
 
 async function setUp(t: Test) {
@@ -266,4 +267,20 @@ t.test('an empty list invites adding a user', async (t) => {
   t.match(page.body, 'No users yet');
   t.match(page.body, 'href="/users/new">Add a user</a>');
   t.match(page.body, 'href="/users/new">New user</a>');
+});
+
+t.test('deactivating a user through the form ends their sessions, as the Deactivate button does', async (t) => {
+  const ctx = await setUp(t);
+  ctx.db
+    .update(users)
+    .set({ passwordHash: await hashPassword(USER_PASSWORD) })
+    .where(eq(users.id, ctx.ann.id))
+    .run();
+  const portal = new Client(ctx.app);
+  t.equal((await portalSignIn(portal, 'ann', USER_PASSWORD)).statusCode, 302, 'ann is signed in to the portal');
+  const fields = formFields((await ctx.browser.get(`/users/${ctx.ann.id}/edit`)).body);
+  const save = await postForm(ctx.app, ctx.browser, `/users/${ctx.ann.id}`, withFields(fields, { status: 'inactive' }));
+  t.equal(save.statusCode, 303);
+  t.equal(ctx.db.select().from(sessions).where(eq(sessions.userId, ctx.ann.id)).all().length, 0, 'her session is gone');
+  t.match((await portal.get('/account')).headers.location, /^\/login/, 'her next request is signed out');
 });

@@ -1,0 +1,119 @@
+import { and, eq, isNull, ne } from 'drizzle-orm';
+import { createHash, randomBytes } from 'node:crypto';
+import { recordAudit } from '../audit/record.js';
+import { hashPassword } from '../auth/passwords.js';
+import type { Db, Queryable } from '../db/connection.js';
+import { passwordTokens, sessions, type User, users } from '../db/schema.js';
+import { displayName } from '../users/derived-fields.js';
+
+/** Long enough to reach someone over a weekend, short enough that a forgotten link dies. */
+export const LINK_LIFETIME_MS = 72 * 3_600_000;
+
+/** 32 random bytes in base64url: anything else cannot be a token, so it costs no query. */
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/**
+ * A new link for the user. Earlier unused links stop working, so only the one last handed out
+ * can be used, and the table never holds more than one live token per user.
+ */
+export function createSetPasswordToken(
+  db: Db,
+  admin: { id: number; name: string },
+  user: User,
+  options: { requestId?: string; now?: Date } = {},
+): { token: string; expiresAt: Date } {
+  const now = options.now ?? new Date();
+  const token = randomBytes(32).toString('base64url');
+  const expiresAt = new Date(now.getTime() + LINK_LIFETIME_MS);
+  db.transaction(
+    (tx) => {
+      tx.delete(passwordTokens)
+        .where(and(eq(passwordTokens.userId, user.id), isNull(passwordTokens.usedAt)))
+        .run();
+      tx.insert(passwordTokens)
+        .values({ userId: user.id, tokenHash: hashToken(token), createdAt: now, expiresAt, createdBy: admin.id })
+        .run();
+      recordAudit(
+        tx,
+        {
+          action: 'user.update',
+          actor: admin,
+          target: { id: user.id, name: displayName(user) },
+          detail: 'set-password link created',
+          requestId: options.requestId,
+        },
+        now,
+      );
+    },
+    { behavior: 'immediate' },
+  );
+  return { token, expiresAt };
+}
+
+export type TokenLookup =
+  | { ok: true; tokenId: number; user: User }
+  /** 'unknown' for a token never issued; 'spent' for one used, expired, replaced or whose user is gone. */
+  | { ok: false; reason: 'unknown' | 'spent' };
+
+export function findUsableToken(db: Queryable, token: string, now = new Date()): TokenLookup {
+  if (!TOKEN_SHAPE.test(token)) return { ok: false, reason: 'unknown' };
+  const row = db
+    .select({ token: passwordTokens, user: users })
+    .from(passwordTokens)
+    .innerJoin(users, eq(users.id, passwordTokens.userId))
+    .where(eq(passwordTokens.tokenHash, hashToken(token)))
+    .get();
+  if (!row) return { ok: false, reason: 'unknown' };
+  const usable = row.token.usedAt === null && row.token.expiresAt > now && row.user.deletedAt === null;
+  return usable ? { ok: true, tokenId: row.token.id, user: row.user } : { ok: false, reason: 'spent' };
+}
+
+/**
+ * Sets the password the link was made for, and spends the link. The token is checked again
+ * inside the write transaction: of two submissions racing with one link, exactly one wins.
+ * Every session of the user ends, since whoever held one may be the reason for the new password.
+ * Returns the user, or undefined when the link was no longer usable.
+ */
+export async function setPasswordWithToken(
+  db: Db,
+  token: string,
+  newPassword: string,
+  options: { requestId?: string; now?: Date } = {},
+): Promise<User | undefined> {
+  const passwordHash = await hashPassword(newPassword);
+  const now = options.now ?? new Date();
+  return db.transaction(
+    (tx) => {
+      const found = findUsableToken(tx, token, now);
+      if (!found.ok) return undefined;
+      const { user, tokenId } = found;
+      tx.update(passwordTokens).set({ usedAt: now }).where(eq(passwordTokens.id, tokenId)).run();
+      tx.delete(passwordTokens)
+        .where(and(eq(passwordTokens.userId, user.id), isNull(passwordTokens.usedAt), ne(passwordTokens.id, tokenId)))
+        .run();
+      tx.update(users)
+        .set({ passwordHash, passwordChangedAt: now, mustChangePassword: false, passwordExpiresAt: null })
+        .where(eq(users.id, user.id))
+        .run();
+      tx.delete(sessions).where(eq(sessions.userId, user.id)).run();
+      const self = { id: user.id, name: user.username };
+      recordAudit(
+        tx,
+        {
+          action: 'account.password',
+          actor: self,
+          target: self,
+          detail: 'set through a link',
+          requestId: options.requestId,
+        },
+        now,
+      );
+      return user;
+    },
+    { behavior: 'immediate' },
+  );
+}
