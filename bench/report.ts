@@ -149,10 +149,11 @@ ${DJANGO.map((d) => `| ${d.label} | ${d.django} | ${byLabel.has(d.label) ? `${Ma
 
 ## Where the first page's time goes
 
-A full first page costs each worker about 1 ms of CPU: reading the 50 rows (about half of it:
-better-sqlite3 turns 50 rows × 23 values into JavaScript objects), rendering the 50-row table,
-and the session, CSRF and security headers around it. Two cores therefore serve about 900–1,000
-pages a second; 2,000 would need half that work per page. Lists that match fewer than 100,000
+A full first page costs each worker about 1 ms of CPU: reading the 50 rows (better-sqlite3 turns
+each value into a JavaScript value; only the fields the shown columns need are read), rendering
+the 50-row table, and the session, CSRF and security headers around it. Two cores, shared with the
+load generator, therefore serve about 1,200–1,300 pages a second; 2,000 would need a little more
+than half that work per page. Lists that match fewer than 100,000
 users are paged from a sorted list of their ids kept with the plan, so filters cost no more than
 the first page.
 `;
