@@ -509,7 +509,8 @@ function namesByUser(db: Queryable, key: keyof typeof MEMBERSHIPS, idList: strin
 export function loadRows(db: Queryable, ids: number[], columns: readonly ColumnKey[]): ListRow[] {
   if (ids.length === 0) return [];
   const idList = JSON.stringify(ids);
-  const fields = new Set(['id', ...columns.flatMap((key) => FIELDS_OF[key])]);
+  // The name always: a row's actions are labelled with it, whatever columns are shown.
+  const fields = new Set(['id', ...FIELDS_OF.name, ...columns.flatMap((key) => FIELDS_OF[key])]);
   const references = (Object.keys(REFERENCE_NAMES) as (keyof typeof REFERENCE_NAMES)[]).filter((key) =>
     columns.includes(key),
   );

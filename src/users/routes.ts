@@ -53,6 +53,8 @@ export default async function userListRoutes(app: FastifyInstance) {
       operatorsFor,
       listUrl,
       cell,
+      // Adding users is for superusers until scopes can be assigned (see user-routes.ts).
+      canAdd: request.actor.adminRole === 'superuser',
       ...extra,
     };
     reply.header('Vary', 'HX-Request, HX-Request-Type');

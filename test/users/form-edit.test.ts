@@ -252,22 +252,36 @@ t.test('saving an edit needs the CSRF token', async (t) => {
   t.equal(ctx.db.select().from(users).where(eq(users.id, ctx.ann.id)).get()!.email, 'ann@example.com');
 });
 
-t.test('an empty list invites adding a user', async (t) => {
-  const app = await buildTestApp(t);
-  await addSuperuser(app);
-  // An administrator with an empty scope sees an empty directory.
-  addUser(app.db, {
-    username: 'helper',
-    adminRole: 'admin',
-    passwordHash: await hashPassword('a long helper passphrase'),
-  });
-  const browser = new Client(app);
-  await browser.signIn('helper', 'a long helper passphrase');
-  const page = await browser.get('/users');
-  t.match(page.body, 'No users yet');
-  t.match(page.body, 'href="/users/new">Add a user</a>');
-  t.match(page.body, 'href="/users/new">New user</a>');
-});
+t.test(
+  'an empty list invites a superuser to add users, and tells a scoped administrator why it is empty',
+  async (t) => {
+    const app = await buildTestApp(t);
+    const root = await addSuperuser(app);
+    const superuser = new Client(app);
+    await superuser.signIn();
+    const alone = (await superuser.get('/users')).body;
+    t.match(alone, 'You are the only user so far.');
+    t.match(alone, 'href="/users/new">Add a user</a>');
+    t.match(alone, 'href="/users/new">New user</a>');
+    t.match(
+      alone,
+      `href="/users/new?from=${root.id}" aria-label="Clone Ada Admin">Clone</a>`,
+      'each row can be cloned',
+    );
+
+    addUser(app.db, {
+      username: 'helper',
+      adminRole: 'admin',
+      passwordHash: await hashPassword('a long helper passphrase'),
+    });
+    const scoped = new Client(app);
+    await scoped.signIn('helper', 'a long helper passphrase');
+    const empty = (await scoped.get('/users')).body;
+    t.match(empty, '<h2>No users yet</h2>');
+    t.match(empty, 'A superuser can add users or widen your scope.');
+    t.notMatch(empty, 'href="/users/new"', 'no way in to a form they may not use');
+  },
+);
 
 t.test('deactivating a user through the form ends their sessions, as the Deactivate button does', async (t) => {
   const ctx = await setUp(t);
