@@ -45,6 +45,8 @@ export interface UserFormInput {
   passwordMode: string;
   password: string;
   mustChangePassword: boolean;
+  /** Edit only: drop the stored avatar. The file itself is never part of the typed input. */
+  removeAvatar: boolean;
 }
 
 /** What the form writes, checked and typed. */
@@ -132,6 +134,7 @@ export function blankInput(): UserFormInput {
     passwordMode: 'generate',
     password: '',
     mustChangePassword: true,
+    removeAvatar: false,
   };
 }
 
@@ -174,6 +177,7 @@ export function readUserForm(body: Record<string, unknown> | undefined): UserFor
     passwordMode: text('passwordMode', 20) || 'generate',
     password: String(b.password ?? '').slice(0, 1000),
     mustChangePassword: b.mustChangePassword === 'on',
+    removeAvatar: b.removeAvatar === 'on',
   };
 }
 

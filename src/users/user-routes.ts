@@ -1,5 +1,15 @@
+import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { generatePassword, hashPassword } from '../auth/passwords.js';
+import {
+  type AvatarChange,
+  avatarMultipartOptions,
+  avatarOf,
+  avatarTypeOf,
+  type AvatarUpload,
+  fileWasChosen,
+  readAvatarUpload,
+} from './avatar.js';
 import { displayName } from './derived-fields.js';
 import { userDetail } from './detail-service.js';
 import { cell, statusOf } from './list-view.js';
@@ -52,6 +62,29 @@ interface FormState {
   opened?: Snapshot;
   conflict?: string[];
   cloneOf?: string;
+  /** A file came with the form: it cannot be handed back, so the person must choose it again. */
+  fileDropped?: boolean;
+}
+
+/** The form's problems with the avatar's added; undefined when there are none at all. */
+function withAvatarErrors(
+  errors: FormErrors | undefined,
+  upload: AvatarUpload,
+  input: UserFormInput,
+): FormErrors | undefined {
+  const all = { ...errors };
+  if (upload.kind === 'refused') all.avatar = upload.error;
+  else if (upload.kind === 'image' && input.removeAvatar) {
+    all.avatar = 'Either choose a new image or tick Remove avatar, not both.';
+  }
+  return Object.keys(all).length > 0 ? all : undefined;
+}
+
+const refusedStatus = (upload: AvatarUpload) => (upload.kind === 'refused' && upload.tooLarge ? 413 : 422);
+
+function avatarChange(upload: AvatarUpload, input: UserFormInput): AvatarChange {
+  if (upload.kind === 'image') return { mimeType: upload.mimeType, data: upload.data };
+  return input.removeAvatar ? 'remove' : undefined;
 }
 
 /**
@@ -69,6 +102,9 @@ function refuseUnlessSuperuser(request: FastifyRequest, reply: FastifyReply) {
 
 /** One user: their page, and the New, Edit and Clone forms. */
 export default async function oneUserRoutes(app: FastifyInstance) {
+  // Only these forms take files, so only their routes accept multipart, with the avatar's limits.
+  await app.register(multipart, avatarMultipartOptions);
+
   app.get<{ Params: { id: string } }>('/users/:id', async (request, reply) => {
     const id = idParam(request.params.id);
     const detail = id ? userDetail(app.db, request.actor, id) : undefined;
@@ -81,7 +117,30 @@ export default async function oneUserRoutes(app: FastifyInstance) {
       // The page holds a password: no cache, not even the browser's back-forward one, keeps it.
       reply.header('Cache-Control', 'no-store');
     }
-    return reply.view('users/show', { title: displayName(detail.user), detail, cell, statusOf, generatedPassword });
+    return reply.view('users/show', {
+      title: displayName(detail.user),
+      detail,
+      cell,
+      statusOf,
+      generatedPassword,
+      hasAvatar: avatarTypeOf(app.db, detail.user.id) !== undefined,
+    });
+  });
+
+  app.get<{ Params: { id: string } }>('/users/:id/avatar', async (request, reply) => {
+    const id = idParam(request.params.id);
+    const user = id ? findVisibleUser(app.db, request.actor, id) : undefined;
+    const avatar = user ? avatarOf(app.db, user.id) : undefined;
+    if (!avatar) return reply.callNotFound();
+    // The bytes were checked on upload; these headers make sure a browser still never treats
+    // them as anything but an image: no sniffing, no script, no download under another name.
+    return reply
+      .header('Content-Type', avatar.mimeType)
+      .header('X-Content-Type-Options', 'nosniff')
+      .header('Content-Disposition', 'inline; filename="avatar"')
+      .header('Cache-Control', 'private, max-age=300')
+      .header('Content-Security-Policy', "default-src 'none'")
+      .send(avatar.data);
   });
 
   function renderForm(reply: FastifyReply, status: number, state: FormState) {
@@ -97,6 +156,7 @@ export default async function oneUserRoutes(app: FastifyInstance) {
       ...state,
       errors,
       openedJson: state.opened ? JSON.stringify(state.opened) : '',
+      avatarType: editing ? avatarTypeOf(app.db, state.userId!) : undefined,
       // Never send a password back to the browser.
       input: { ...state.input, password: '' },
     });
@@ -130,7 +190,12 @@ export default async function oneUserRoutes(app: FastifyInstance) {
     const input = readUserForm(request.body);
     const policy = { minLength: app.config.passwordMinLength };
     const checked = validateUserForm(app.db, input, { actor: request.actor, policy });
-    if (checked.errors) return renderForm(reply, 422, { input, errors: checked.errors });
+    const upload = await readAvatarUpload(request);
+    const fileDropped = fileWasChosen(request);
+    const errors = withAvatarErrors(checked.errors, upload, input);
+    if (errors || !checked.values) {
+      return renderForm(reply, refusedStatus(upload), { input, errors, fileDropped });
+    }
     const generated = input.passwordMode === 'generate' ? generatePassword() : undefined;
     const plain = generated ?? (input.passwordMode === 'set' ? input.password : undefined);
     const hash = plain === undefined ? null : await hashPassword(plain);
@@ -142,13 +207,14 @@ export default async function oneUserRoutes(app: FastifyInstance) {
         checked.values,
         { hash, mustChange: input.mustChangePassword },
         request.id,
+        avatarChange(upload, input),
       );
       if (generated) request.session.shownPassword = { userId: user.id, password: generated };
       reply.flash('success', `${displayName(user)} was created.`);
       return reply.redirect(`/users/${user.id}`, 303);
     } catch (error) {
       if (error instanceof UsernameTakenError) {
-        return renderForm(reply, 422, { input, errors: { username: USERNAME_TAKEN } });
+        return renderForm(reply, 422, { input, errors: { username: USERNAME_TAKEN }, fileDropped });
       }
       throw error;
     }
@@ -179,12 +245,22 @@ export default async function oneUserRoutes(app: FastifyInstance) {
     } catch {
       opened = undefined;
     }
-    const state: FormState = { input, userId: user.id, version, opened };
+    const state: FormState = { input, userId: user.id, version, opened, fileDropped: fileWasChosen(request) };
     const checked = validateUserForm(app.db, input, { actor: request.actor, userId: user.id });
-    if (checked.errors) return renderForm(reply, 422, { ...state, errors: checked.errors });
+    const upload = await readAvatarUpload(request);
+    const errors = withAvatarErrors(checked.errors, upload, input);
+    if (errors || !checked.values) return renderForm(reply, refusedStatus(upload), { ...state, errors });
     try {
       const actor = { id: request.actor.id, name: displayName(request.actor), adminRole: request.actor.adminRole };
-      const changes = updateUser(app.db, actor, user.id, version, checked.values, request.id);
+      const changes = updateUser(
+        app.db,
+        actor,
+        user.id,
+        version,
+        checked.values,
+        request.id,
+        avatarChange(upload, input),
+      );
       const changed = Object.keys(changes).length;
       reply.flash(
         changed ? 'success' : 'info',
@@ -208,6 +284,7 @@ export default async function oneUserRoutes(app: FastifyInstance) {
         version: current.version,
         opened: now,
         conflict: theirs,
+        fileDropped: state.fileDropped,
       });
     }
   });

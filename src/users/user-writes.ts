@@ -4,6 +4,7 @@ import { type User, users } from '../db/schema.js';
 import { allRows, oneRow } from '../db/statements.js';
 import { recordAudit } from '../audit/record.js';
 import { endSessionsOf } from '../auth/session-store.js';
+import { type AvatarChange, writeAvatar } from './avatar.js';
 import { displayName, displayNameSql, refreshDerivedFields } from './derived-fields.js';
 import { usersChanged } from './list-service.js';
 import { visibleTo } from './scope.js';
@@ -34,6 +35,7 @@ export const FIELD_LABELS: Record<string, string> = {
   kind: 'Kind',
   availability: 'Availability',
   notes: 'Notes',
+  avatar: 'Avatar',
 };
 
 export type Snapshot = Record<string, unknown>;
@@ -132,8 +134,15 @@ function isUniqueViolation(error: unknown): boolean {
   return false;
 }
 
-/** Creates a user with their memberships and the audit entry, all in one transaction. */
-export function createUser(db: Db, actor: Actor, values: UserValues, password: Password, requestId: string): User {
+/** Creates a user with their memberships, avatar and the audit entry, all in one transaction. */
+export function createUser(
+  db: Db,
+  actor: Actor,
+  values: UserValues,
+  password: Password,
+  requestId: string,
+  avatar: AvatarChange = undefined,
+): User {
   try {
     const user = db.transaction(
       (tx) => {
@@ -157,6 +166,8 @@ export function createUser(db: Db, actor: Actor, values: UserValues, password: P
         const after = snapshot(tx, created.id)!;
         const changes: Record<string, [unknown, unknown]> = {};
         for (const [key, value] of Object.entries(after)) if (!isEmpty(value)) changes[key] = [null, value];
+        const avatarChange = writeAvatar(tx, created.id, avatar);
+        if (avatarChange) changes.avatar = avatarChange;
         recordAudit(
           tx,
           {
@@ -193,6 +204,7 @@ export function updateUser(
   version: number,
   values: UserValues,
   requestId: string,
+  avatar: AvatarChange = undefined,
 ): Record<string, [unknown, unknown]> {
   try {
     const changes = db.transaction(
@@ -214,6 +226,8 @@ export function updateUser(
         writeMemberships(tx, id, values.memberships);
         const after = snapshot(tx, id)!;
         const changes = diff(before, after);
+        const avatarChange = writeAvatar(tx, id, avatar);
+        if (avatarChange) changes.avatar = avatarChange;
         if (Object.keys(changes).length === 0) {
           // Nothing differs: leave the row (and its version) as it was.
           throw new NothingChanged();
