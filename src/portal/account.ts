@@ -1,7 +1,7 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import { recordAudit } from '../audit/record.js';
 import { hashPassword, type PasswordPolicy, passwordProblem, verifyPassword } from '../auth/passwords.js';
-import type { Db } from '../db/connection.js';
+import type { Db, Queryable } from '../db/connection.js';
 import { type User, users } from '../db/schema.js';
 
 /** A user who has not been moved to the trash; the portal guard re-reads it on every request. */
@@ -86,22 +86,27 @@ export async function changePassword(
 ): Promise<void> {
   const now = options.now ?? new Date();
   const passwordHash = await hashPassword(newPassword);
-  db.transaction((tx) => {
-    tx.update(users)
-      .set({ passwordHash, passwordChangedAt: now, mustChangePassword: false, passwordExpiresAt: null })
-      .where(eq(users.id, user.id))
-      .run();
-    const self = { id: user.id, name: user.username };
-    recordAudit(
-      tx,
-      {
-        action: 'account.password',
-        actor: self,
-        target: self,
-        detail: 'in the account portal',
-        requestId: options.requestId,
-      },
-      now,
-    );
-  });
+  db.transaction((tx) => storeOwnPassword(tx, user, passwordHash, { ...options, now, how: 'in the account portal' }));
+}
+
+/**
+ * Stores a password the user chose themselves: it is current, not to be changed again, and the
+ * change is audited as theirs. Call it inside the transaction that makes the change.
+ */
+export function storeOwnPassword(
+  tx: Queryable,
+  user: Pick<User, 'id' | 'username'>,
+  passwordHash: string,
+  options: { now: Date; how: string; requestId?: string },
+): void {
+  tx.update(users)
+    .set({ passwordHash, passwordChangedAt: options.now, mustChangePassword: false, passwordExpiresAt: null })
+    .where(eq(users.id, user.id))
+    .run();
+  const self = { id: user.id, name: user.username };
+  recordAudit(
+    tx,
+    { action: 'account.password', actor: self, target: self, detail: options.how, requestId: options.requestId },
+    options.now,
+  );
 }

@@ -2,6 +2,7 @@ import { and, eq, isNull, ne } from 'drizzle-orm';
 import { createHash, randomBytes } from 'node:crypto';
 import { recordAudit } from '../audit/record.js';
 import { hashPassword } from '../auth/passwords.js';
+import { storeOwnPassword } from './account.js';
 import type { Db, Queryable } from '../db/connection.js';
 import { passwordTokens, sessions, type User, users } from '../db/schema.js';
 import { displayName } from '../users/derived-fields.js';
@@ -95,23 +96,8 @@ export async function setPasswordWithToken(
       tx.delete(passwordTokens)
         .where(and(eq(passwordTokens.userId, user.id), isNull(passwordTokens.usedAt), ne(passwordTokens.id, tokenId)))
         .run();
-      tx.update(users)
-        .set({ passwordHash, passwordChangedAt: now, mustChangePassword: false, passwordExpiresAt: null })
-        .where(eq(users.id, user.id))
-        .run();
+      storeOwnPassword(tx, user, passwordHash, { now, how: 'set through a link', requestId: options.requestId });
       tx.delete(sessions).where(eq(sessions.userId, user.id)).run();
-      const self = { id: user.id, name: user.username };
-      recordAudit(
-        tx,
-        {
-          action: 'account.password',
-          actor: self,
-          target: self,
-          detail: 'set through a link',
-          requestId: options.requestId,
-        },
-        now,
-      );
       return user;
     },
     { behavior: 'immediate' },
