@@ -1,6 +1,13 @@
 import t from 'tap';
-import { addSuperuser, ADMIN_PASSWORD } from '../helpers/app.js';
-import { collectPageErrors, launchBrowser, saveScreenshot, startServer } from '../helpers/browser.js';
+import { addSuperuser } from '../helpers/app.js';
+import {
+  collectPageErrors,
+  launchBrowser,
+  saveScreenshot,
+  signInAsAdmin,
+  startNewKira,
+  startServer,
+} from '../helpers/browser.js';
 import { referenceId } from '../helpers/directory.js';
 import { NEW_PASSWORD } from '../helpers/portal.js';
 
@@ -14,16 +21,8 @@ t.test('a new user signs in with a generated password, must change it, and is si
   // The administrator creates the user with a generated password.
   const admin = await (await browser.newContext({ viewport: { width: 1300, height: 900 } })).newPage();
   const adminErrors = collectPageErrors(admin);
-  await admin.goto(`${baseUrl}/signin`);
-  await admin.getByRole('textbox', { name: 'Username or email' }).fill('admin');
-  await admin.getByLabel('Password').fill(ADMIN_PASSWORD);
-  await admin.getByRole('button', { name: 'Sign in' }).click();
-  await admin.goto(`${baseUrl}/users/new`);
-  await admin.getByRole('textbox', { name: 'Username' }).fill('kira');
-  await admin.getByLabel('First name').fill('Kira');
-  await admin.getByLabel('Last name').fill('Lind');
-  await admin.getByLabel('User type').selectOption({ label: 'Employee' });
-  await admin.getByLabel('Role').selectOption({ label: 'Agent' });
+  await signInAsAdmin(admin, baseUrl);
+  await startNewKira(admin, baseUrl);
   t.ok(await admin.getByLabel('Generate a strong password').isChecked(), 'a generated password by default');
   t.ok(await admin.getByLabel(/Must change the password/).isChecked());
   await admin.getByRole('button', { name: 'Create user' }).click();

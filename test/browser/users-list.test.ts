@@ -1,8 +1,8 @@
 import type { Page } from 'playwright-core';
 import t from 'tap';
 import { seedUsers } from '../../src/seed/seed.js';
-import { addSuperuser, ADMIN_PASSWORD } from '../helpers/app.js';
-import { collectPageErrors, launchBrowser, saveScreenshot, startServer } from '../helpers/browser.js';
+import { addSuperuser } from '../helpers/app.js';
+import { collectPageErrors, launchBrowser, saveScreenshot, signInAsAdmin, startServer } from '../helpers/browser.js';
 
 const usernames = (page: Page) => page.locator('td.col-username').allInnerTexts();
 const headings = (page: Page) => page.locator('.users-table th').allInnerTexts();
@@ -16,10 +16,7 @@ t.test('search, sort, page and choose columns; Back restores each earlier view',
   const page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
   const errors = collectPageErrors(page);
 
-  await page.goto(`${baseUrl}/signin`);
-  await page.getByRole('textbox', { name: 'Username or email' }).fill('admin');
-  await page.getByLabel('Password').fill(ADMIN_PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signInAsAdmin(page, baseUrl);
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' }).click();
   await page.waitForURL(`${baseUrl}/users`);
   t.match(await countText(page), /Showing 1–50 of 151 users/);

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { buildApp } from '../../src/app.js';
-import { tempDir, testConfig } from './app.js';
+import { ADMIN_PASSWORD, tempDir, testConfig } from './app.js';
 
 /** The smallest shape of a tap test these helpers need: somewhere to register clean-up. */
 interface Teardown {
@@ -92,4 +92,23 @@ export function collectPageErrors(page: Page): () => string[] {
     entry.text.startsWith('Failed to load resource') && documents.has(entry.url);
   return () =>
     entries.filter((entry) => !expected(entry)).map((e) => `${e.page}: ${e.text}${e.url ? ` [${e.url}]` : ''}`);
+}
+
+/** Signs the superuser made by addSuperuser in through the sign-in form, as a person does. */
+export async function signInAsAdmin(page: Page, baseUrl: string): Promise<void> {
+  await page.goto(`${baseUrl}/signin`);
+  await page.getByRole('textbox', { name: 'Username or email' }).fill('admin');
+  await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(`${baseUrl}/`);
+}
+
+/** Opens New user and fills the required fields for Kira Lind (user type Employee, role Agent). */
+export async function startNewKira(page: Page, baseUrl: string): Promise<void> {
+  await page.goto(`${baseUrl}/users/new`);
+  await page.getByRole('textbox', { name: 'Username' }).fill('kira');
+  await page.getByLabel('First name').fill('Kira');
+  await page.getByLabel('Last name').fill('Lind');
+  await page.getByLabel('User type').selectOption({ label: 'Employee' });
+  await page.getByLabel('Role').selectOption({ label: 'Agent' });
 }

@@ -1,6 +1,13 @@
 import t from 'tap';
-import { addSuperuser, ADMIN_PASSWORD } from '../helpers/app.js';
-import { collectPageErrors, launchBrowser, saveScreenshot, startServer } from '../helpers/browser.js';
+import { addSuperuser } from '../helpers/app.js';
+import {
+  collectPageErrors,
+  launchBrowser,
+  saveScreenshot,
+  signInAsAdmin,
+  startNewKira,
+  startServer,
+} from '../helpers/browser.js';
 import { referenceId } from '../helpers/directory.js';
 import { NEW_PASSWORD } from '../helpers/portal.js';
 
@@ -13,16 +20,8 @@ t.test('a user created without a password gets in through a set-password link', 
 
   const admin = await (await browser.newContext({ viewport: { width: 1300, height: 900 } })).newPage();
   const adminErrors = collectPageErrors(admin);
-  await admin.goto(`${baseUrl}/signin`);
-  await admin.getByRole('textbox', { name: 'Username or email' }).fill('admin');
-  await admin.getByLabel('Password').fill(ADMIN_PASSWORD);
-  await admin.getByRole('button', { name: 'Sign in' }).click();
-  await admin.goto(`${baseUrl}/users/new`);
-  await admin.getByRole('textbox', { name: 'Username' }).fill('kira');
-  await admin.getByLabel('First name').fill('Kira');
-  await admin.getByLabel('Last name').fill('Lind');
-  await admin.getByLabel('User type').selectOption({ label: 'Employee' });
-  await admin.getByLabel('Role').selectOption({ label: 'Agent' });
+  await signInAsAdmin(admin, baseUrl);
+  await startNewKira(admin, baseUrl);
   await admin.getByLabel(/No password/).check();
   await admin.getByRole('button', { name: 'Create user' }).click();
   await admin.waitForURL(/\/users\/\d+$/);

@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm';
 import t from 'tap';
 import { userAvatars } from '../../src/db/schema.js';
-import { addSuperuser, ADMIN_PASSWORD } from '../helpers/app.js';
-import { collectPageErrors, launchBrowser, saveScreenshot, startServer } from '../helpers/browser.js';
+import { addSuperuser } from '../helpers/app.js';
+import { collectPageErrors, launchBrowser, saveScreenshot, signInAsAdmin, startServer } from '../helpers/browser.js';
 import { addUser } from '../helpers/directory.js';
 
 const PNG = Buffer.from(
@@ -24,10 +24,7 @@ t.test('a person uploads an avatar, sees it on the user page, then a refused fil
   const page = await browser.newPage();
   const errors = collectPageErrors(page);
 
-  await page.goto(`${baseUrl}/signin`);
-  await page.getByRole('textbox', { name: 'Username or email' }).fill('admin');
-  await page.getByLabel('Password').fill(ADMIN_PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signInAsAdmin(page, baseUrl);
   await page.goto(`${baseUrl}/users/${ann.id}/edit`);
 
   await page.getByLabel(/Avatar/).setInputFiles({ name: 'me.png', mimeType: 'image/png', buffer: PNG });

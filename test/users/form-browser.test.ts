@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm';
 import t from 'tap';
 import { users } from '../../src/db/schema.js';
-import { addSuperuser, ADMIN_PASSWORD } from '../helpers/app.js';
-import { collectPageErrors, launchBrowser, saveScreenshot, startServer } from '../helpers/browser.js';
+import { addSuperuser } from '../helpers/app.js';
+import { collectPageErrors, launchBrowser, saveScreenshot, signInAsAdmin, startServer } from '../helpers/browser.js';
 import { addUser, referenceId } from '../helpers/directory.js';
 
 t.test('a person creates a resource with a suggested supervisor and copies the generated password', async (t) => {
@@ -18,10 +18,7 @@ t.test('a person creates a resource with a suggested supervisor and copies the g
   const page = await context.newPage();
   const errors = collectPageErrors(page);
 
-  await page.goto(`${baseUrl}/signin`);
-  await page.getByRole('textbox', { name: 'Username or email' }).fill('admin');
-  await page.getByLabel('Password').fill(ADMIN_PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signInAsAdmin(page, baseUrl);
   await page.goto(`${baseUrl}/users`);
   await page.getByRole('link', { name: 'New user' }).click();
   await page.waitForURL(`${baseUrl}/users/new`);
