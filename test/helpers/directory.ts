@@ -3,6 +3,12 @@ import type { Db, Queryable } from '../../src/db/connection.js';
 import { type NewUser, type User, users } from '../../src/db/schema.js';
 import { refreshDerivedFields } from '../../src/users/derived-fields.js';
 import { usersChanged } from '../../src/users/list-service.js';
+import { addSuperuser, buildTestApp, Client } from './app.js';
+
+/** The smallest shape of a tap test these helpers need: somewhere to register clean-up. */
+interface Teardown {
+  teardown(fn: () => unknown): void;
+}
 
 /** Columns of a user (camelCase drizzle names), plus the names of what they belong to. */
 export type UserFields = Partial<NewUser> & {
@@ -55,4 +61,24 @@ export function addUser(db: Db, fields: UserFields): User {
   });
   usersChanged(db);
   return db.select().from(users).where(eq(users.id, id)).get()!;
+}
+
+/** A superuser signed in, with Ann Öberg (groups, teams, an email) who reports to Bo Ssman. */
+export async function signedInWithAnnAndBoss(t: Teardown) {
+  const app = await buildTestApp(t);
+  const admin = await addSuperuser(app);
+  const db = app.db;
+  const boss = addUser(db, { username: 'boss', firstName: 'Bo', lastName: 'Ssman' });
+  const ann = addUser(db, {
+    username: 'ann',
+    firstName: 'Ann',
+    lastName: 'Öberg',
+    email: 'ann@example.com',
+    groups: ['Sales'],
+    teams: ['Blue'],
+    supervisorId: boss.id,
+  });
+  const browser = new Client(app);
+  await browser.signIn();
+  return { app, db, admin, boss, ann, browser };
 }

@@ -1,29 +1,12 @@
 import { eq, sql } from 'drizzle-orm';
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { hashPassword } from '../../src/auth/passwords.js';
 import { auditEntries, sessions, users } from '../../src/db/schema.js';
-import { addSuperuser, buildTestApp, Client } from '../helpers/app.js';
-import { addUser } from '../helpers/directory.js';
+import { Client } from '../helpers/app.js';
+import { addUser, signedInWithAnnAndBoss } from '../helpers/directory.js';
 import { reviewDeletion, trashUser } from '../../src/users/trash-service.js';
 
-async function setUp(t: Test) {
-  const app = await buildTestApp(t);
-  const admin = await addSuperuser(app);
-  const db = app.db;
-  const boss = addUser(db, { username: 'boss', firstName: 'Bo', lastName: 'Ssman' });
-  const ann = addUser(db, {
-    username: 'ann',
-    firstName: 'Ann',
-    lastName: 'Öberg',
-    email: 'ann@example.com',
-    groups: ['Sales'],
-    teams: ['Blue'],
-    supervisorId: boss.id,
-  });
-  const browser = new Client(app);
-  await browser.signIn();
-  return { app, db, admin, boss, ann, browser };
-}
+const setUp = signedInWithAnnAndBoss;
 
 const row = (db: Awaited<ReturnType<typeof setUp>>['db'], id: number) =>
   db.select().from(users).where(eq(users.id, id)).get()!;

@@ -1,34 +1,17 @@
 import { eq, sql } from 'drizzle-orm';
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { hashPassword } from '../../src/auth/passwords.js';
 import { buildApp } from '../../src/app.js';
 import type { Db } from '../../src/db/connection.js';
 import { auditEntries, users } from '../../src/db/schema.js';
 import { purgeExpired, purgeUser, restoreUser } from '../../src/users/trash-service.js';
-import { addSuperuser, buildTestApp, Client, tempDir, testConfig } from '../helpers/app.js';
+import { Client, tempDir, testConfig } from '../helpers/app.js';
 import { UsernameTakenError } from '../../src/users/user-writes.js';
-import { addUser } from '../helpers/directory.js';
+import { addUser, signedInWithAnnAndBoss } from '../helpers/directory.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 
-async function setUp(t: Test) {
-  const app = await buildTestApp(t);
-  const admin = await addSuperuser(app);
-  const db = app.db;
-  const boss = addUser(db, { username: 'boss', firstName: 'Bo', lastName: 'Ssman' });
-  const ann = addUser(db, {
-    username: 'ann',
-    firstName: 'Ann',
-    lastName: 'Öberg',
-    email: 'ann@example.com',
-    groups: ['Sales'],
-    teams: ['Blue'],
-    supervisorId: boss.id,
-  });
-  const browser = new Client(app);
-  await browser.signIn();
-  return { app, db, admin, boss, ann, browser };
-}
+const setUp = signedInWithAnnAndBoss;
 
 const row = (db: Db, id: number) => db.select().from(users).where(eq(users.id, id)).get();
 const entries = (db: Db, action: string) => db.select().from(auditEntries).where(eq(auditEntries.action, action)).all();
