@@ -3,22 +3,11 @@ import { sql } from 'drizzle-orm';
 import { oneRow } from '../db/statements.js';
 import { toUser } from '../users/user-rows.js';
 import { sessionTimedOut, touchSession } from './session-lifetime.js';
+import { navigate, signInUrl } from './redirects.js';
 import { isEnabled } from './signin.js';
 
-function signinUrl(request: FastifyRequest, reason?: string): string {
-  const params = new URLSearchParams();
-  if (reason) params.set('reason', reason);
-  if (request.method === 'GET' && request.headers['hx-request'] !== 'true') params.set('next', request.url);
-  const query = params.toString();
-  return query ? `/signin?${query}` : '/signin';
-}
-
-async function sendToSignin(request: FastifyRequest, reply: FastifyReply, reason?: string) {
-  const url = signinUrl(request, reason);
-  // htmx would swap the sign-in page into a fragment; ask it to navigate instead.
-  if (request.headers['hx-request'] === 'true') return reply.code(401).header('HX-Redirect', url).send();
-  return reply.redirect(url);
-}
+const sendToSignin = (request: FastifyRequest, reply: FastifyReply, reason?: string) =>
+  navigate(request, reply, signInUrl(request, '/signin', reason));
 
 /**
  * Guards every route registered in its context: a signed-in, still-valid administrator is

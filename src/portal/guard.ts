@@ -1,23 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isEnabled } from '../auth/signin.js';
 import { findAccount, passwordChangeReason } from './account.js';
+import { navigate, signInUrl } from '../auth/redirects.js';
 import { sessionTimedOut, touchSession } from '../auth/session-lifetime.js';
 
 export const PASSWORD_PAGE = '/account/password';
-
-/** Sends the browser elsewhere; htmx would swap the page into a fragment, so it is told to navigate. */
-export function navigate(request: FastifyRequest, reply: FastifyReply, url: string) {
-  if (request.headers['hx-request'] === 'true') return reply.code(401).header('HX-Redirect', url).send();
-  return reply.redirect(url);
-}
-
-function loginUrl(request: FastifyRequest, reason?: string): string {
-  const params = new URLSearchParams();
-  if (reason) params.set('reason', reason);
-  if (request.method === 'GET' && request.headers['hx-request'] !== 'true') params.set('next', request.url);
-  const query = params.toString();
-  return query ? `/login?${query}` : '/login';
-}
 
 /**
  * Guards the account portal. Only a portal session counts (an administrator's session is a
@@ -28,14 +15,14 @@ function loginUrl(request: FastifyRequest, reason?: string): string {
 export async function requireAccount(request: FastifyRequest, reply: FastifyReply) {
   const { session } = request;
   const { config, db } = request.server;
-  if (session.accountId === undefined) return navigate(request, reply, loginUrl(request));
+  if (session.accountId === undefined) return navigate(request, reply, signInUrl(request, '/login'));
 
   const now = Date.now();
   const timedOut = sessionTimedOut(session, config, now);
   const user = timedOut ? undefined : findAccount(db, session.accountId);
   if (!user || !isEnabled(user)) {
     await session.destroy();
-    return navigate(request, reply, loginUrl(request, timedOut ? 'expired' : undefined));
+    return navigate(request, reply, signInUrl(request, '/login', timedOut ? 'expired' : undefined));
   }
   touchSession(session, now);
   request.account = user;

@@ -6,7 +6,7 @@ import type { Db, Queryable } from '../db/connection.js';
 import { sessions, signinFailures, type User, users } from '../db/schema.js';
 import { displayName } from './derived-fields.js';
 import { usersChanged } from './list-service.js';
-import { visibleTo } from './scope.js';
+import { findVisibleUser } from './repository.js';
 
 export type AccessAction = 'activate' | 'deactivate' | 'block' | 'unblock' | 'unlock';
 
@@ -109,11 +109,7 @@ export function changeAccess(
 ): AccessOutcome | undefined {
   const outcome = db.transaction(
     (tx): AccessOutcome | undefined => {
-      const user = tx
-        .select()
-        .from(users)
-        .where(and(visibleTo(actor), eq(users.id, userId)))
-        .get();
+      const user = findVisibleUser(tx, actor, userId);
       if (!user) return undefined;
       if (DISABLING.has(action)) {
         // Locking yourself out is never what was meant, and nobody could undo it from the console.
@@ -174,11 +170,7 @@ export function revokeSession(
 ): boolean | undefined {
   return db.transaction(
     (tx) => {
-      const user = tx
-        .select()
-        .from(users)
-        .where(and(visibleTo(actor), eq(users.id, userId)))
-        .get();
+      const user = findVisibleUser(tx, actor, userId);
       if (!user) return undefined;
       const owned = tx.select({ sid: sessions.sid }).from(sessions).where(eq(sessions.userId, user.id)).all();
       const match = owned.find((row) => sessionHandle(row.sid) === handle);

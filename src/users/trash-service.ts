@@ -6,7 +6,7 @@ import { recordAudit } from '../audit/record.js';
 import { endSessionsOf } from '../auth/session-store.js';
 import { displayName, displayNameSql, refreshDerivedFields } from './derived-fields.js';
 import { usersChanged } from './list-service.js';
-import { visibleTo } from './scope.js';
+import { findVisibleUser } from './repository.js';
 import { blankInput, supervisorLabel, validateUserForm } from './user-form.js';
 import { UsernameTakenError } from './user-writes.js';
 
@@ -120,12 +120,7 @@ export function replacementProblem(
 ): string | undefined {
   if (replacementId === undefined) return 'Choose the new supervisor from the suggestions.';
   if (replacementId === user.id) return `Choose someone other than ${displayName(user)}.`;
-  const replacement = db
-    .select({ id: users.id })
-    .from(users)
-    .where(and(visibleTo(actor), eq(users.id, replacementId)))
-    .get();
-  if (!replacement) return 'Choose the new supervisor from the suggestions.';
+  if (!findVisibleUser(db, actor, replacementId)) return 'Choose the new supervisor from the suggestions.';
   if (reportsTo(db, replacementId, user.id)) {
     return `Choose someone who does not report to ${displayName(user)}, directly or through others.`;
   }
@@ -152,11 +147,7 @@ export function trashUser(
 ): TrashResult {
   const result = db.transaction(
     (tx) => {
-      const user = tx
-        .select()
-        .from(users)
-        .where(and(visibleTo(actor), eq(users.id, id)))
-        .get();
+      const user = findVisibleUser(tx, actor, id);
       if (!user) throw new NotFoundError();
       const review = reviewDeletion(tx, actor, user);
       if (review.reasons.length > 0) throw new RefusedError(review.reasons);
