@@ -1,28 +1,10 @@
 import t from 'tap';
-import { addSuperuser } from '../helpers/app.js';
-import {
-  collectPageErrors,
-  launchBrowser,
-  saveScreenshot,
-  signInAsAdmin,
-  startNewKira,
-  startServer,
-} from '../helpers/browser.js';
-import { referenceId } from '../helpers/directory.js';
+import { adminAddingKira, collectPageErrors, saveScreenshot } from '../helpers/browser.js';
 import { NEW_PASSWORD } from '../helpers/portal.js';
 
 t.test('a new user signs in with a generated password, must change it, and is signed out when blocked', async (t) => {
-  const { app, baseUrl } = await startServer(t);
-  await addSuperuser(app);
-  referenceId(app.db, 'user_types', 'Employee');
-  referenceId(app.db, 'roles', 'Agent');
-  const browser = await launchBrowser(t);
-
   // The administrator creates the user with a generated password.
-  const admin = await (await browser.newContext({ viewport: { width: 1300, height: 900 } })).newPage();
-  const adminErrors = collectPageErrors(admin);
-  await signInAsAdmin(admin, baseUrl);
-  await startNewKira(admin, baseUrl);
+  const { baseUrl, browser, admin, adminErrors } = await adminAddingKira(t);
   t.ok(await admin.getByLabel('Generate a strong password').isChecked(), 'a generated password by default');
   t.ok(await admin.getByLabel(/Must change the password/).isChecked());
   await admin.getByRole('button', { name: 'Create user' }).click();

@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { buildApp } from '../../src/app.js';
-import { ADMIN_PASSWORD, tempDir, testConfig } from './app.js';
+import { addSuperuser, ADMIN_PASSWORD, tempDir, testConfig } from './app.js';
+import { referenceId } from './directory.js';
 
 /** The smallest shape of a tap test these helpers need: somewhere to register clean-up. */
 interface Teardown {
@@ -101,6 +102,23 @@ export async function signInAsAdmin(page: Page, baseUrl: string): Promise<void> 
   await page.getByLabel('Password').fill(ADMIN_PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL(`${baseUrl}/`);
+}
+
+/**
+ * The server, a browser, and a signed-in administrator on a New user form filled in for Kira
+ * Lind: where every story of a new account starts.
+ */
+export async function adminAddingKira(t: Teardown) {
+  const { app, baseUrl } = await startServer(t);
+  await addSuperuser(app);
+  referenceId(app.db, 'user_types', 'Employee');
+  referenceId(app.db, 'roles', 'Agent');
+  const browser = await launchBrowser(t);
+  const admin = await (await browser.newContext({ viewport: { width: 1300, height: 900 } })).newPage();
+  const adminErrors = collectPageErrors(admin);
+  await signInAsAdmin(admin, baseUrl);
+  await startNewKira(admin, baseUrl);
+  return { app, baseUrl, browser, admin, adminErrors };
 }
 
 /** Opens New user and fills the required fields for Kira Lind (user type Employee, role Agent). */

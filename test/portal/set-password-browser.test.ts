@@ -1,27 +1,9 @@
 import t from 'tap';
-import { addSuperuser } from '../helpers/app.js';
-import {
-  collectPageErrors,
-  launchBrowser,
-  saveScreenshot,
-  signInAsAdmin,
-  startNewKira,
-  startServer,
-} from '../helpers/browser.js';
-import { referenceId } from '../helpers/directory.js';
+import { adminAddingKira, collectPageErrors, saveScreenshot } from '../helpers/browser.js';
 import { NEW_PASSWORD } from '../helpers/portal.js';
 
 t.test('a user created without a password gets in through a set-password link', async (t) => {
-  const { app, baseUrl } = await startServer(t);
-  await addSuperuser(app);
-  referenceId(app.db, 'user_types', 'Employee');
-  referenceId(app.db, 'roles', 'Agent');
-  const browser = await launchBrowser(t);
-
-  const admin = await (await browser.newContext({ viewport: { width: 1300, height: 900 } })).newPage();
-  const adminErrors = collectPageErrors(admin);
-  await signInAsAdmin(admin, baseUrl);
-  await startNewKira(admin, baseUrl);
+  const { baseUrl, browser, admin, adminErrors } = await adminAddingKira(t);
   await admin.getByLabel(/No password/).check();
   await admin.getByRole('button', { name: 'Create user' }).click();
   await admin.waitForURL(/\/users\/\d+$/);
