@@ -18,18 +18,27 @@ function clientOf(db: Queryable): Database.Database {
   return (db as unknown as { session: { client: Database.Database } }).session.client;
 }
 
-function statement(db: Queryable, query: SQL): { stmt: Database.Statement; params: unknown[] } {
+/**
+ * The compiled statement for this SQL text, from the same cache. For loops that run one
+ * statement many times: compiling even the drizzle query to its text then costs more than
+ * running it, so the loop keeps the text and binds plain values.
+ */
+export function prepared(db: Queryable, text: string): Database.Statement {
   const client = clientOf(db);
-  const { sql, params } = dialect.sqlToQuery(query);
   let cache = caches.get(client);
   if (!cache) caches.set(client, (cache = new Map()));
-  let stmt = cache.get(sql);
+  let stmt = cache.get(text);
   if (!stmt) {
     if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
-    stmt = client.prepare(sql);
-    cache.set(sql, stmt);
+    stmt = client.prepare(text);
+    cache.set(text, stmt);
   }
-  return { stmt, params };
+  return stmt;
+}
+
+function statement(db: Queryable, query: SQL): { stmt: Database.Statement; params: unknown[] } {
+  const { sql, params } = dialect.sqlToQuery(query);
+  return { stmt: prepared(db, sql), params };
 }
 
 export function allRows<T>(db: Queryable, query: SQL): T[] {

@@ -1,5 +1,6 @@
-import { inArray, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Queryable } from '../db/connection.js';
+import { prepared } from '../db/statements.js';
 import { users } from '../db/schema.js';
 import { normalize } from '../text.js';
 import { searchDocument } from './search-text.js';
@@ -32,86 +33,253 @@ export function displayName(user: Pick<DerivationSource, 'fullName' | 'firstName
 }
 
 /** The same rule in SQL, for the supervisor's name read alongside a user. */
-export const displayNameSql = (alias: string) =>
-  sql.raw(
-    `coalesce(nullif(trim(${alias}.full_name), ''), nullif(trim(${alias}.first_name || ' ' || ${alias}.last_name), ''), ${alias}.username)`,
-  );
+const displayNameText = (alias: string) =>
+  `coalesce(nullif(trim(${alias}.full_name), ''), nullif(trim(${alias}.first_name || ' ' || ${alias}.last_name), ''), ${alias}.username)`;
 
-const listKey = (names: string[]) => names.map(normalize).sort().join(', ');
+export const displayNameSql = (alias: string) => sql.raw(displayNameText(alias));
 
-export function deriveFields(u: DerivationSource) {
-  return {
-    searchDoc: searchDocument([
-      u.username,
-      u.firstName,
-      u.lastName,
-      u.fullName,
-      u.signature,
-      u.email,
-      u.phone,
-      u.extension,
-      ...u.groups,
-      ...u.teams,
-      u.territory,
-      ...u.companies,
-      u.supervisor,
-      u.notes,
-    ]),
-    nameSort: normalize(`${u.lastName} ${u.firstName}`) || normalize(u.fullName) || normalize(u.username),
-    groupsSort: listKey(u.groups),
-    teamsSort: listKey(u.teams),
-    companiesSort: listKey(u.companies),
-    addonsSort: listKey(u.addons),
-    databasesSort: listKey(u.databases),
-    territorySort: normalize(u.territory ?? ''),
-    roleSort: normalize(u.role ?? ''),
-    userTypeSort: normalize(u.userType ?? ''),
-    supervisorSort: normalize(u.supervisor ?? ''),
+/** The derived columns of a user, by their field names on `users`. */
+export const DERIVED_PARTS = [
+  'searchDoc',
+  'nameSort',
+  'groupsSort',
+  'teamsSort',
+  'companiesSort',
+  'addonsSort',
+  'databasesSort',
+  'territorySort',
+  'roleSort',
+  'userTypeSort',
+  'supervisorSort',
+] as const;
+
+/** One derived column: refreshDerivedFields can recompute just some of them. */
+export type DerivedPart = (typeof DERIVED_PARTS)[number];
+
+export type DerivedFields = Record<DerivedPart, string>;
+
+/** A user field that bulk actions change. */
+export type BulkField =
+  'territory' | 'role' | 'userType' | 'groups' | 'teams' | 'companies' | 'addons' | 'databases' | 'supervisor';
+
+/**
+ * The derived columns a change to each field makes stale: what a bulk action passes to
+ * refreshDerivedFields. Only the supervisor's name is in the search document, so moving users
+ * between territories or groups never rewrites the trigram index.
+ */
+export const PARTS_OF_FIELD: Readonly<Record<BulkField, readonly DerivedPart[]>> = {
+  territory: ['territorySort'],
+  role: ['roleSort'],
+  userType: ['userTypeSort'],
+  groups: ['groupsSort'],
+  teams: ['teamsSort'],
+  companies: ['companiesSort'],
+  addons: ['addonsSort'],
+  databases: ['databasesSort'],
+  supervisor: ['supervisorSort', 'searchDoc'],
+};
+
+type Normalize = (text: string) => string;
+
+const listKey = (names: readonly string[], fold: Normalize) => names.map(fold).sort().join(', ');
+
+/**
+ * How each derived column is computed, and which source fields it reads. The search document
+ * holds only the user's own text and their supervisor's name: the names of their groups, teams,
+ * territory and companies are matched by the list query from those small tables instead (see
+ * list-repository.ts), so changing them costs no work in the trigram index. The document's
+ * order of values is repeated in SQL by migrations/0007_search_doc_own_fields.sql.
+ */
+const RULES: {
+  [P in DerivedPart]: {
+    reads: readonly (keyof DerivationSource)[];
+    derive: (u: DerivationSource, fold: Normalize) => string;
   };
+} = {
+  searchDoc: {
+    reads: [
+      'username',
+      'firstName',
+      'lastName',
+      'fullName',
+      'signature',
+      'email',
+      'phone',
+      'extension',
+      'supervisor',
+      'notes',
+    ],
+    derive: (u) =>
+      searchDocument([
+        u.username,
+        u.firstName,
+        u.lastName,
+        u.fullName,
+        u.signature,
+        u.email,
+        u.phone,
+        u.extension,
+        u.supervisor,
+        u.notes,
+      ]),
+  },
+  nameSort: {
+    reads: ['lastName', 'firstName', 'fullName', 'username'],
+    derive: (u) => normalize(`${u.lastName} ${u.firstName}`) || normalize(u.fullName) || normalize(u.username),
+  },
+  groupsSort: { reads: ['groups'], derive: (u, fold) => listKey(u.groups, fold) },
+  teamsSort: { reads: ['teams'], derive: (u, fold) => listKey(u.teams, fold) },
+  companiesSort: { reads: ['companies'], derive: (u, fold) => listKey(u.companies, fold) },
+  addonsSort: { reads: ['addons'], derive: (u, fold) => listKey(u.addons, fold) },
+  databasesSort: { reads: ['databases'], derive: (u, fold) => listKey(u.databases, fold) },
+  territorySort: { reads: ['territory'], derive: (u, fold) => fold(u.territory ?? '') },
+  roleSort: { reads: ['role'], derive: (u, fold) => fold(u.role ?? '') },
+  userTypeSort: { reads: ['userType'], derive: (u, fold) => fold(u.userType ?? '') },
+  supervisorSort: { reads: ['supervisor'], derive: (u, fold) => fold(u.supervisor ?? '') },
+};
+
+export function deriveFields(u: DerivationSource): DerivedFields {
+  const fields = {} as DerivedFields;
+  for (const part of DERIVED_PARTS) fields[part] = RULES[part].derive(u, normalize);
+  return fields;
 }
 
-const names = (table: string, membership: string) =>
-  sql.raw(
-    `(select json_group_array(r.name) from ${membership} m join ${table} r on r.id = m.ref_id where m.user_id = u.id)`,
-  );
+/** The user's own columns, each read as it is. */
+const OWN_COLUMNS: Partial<Record<keyof DerivationSource, string>> = {
+  username: 'u.username',
+  firstName: 'u.first_name',
+  lastName: 'u.last_name',
+  fullName: 'u.full_name',
+  signature: 'u.signature',
+  email: 'u.email',
+  phone: 'u.phone',
+  extension: 'u.extension',
+  notes: 'u.notes',
+};
+
+/** Names the user shows through a foreign key: one join each. */
+const JOINED_NAMES: Partial<Record<keyof DerivationSource, { name: string; join: string }>> = {
+  territory: { name: 't.name', join: 'left join territories t on t.id = u.territory_id' },
+  role: { name: 'r.name', join: 'left join roles r on r.id = u.role_id' },
+  userType: { name: 'ut.name', join: 'left join user_types ut on ut.id = u.user_type_id' },
+  supervisor: {
+    name: displayNameText('s'),
+    join: 'left join users s on s.id = u.supervisor_id',
+  },
+};
+
+/** Many-valued lists: the membership table and the names it points to. */
+const MEMBERSHIP_NAMES: Partial<Record<keyof DerivationSource, { membership: string; table: string }>> = {
+  groups: { membership: 'user_groups', table: 'groups' },
+  teams: { membership: 'user_teams', table: 'teams' },
+  companies: { membership: 'user_companies', table: 'companies' },
+  addons: { membership: 'user_addons', table: 'addons' },
+  databases: { membership: 'user_databases', table: 'databases' },
+};
+
+const BATCH = 2_000;
+
+const EMPTY_SOURCE: DerivationSource = {
+  username: '',
+  firstName: '',
+  lastName: '',
+  fullName: '',
+  signature: '',
+  email: '',
+  phone: '',
+  extension: '',
+  notes: '',
+  territory: null,
+  role: null,
+  userType: null,
+  supervisor: null,
+  groups: [],
+  teams: [],
+  companies: [],
+  addons: [],
+  databases: [],
+};
 
 /**
  * Recomputes the derived fields of these users from the database. Call it in the same
  * transaction as any write that changes what a user shows: their fields, memberships, or a name
  * they display (a renamed group, a supervisor's new name).
+ *
+ * `parts` names the derived columns to recompute (all by default): a bulk action that moved
+ * users to another territory passes PARTS_OF_FIELD.territory, and only the territory's name is
+ * read. Each row is compared with what is stored, and only columns whose value changed are
+ * written, so an unchanged search document never touches the trigram index.
  */
-export function refreshDerivedFields(db: Queryable, ids: readonly number[]): void {
-  for (let i = 0; i < ids.length; i += 500) {
-    const batch = ids.slice(i, i + 500);
-    const rows = db.all<Record<string, string | null> & { id: number }>(sql`
-      select u.id, u.username, u.first_name as firstName, u.last_name as lastName, u.full_name as fullName,
-        u.signature, u.email, u.phone, u.extension, u.notes,
-        t.name as territory, r.name as role, ut.name as userType, ${displayNameSql('s')} as supervisor,
-        ${names('groups', 'user_groups')} as groups, ${names('teams', 'user_teams')} as teams,
-        ${names('companies', 'user_companies')} as companies, ${names('addons', 'user_addons')} as addons,
-        ${names('databases', 'user_databases')} as databases
-      from users u
-      left join territories t on t.id = u.territory_id
-      left join roles r on r.id = u.role_id
-      left join user_types ut on ut.id = u.user_type_id
-      left join users s on s.id = u.supervisor_id
-      where u.id in ${sql`(${sql.join(
-        batch.map((id) => sql`${id}`),
-        sql`, `,
-      )})`}`);
+export function refreshDerivedFields(
+  db: Queryable,
+  ids: readonly number[],
+  parts: readonly DerivedPart[] = DERIVED_PARTS,
+): void {
+  const wanted = DERIVED_PARTS.filter((part) => parts.includes(part));
+  if (ids.length === 0 || wanted.length === 0) return;
+  // In id order, neighbouring users are read and written on the same pages.
+  const ordered = ids.every((id, i) => i === 0 || ids[i - 1]! <= id) ? ids : [...ids].sort((a, b) => a - b);
+  const reads = new Set(wanted.flatMap((part) => RULES[part].reads));
+  const selected = ['u.id as id', ...wanted.map((part) => `u.${users[part].name} as stored_${part}`)];
+  const joins: string[] = [];
+  const lists: [keyof DerivationSource, { membership: string; table: string }][] = [];
+  for (const field of reads) {
+    const own = OWN_COLUMNS[field];
+    const joined = JOINED_NAMES[field];
+    const list = MEMBERSHIP_NAMES[field];
+    if (own) selected.push(`${own} as "${field}"`);
+    else if (joined) {
+      selected.push(`${joined.name} as "${field}"`);
+      joins.push(joined.join);
+    } else if (list) lists.push([field, list]);
+  }
+  const rowsQuery = `select ${selected.join(', ')} from users u ${joins.join(' ')} where u.id in (select value from json_each(?))`;
+  const listQueries = lists.map(
+    ([field, { membership, table }]) =>
+      [
+        field,
+        `select m.user_id as id, n.name from ${membership} m join ${table} n on n.id = m.ref_id where m.user_id in (select value from json_each(?))`,
+      ] as const,
+  );
+  // Reference names repeat across thousands of users: fold each once.
+  const folded = new Map<string, string>();
+  const fold = (text: string) => {
+    let value = folded.get(text);
+    if (value === undefined) folded.set(text, (value = normalize(text)));
+    return value;
+  };
+
+  for (let i = 0; i < ordered.length; i += BATCH) {
+    const batch = JSON.stringify(ordered.slice(i, i + BATCH));
+    const rows = prepared(db, rowsQuery).all(batch) as (Record<string, string | null> & { id: number })[];
+    const names = new Map<string, Map<number, string[]>>();
+    for (const [field, query] of listQueries) {
+      const byUser = new Map<number, string[]>();
+      for (const { id, name } of prepared(db, query).all(batch) as { id: number; name: string }[]) {
+        const list = byUser.get(id);
+        if (list) list.push(name);
+        else byUser.set(id, [name]);
+      }
+      names.set(field, byUser);
+    }
     for (const row of rows) {
-      const source = {
-        ...(row as unknown as DerivationSource),
-        groups: JSON.parse(row.groups ?? '[]'),
-        teams: JSON.parse(row.teams ?? '[]'),
-        companies: JSON.parse(row.companies ?? '[]'),
-        addons: JSON.parse(row.addons ?? '[]'),
-        databases: JSON.parse(row.databases ?? '[]'),
-      };
-      db.update(users)
-        .set(deriveFields(source))
-        .where(inArray(users.id, [row.id]))
-        .run();
+      const source = { ...EMPTY_SOURCE } as Record<keyof DerivationSource, unknown>;
+      for (const field of reads) {
+        const byUser = names.get(field);
+        source[field] = byUser ? (byUser.get(row.id) ?? []) : row[field];
+      }
+      const changed: DerivedPart[] = [];
+      const values: string[] = [];
+      for (const part of wanted) {
+        const value = RULES[part].derive(source as DerivationSource, fold);
+        if (value !== row[`stored_${part}`]) {
+          changed.push(part);
+          values.push(value);
+        }
+      }
+      if (changed.length === 0) continue;
+      const assignments = changed.map((part) => `${users[part].name} = ?`).join(', ');
+      prepared(db, `update users set ${assignments} where id = ?`).run(...values, row.id);
     }
   }
 }

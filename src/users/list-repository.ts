@@ -163,7 +163,10 @@ function adhocCondition(filter: AdhocFilter): SQL {
 }
 
 export interface SearchTerms {
-  /** GLOB patterns over users.search_doc, all of which must match. */
+  /**
+   * GLOB patterns, all of which must match: each one the user's search_doc, or the name of their
+   * territory or of one of their groups, teams or companies (see termCondition).
+   */
   patterns: string[];
   /** Names after `supervisor:`; each narrows to the users of matching supervisors. */
   supervisors: string[];
@@ -182,10 +185,76 @@ export function parseSearch(q: string): SearchTerms {
 }
 
 /**
- * Everything that narrows the list, in SQL: scope first, then quick filters, the ad hoc filter
- * and the search terms. Pure: nothing is read here.
+ * Reference lists whose names a search term also matches. The names are kept out of the search
+ * document, where moving 100,000 users to another territory (or renaming a group) would rewrite
+ * as many documents in the trigram index. These tables are small, so a term is tried against
+ * each name as a one-value document, "|name|" (fold equals normalize, which built the document),
+ * and users match through the references whose name matches.
  */
-export function listConditions(actor: Actor, query: ListQuery): SQL[] {
+const SEARCHED_REFERENCES = {
+  territories: { table: 'territories', membership: undefined },
+  groups: { table: 'groups', membership: 'user_groups' },
+  teams: { table: 'teams', membership: 'user_teams' },
+  companies: { table: 'companies', membership: 'user_companies' },
+} as const;
+
+type SearchedReference = keyof typeof SEARCHED_REFERENCES;
+const SEARCHED = Object.keys(SEARCHED_REFERENCES) as SearchedReference[];
+
+/** The ids of the territories, groups, teams and companies whose name matches one pattern. */
+export type ReferenceMatches = Record<SearchedReference, number[]>;
+
+const namesMatching = (table: string, pattern: string) =>
+  sql`select r.id from ${sql.raw(table)} r where '|' || fold(r.name) || '|' glob ${pattern}`;
+
+/** Looks up which reference names match a pattern: a few small tables, read once per plan. */
+export function referenceMatches(db: Queryable, pattern: string): ReferenceMatches {
+  const parts = SEARCHED.map(
+    (list) => sql`select ${list} as list, id from (${namesMatching(SEARCHED_REFERENCES[list].table, pattern)})`,
+  );
+  const matches: ReferenceMatches = { territories: [], groups: [], teams: [], companies: [] };
+  for (const row of allRows<{ list: SearchedReference; id: number }>(db, sql.join(parts, sql` union all `))) {
+    matches[row.list].push(row.id);
+  }
+  return matches;
+}
+
+const matchesAny = (matches: ReferenceMatches) => SEARCHED.some((list) => matches[list].length > 0);
+
+/**
+ * One search term: the user's own document matches, or a territory, group, team or company of
+ * theirs does. With the matching references looked up already (`matches`), the condition names
+ * them — and is just the document test when there are none; without, it finds them in SQL.
+ */
+function termCondition(pattern: string, matches?: ReferenceMatches): SQL {
+  const own = sql`u.search_doc glob ${pattern}`;
+  if (matches && !matchesAny(matches)) return own;
+  const tests = [own];
+  for (const list of SEARCHED) {
+    const { table, membership } = SEARCHED_REFERENCES[list];
+    if (matches && matches[list].length === 0) continue;
+    const ids = matches
+      ? sql`select value from json_each(${JSON.stringify(matches[list])})`
+      : namesMatching(table, pattern);
+    tests.push(
+      membership
+        ? sql`exists (select 1 from ${sql.raw(membership)} m where m.user_id = u.id and m.ref_id in (${ids}))`
+        : sql`u.territory_id in (${ids})`,
+    );
+  }
+  return sql`(${sql.join(tests, sql` or `)})`;
+}
+
+/**
+ * Everything that narrows the list, in SQL: scope first, then quick filters, the ad hoc filter
+ * and the search terms. Pure: nothing is read here. `references` holds the reference names each
+ * search pattern matches, when the caller has looked them up (see referenceMatches).
+ */
+export function listConditions(
+  actor: Actor,
+  query: ListQuery,
+  references?: ReadonlyMap<string, ReferenceMatches>,
+): SQL[] {
   const { filters } = query;
   const conditions: SQL[] = [visibleTo(actor, u)];
   if (filters.group) conditions.push(memberOf('user_groups', filters.group));
@@ -204,7 +273,7 @@ export function listConditions(actor: Actor, query: ListQuery): SQL[] {
     const prefix = normalize(name);
     conditions.push(sql`u.supervisor_sort >= ${prefix} and u.supervisor_sort < ${prefix + '\u{10ffff}'}`);
   }
-  for (const pattern of search.patterns) conditions.push(sql`u.search_doc glob ${pattern}`);
+  for (const pattern of search.patterns) conditions.push(termCondition(pattern, references?.get(pattern)));
   return conditions;
 }
 
@@ -229,17 +298,44 @@ export interface ListPlan {
   orders?: Map<ColumnKey, number[]>;
 }
 
+/**
+ * Where to start reading the matches of a search: from the trigram index for a pattern of three
+ * or more letters, so a rare term never costs a scan. When the pattern also matches reference
+ * names, the members of those references join the trigram hits.
+ */
+function searchStart(patterns: string[], references: ReadonlyMap<string, ReferenceMatches>): SQL {
+  const indexed = patterns.filter((p) => longestLiteral(p.replace(/\[(.)\]/g, '$1')) >= 3);
+  const pattern = indexed[0];
+  if (pattern === undefined) return sql`users u where`;
+  const matches = references.get(pattern)!;
+  // CROSS JOIN keeps the order: candidates first, each user then read by id.
+  if (!matchesAny(matches)) {
+    return sql`users_fts f cross join users u on u.id = f.rowid where f.search_doc glob ${pattern} and`;
+  }
+  const candidates = [sql`select f.rowid as id from users_fts f where f.search_doc glob ${pattern}`];
+  for (const list of SEARCHED) {
+    if (matches[list].length === 0) continue;
+    const ids = sql`select value from json_each(${JSON.stringify(matches[list])})`;
+    const membership = SEARCHED_REFERENCES[list].membership;
+    // Every list leaves out the trash (see visibleTo), which lets the territory's partial index serve.
+    candidates.push(
+      membership
+        ? sql`select m.user_id from ${sql.raw(membership)} m where m.ref_id in (${ids})`
+        : sql`select r.id from users r where r.territory_id in (${ids}) and r.deleted_at is null`,
+    );
+  }
+  return sql`(${sql.join(candidates, sql` union `)}) c cross join users u on u.id = c.id where`;
+}
+
 export function planList(db: Queryable, actor: Actor, query: ListQuery, limit = EXACT_COUNT_LIMIT): ListPlan {
-  const where = and(...listConditions(actor, query))!;
+  const patterns = parseSearch(query.q).patterns;
+  const references = new Map(patterns.map((p) => [p, referenceMatches(db, p)]));
+  const where = and(...listConditions(actor, query, references))!;
   const estimate = sampleCount(db, where);
   if (estimate !== undefined && estimate > limit * 2) {
     return { where, count: { value: roundEstimate(estimate), exact: false } };
   }
-  const trigramPattern = parseSearch(query.q).patterns.find((p) => longestLiteral(p.replace(/\[(.)\]/g, '$1')) >= 3);
-  // Starting from the trigram index reads only rows that can match; CROSS JOIN keeps that order.
-  const from = trigramPattern
-    ? sql`users_fts f cross join users u on u.id = f.rowid where f.search_doc glob ${trigramPattern} and`
-    : sql`users u where`;
+  const from = searchStart(patterns, references);
   const ids = allRows<{ id: number }>(db, sql`select u.id from ${from} ${where} limit ${limit + 1}`).map((r) => r.id);
   if (ids.length <= limit) return { where, matches: ids, count: { value: ids.length, exact: true }, orders: new Map() };
   if (estimate === undefined) {
