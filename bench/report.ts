@@ -82,6 +82,8 @@ export interface RunFacts {
   connections: number;
   loadBefore: number[];
   notes: string[];
+  /** Bulk action timings, one sentence each. */
+  bulk: string[];
 }
 
 export function machineLine(): string[] {
@@ -122,6 +124,10 @@ URLs (all \`GET\`):
 ${rows.map((r) => `- ${r.label}: \`${r.path}\``).join('\n')}
 
 ${facts.notes.map((n) => `- ${n}`).join('\n')}
+
+## Bulk actions
+
+${facts.bulk.map((line) => `- ${line}`).join('\n')}
 
 ## Django's stock admin, for comparison
 

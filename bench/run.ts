@@ -8,6 +8,7 @@ import { drive, type LoadResult } from './load.js';
 import { PlanCacheClock } from './plan-cache.js';
 import { machineLine, missedTargets, type Row, textTable, writeResults } from './report.js';
 import { type RunningServer, startServer } from './server.js';
+import { measureBulk } from './bulk.js';
 
 const PRIMER_PATH = '/users?licence=viewer';
 
@@ -100,6 +101,9 @@ async function main(): Promise<void> {
         '(list plans are cached for 10 s); file and page caches were warm.',
     );
     for (const note of notes) console.log(note);
+    console.log('Bulk actions…');
+    const bulk = await measureBulk(baseUrl, options.dataDir, cookie, options.connections);
+    for (const line of bulk) console.log(line.replace(/\*\*/g, ''));
     const missed = missedTargets(rows);
     console.log(missed.length === 0 ? 'All targets met.' : `Targets missed: ${missed.map((r) => r.label).join('; ')}`);
 
@@ -115,6 +119,7 @@ async function main(): Promise<void> {
       connections: options.connections,
       loadBefore,
       notes,
+      bulk,
     });
     console.log(`Wrote ${path.relative(process.cwd(), file)}`);
   } finally {

@@ -23,6 +23,11 @@ import userListRoutes from './users/routes.js';
 import oneUserRoutes from './users/user-routes.js';
 import accessRoutes from './users/access-routes.js';
 import trashRoutes from './users/trash-routes.js';
+import bulkRoutes from './bulk/routes.js';
+import { JobBoard } from './jobs/board.js';
+import jobRoutes from './jobs/routes.js';
+import { JobRunner } from './jobs/runner.js';
+import path from 'node:path';
 
 /**
  * Builds the whole application on a migrated database: cross-cutting plugins first, then the
@@ -52,7 +57,19 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const token = options.setupToken !== undefined ? options.setupToken : needsSetup() ? newSetupToken() : null;
   app.decorate('firstRun', new FirstRun(token, needsSetup));
   app.decorateRequest('actor');
-  app.addHook('onClose', async () => db.$client.close());
+  const boardFile = path.join(config.dataDir, 'jobs.db');
+  const board = new JobBoard(boardFile, config.sessionSecret);
+  const runner = new JobRunner(
+    board,
+    { databaseFile: config.databaseFile, boardFile, secret: config.sessionSecret, logLevel: config.logLevel },
+    app.log,
+  );
+  app.decorate('jobs', { board, runner });
+  app.addHook('onClose', async () => {
+    await runner.close();
+    board.close();
+    db.$client.close();
+  });
 
   await app.register(formbody);
   await app.register(securityHeaders);
@@ -76,6 +93,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await admin.register(accessRoutes);
     await admin.register(trashRoutes);
     await admin.register(auditRoutes);
+    await admin.register(bulkRoutes);
+    await admin.register(jobRoutes);
   });
 
   return app;

@@ -11,3 +11,11 @@ export function normalize(text: string): string {
     .replace(/[|\s]+/g, ' ')
     .trim();
 }
+
+/**
+ * A value for a CSV cell that a spreadsheet will not run: text starting with = + - @ (or a tab
+ * or carriage return) is a formula to Excel and LibreOffice, so it gets a leading apostrophe.
+ */
+export function csvSafe(value: string): string {
+  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+}

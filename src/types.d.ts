@@ -2,6 +2,8 @@ import type { Db } from './db/connection.js';
 import type { Config } from './config.js';
 import type { User } from './db/schema.js';
 import type { FirstRun } from './setup/first-run.js';
+import type { JobBoard } from './jobs/board.js';
+import type { JobRunner } from './jobs/runner.js';
 
 /** What every template can use, besides its own data. */
 export interface ViewLocals {
@@ -22,6 +24,8 @@ declare module 'fastify' {
     db: Db;
     config: Config;
     firstRun: FirstRun;
+    /** Long work off the request path: the board it reports to, and the thread that runs it. */
+    jobs: { board: JobBoard; runner: JobRunner };
   }
   interface FastifyRequest {
     /** The signed-in administrator; set on every route behind the sign-in guard. */

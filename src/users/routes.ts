@@ -5,6 +5,7 @@ import { cell } from './list-view.js';
 import {
   isFiltered,
   type ListQuery,
+  listQueryParams,
   listUrl,
   OPERATORS,
   operatorsFor,
@@ -15,6 +16,7 @@ import { chosenColumns, listUsers, saveColumns } from './list-service.js';
 import { filterOptions } from './reference-lists.js';
 import { findVisibleUser } from './repository.js';
 import type { QueryParams } from '../query-params.js';
+import { BULK_ACTION_CHOICES } from '../bulk/choices.js';
 
 /** Where to return after choosing columns: a users list on this site, nothing else. */
 function listReturn(back: unknown): string {
@@ -52,6 +54,9 @@ export default async function userListRoutes(app: FastifyInstance) {
       operators: OPERATORS,
       operatorsFor,
       listUrl,
+      // The filters and search a bulk action on "all matching" covers (paging and sort do not matter).
+      bulkQuery: listQueryParams(query, { page: 1, cursor: undefined }).toString(),
+      bulkActions: BULK_ACTION_CHOICES,
       cell,
       // Adding users is for superusers until scopes can be assigned (see user-routes.ts).
       canAdd: request.actor.adminRole === 'superuser',

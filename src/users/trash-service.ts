@@ -1,4 +1,4 @@
-import { and, eq, isNotNull, type SQL, sql } from 'drizzle-orm';
+import { and, type AnyColumn, eq, isNotNull, type SQL, sql } from 'drizzle-orm';
 import type { Db, Queryable } from '../db/connection.js';
 import { type User, users } from '../db/schema.js';
 import { allRows, oneRow } from '../db/statements.js';
@@ -19,8 +19,8 @@ type Actor = Pick<User, 'id' | 'adminRole' | 'fullName' | 'firstName' | 'lastNam
  * Which trashed users an administrator may see and act on: the trash's counterpart of
  * visibleTo. Scopes cannot be assigned yet, so only superusers see anyone in the trash.
  */
-export function trashedVisibleTo(actor: Pick<User, 'adminRole'>): SQL {
-  const trashed = isNotNull(users.deletedAt);
+export function trashedVisibleTo(actor: Pick<User, 'adminRole'>, table: { deletedAt: AnyColumn } = users): SQL {
+  const trashed = isNotNull(table.deletedAt);
   if (actor.adminRole === 'superuser') return trashed;
   return and(trashed, sql`0`) as SQL;
 }

@@ -163,15 +163,15 @@ export default async function oneUserRoutes(app: FastifyInstance) {
   }
 
   /** Suggestions for the supervisor field: the whole page's datalist options, at most twenty. */
-  app.get<{ Querystring: { q?: string; supervisor?: string; except?: string } }>(
-    '/users/supervisors',
-    async (request, reply) => {
-      const typed = String(request.query.q ?? request.query.supervisor ?? '').slice(0, 200);
-      const except = idParam(String(request.query.except ?? ''));
-      const suggestions = supervisorSuggestions(app.db, request.actor, typed, except);
-      return reply.view('users/_supervisor-options', { suggestions });
-    },
-  );
+  app.get<{
+    Querystring: { q?: string; supervisor?: string; current?: string; replacement?: string; except?: string };
+  }>('/users/supervisors', async (request, reply) => {
+    const { q, supervisor, current, replacement } = request.query;
+    const typed = String(q ?? supervisor ?? current ?? replacement ?? '').slice(0, 200);
+    const except = idParam(String(request.query.except ?? ''));
+    const suggestions = supervisorSuggestions(app.db, request.actor, typed, except);
+    return reply.view('users/_supervisor-options', { suggestions });
+  });
 
   app.get<{ Querystring: { from?: string } }>('/users/new', async (request, reply) => {
     if (refuseUnlessSuperuser(request, reply)) return reply;

@@ -87,9 +87,18 @@ export class Client {
     );
   }
 
-  /** Posts a form; the CSRF token of the last page is included unless the fields say otherwise. */
-  async post(url: string, fields: Record<string, string> = {}, headers: Record<string, string> = {}) {
-    const body = new URLSearchParams({ _csrf: this.csrfToken, ...fields }).toString();
+  /**
+   * Posts a form; the CSRF token of the last page is included unless the fields say otherwise.
+   * Fields given as pairs may repeat a name, as ticked check boxes do.
+   */
+  async post(
+    url: string,
+    fields: Record<string, string> | [string, string][] = {},
+    headers: Record<string, string> = {},
+  ) {
+    const pairs = Array.isArray(fields) ? fields : Object.entries(fields);
+    const hasToken = pairs.some(([name]) => name === '_csrf');
+    const body = new URLSearchParams([...(hasToken ? [] : [['_csrf', this.csrfToken]]), ...pairs]).toString();
     return this.remember(
       await this.app.inject({
         method: 'POST',

@@ -1,0 +1,99 @@
+import path from 'node:path';
+import { sql } from 'drizzle-orm';
+import { openDatabase } from '../src/db/connection.js';
+import { ensureBenchAdmin } from './admin.js';
+import type { Credentials } from './config.js';
+import { signIn } from './http.js';
+import { drive } from './load.js';
+
+/**
+ * Bulk actions at scale: 100,000 users moved to another territory while another administrator
+ * pages through the list, then the same users deleted to the trash and restored as a batch.
+ * Each is timed end to end over HTTP: from the confirming post to the job page saying done.
+ */
+
+const BATCH = 100_000;
+const OTHER_ADMIN: Credentials = { username: 'bench-other', password: 'another correct horse battery staple' };
+
+async function formToken(baseUrl: string, cookie: string): Promise<string> {
+  const html = await (await fetch(`${baseUrl}/users`, { headers: { cookie } })).text();
+  return /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
+}
+
+/** Posts a confirmed action and waits until its job page says it is finished; returns seconds and the page. */
+async function timedJob(baseUrl: string, cookie: string, path: string, fields: [string, string][]) {
+  const token = await formToken(baseUrl, cookie);
+  const started = performance.now();
+  const res = await fetch(baseUrl + path, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams([['_csrf', token], ...fields]).toString(),
+  });
+  const jobUrl = res.headers.get('location');
+  if (res.status !== 303 || !jobUrl) throw new Error(`POST ${path} answered ${res.status}`);
+  for (;;) {
+    const page = await (await fetch(baseUrl + jobUrl, { headers: { cookie } })).text();
+    if (!page.includes('hx-trigger="load delay:500ms"')) {
+      if (page.includes('Not done.')) throw new Error(`${path}: the job failed`);
+      return { seconds: (performance.now() - started) / 1000, page };
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const changedCount = (page: string) =>
+  Number(/<dt>Changed<\/dt><dd>([\d,]+)<\/dd>/.exec(page)?.[1]?.replace(/,/g, '') ?? NaN);
+
+export async function measureBulk(
+  baseUrl: string,
+  dataDir: string,
+  cookie: string,
+  connections: number,
+): Promise<string[]> {
+  const db = openDatabase(path.join(dataDir, 'roster.db'));
+  await ensureBenchAdmin(db, OTHER_ADMIN);
+  // The 100,000 users created first: an ad hoc "created before" filter selects exactly them.
+  const cutoff = db.get<{ at: number }>(
+    sql`select created_at as at from users where deleted_at is null and admin_role is null order by created_at limit 1 offset ${BATCH}`,
+  )!.at;
+  const territory = db.get<{ id: number; name: string }>(
+    sql`select id, name from territories order by id desc limit 1`,
+  )!;
+  db.$client.close();
+  const query = new URLSearchParams({
+    field: 'created',
+    op: 'before',
+    value: new Date(cutoff).toISOString(),
+  }).toString();
+  const selection: [string, string][] = [
+    ['all', '1'],
+    ['query', query],
+  ];
+
+  const otherCookie = await signIn(baseUrl, OTHER_ADMIN);
+  const lines: string[] = [];
+  // The other administrator's list load runs for as long as the update may take, and longer.
+  const load = drive(`${baseUrl}/users`, otherCookie, 10, connections);
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const update = await timedJob(baseUrl, cookie, '/users/bulk/update', [
+    ...selection,
+    ['territory', String(territory.id)],
+  ]);
+  const during = await load;
+  lines.push(
+    `Bulk update, territory → ${territory.name}, of ${changedCount(update.page).toLocaleString('en')} users (all matching “created before”): **${update.seconds.toFixed(2)} s** end to end (target ≤ 5 s).`,
+    `Meanwhile another administrator's first list page (${connections} connections, 10 s around the update): p95 **${during.p95.toFixed(1)} ms** (target ≤ 100 ms), p50 ${during.p50.toFixed(1)} ms, ${Math.round(during.rps).toLocaleString('en')} req/s, ${during.non2xx + during.errors} failures.`,
+  );
+
+  const deleted = await timedJob(baseUrl, cookie, '/users/bulk/apply', [...selection, ['action', 'delete']]);
+  lines.push(
+    `Bulk delete to the trash of ${changedCount(deleted.page).toLocaleString('en')} users (supervisors of users outside the batch are refused): **${deleted.seconds.toFixed(2)} s** (target ≤ 10 s).`,
+  );
+  const deletedAt = /name="deletedAt" value="(\d+)"/.exec(deleted.page)![1]!;
+  const restored = await timedJob(baseUrl, cookie, '/trash/restore', [['deletedAt', deletedAt]]);
+  lines.push(
+    `Restoring that batch, ${changedCount(restored.page).toLocaleString('en')} users: **${restored.seconds.toFixed(2)} s** (target ≤ 10 s).`,
+  );
+  return lines;
+}

@@ -1,0 +1,151 @@
+import { type SQL, sql } from 'drizzle-orm';
+import { type AuditAction, recordAudits } from '../audit/record.js';
+import type { Db } from '../db/connection.js';
+import type { User } from '../db/schema.js';
+import { run } from '../db/statements.js';
+import { displayName } from '../users/derived-fields.js';
+import { type BulkOutcome, changedUsers, IN_CHANGED, markChanged } from './changed-set.js';
+import type { Rule } from './refusals.js';
+import { resolveSelection, type Selection } from './selection.js';
+
+/**
+ * Status and password actions for a whole selection (B5): the same changes, refusals and
+ * session endings as the buttons on one user's page, applied in one transaction.
+ */
+
+type Actor = Pick<User, 'id' | 'adminRole' | 'fullName' | 'firstName' | 'lastName' | 'username'>;
+
+interface AccessAction {
+  label: string;
+  /** Past tense, for the summary: "1,204 users deactivated". */
+  done: string;
+  audit: AuditAction;
+  /** Users who would change. */
+  changes: (now: number) => SQL;
+  /** The columns written, as `col = value` pieces. */
+  set: (now: number) => SQL[];
+  /** What the audit entry shows, read before the change: field → [before, after] expressions. */
+  shown: Record<string, [string, string]>;
+  /** Whether the users' sessions end (the account is taken away, or its password replaced). */
+  endsSessions: boolean;
+  /** Refused for yourself, with this reason. */
+  notSelf?: string;
+}
+
+export const ACCESS_ACTIONS = {
+  activate: {
+    label: 'Activate',
+    done: 'activated',
+    audit: 'user.status',
+    changes: () => sql`u.status <> 'active'`,
+    set: () => [sql`status = 'active'`],
+    shown: { status: ['u.status', "'active'"] },
+    endsSessions: false,
+  },
+  deactivate: {
+    label: 'Deactivate',
+    done: 'deactivated',
+    audit: 'user.status',
+    changes: () => sql`u.status <> 'inactive'`,
+    set: () => [sql`status = 'inactive'`],
+    shown: { status: ['u.status', "'inactive'"] },
+    endsSessions: true,
+    notSelf: 'You cannot deactivate your own account.',
+  },
+  block: {
+    label: 'Block',
+    done: 'blocked',
+    audit: 'user.block',
+    changes: () => sql`u.blocked = 0`,
+    set: () => [sql`blocked = 1`],
+    shown: { blocked: ["json('false')", "json('true')"] },
+    endsSessions: true,
+    notSelf: 'You cannot block your own account.',
+  },
+  unblock: {
+    label: 'Unblock',
+    done: 'unblocked',
+    audit: 'user.unblock',
+    changes: () => sql`u.blocked = 1`,
+    set: () => [sql`blocked = 0`],
+    shown: { blocked: ["json('true')", "json('false')"] },
+    endsSessions: false,
+  },
+  unlock: {
+    label: 'Unlock',
+    done: 'unlocked',
+    audit: 'user.unlock',
+    // Failures alone are worth clearing too: the next few would lock the account.
+    changes: (now) => sql`(u.locked_until > ${now} or u.failed_signin_count > 0)`,
+    set: () => [sql`locked_until = null`, sql`failed_signin_count = 0`],
+    shown: {
+      lockedUntil: ["strftime('%Y-%m-%dT%H:%M:%fZ', u.locked_until / 1000.0, 'unixepoch')", 'null'],
+      failedSigninCount: ['u.failed_signin_count', '0'],
+    },
+    endsSessions: false,
+  },
+  expire: {
+    label: 'Expire password',
+    done: 'must change their password at next sign-in',
+    audit: 'user.password',
+    changes: (now) => sql`(u.password_expires_at is null or u.password_expires_at > ${now})`,
+    set: (now) => [sql`password_expires_at = ${now}`],
+    shown: { passwordState: ["'set'", "'expired'"] },
+    endsSessions: false,
+  },
+} as const satisfies Record<string, AccessAction>;
+
+export type AccessActionName = keyof typeof ACCESS_ACTIONS;
+
+export function isAccessAction(name: string): name is AccessActionName {
+  return Object.hasOwn(ACCESS_ACTIONS, name);
+}
+
+export function accessRules(actor: Actor, action: AccessActionName): Rule[] {
+  const { notSelf } = ACCESS_ACTIONS[action] as AccessAction;
+  // The actor is an active superuser and is refused here, so disabling in bulk can never
+  // leave Roster without one (see update.ts for the same reasoning).
+  return notSelf ? [{ when: sql`u.id = ${actor.id}`, reason: notSelf }] : [];
+}
+
+export function applyAction(
+  db: Db,
+  actor: Actor,
+  selection: Selection,
+  action: AccessActionName,
+  requestId: string,
+  now = new Date(),
+): BulkOutcome {
+  const spec: AccessAction = ACCESS_ACTIONS[action];
+  const at = now.getTime();
+  return db.transaction(
+    (tx) => {
+      const selected = resolveSelection(tx, actor, selection).length;
+      const { refused, refusedTotal, changed } = markChanged(tx, accessRules(actor, action), spec.changes(at));
+      const shown = Object.entries(spec.shown);
+      const columns = shown.map(([field, [before, after]]) =>
+        sql.raw(`, json_array(${before}, ${after}) as "${field}"`),
+      );
+      const rows = changedUsers(tx, sql.join(columns));
+      const set = [...spec.set(at), sql`updated_at = ${at}`, sql`updated_by = ${actor.id}`, sql`version = version + 1`];
+      run(tx, sql`update users set ${sql.join(set, sql`, `)} where id in ${IN_CHANGED}`);
+      if (action === 'unlock') run(tx, sql`delete from signin_failures where user_id in ${IN_CHANGED}`);
+      if (spec.endsSessions) run(tx, sql`delete from sessions where user_id in ${IN_CHANGED}`);
+      const actorRef = { id: actor.id, name: displayName(actor) };
+      recordAudits(
+        tx,
+        rows.map((row) => ({
+          action: spec.audit,
+          actor: actorRef,
+          target: { id: row.id, name: row.name },
+          changes: Object.fromEntries(shown.map(([field]) => [field, JSON.parse(String(row[field]))])),
+          detail: spec.endsSessions ? 'Bulk action; sessions ended' : 'Bulk action',
+          requestId,
+        })),
+        now,
+      );
+      return { selected, changed, unchanged: selected - changed - refusedTotal, refused, refusedTotal };
+    },
+    { behavior: 'immediate' },
+  );
+}

@@ -1,0 +1,273 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { formOptions, supervisorIdOf } from '../users/user-form.js';
+import { findVisibleUser } from '../users/repository.js';
+import { displayName } from '../users/derived-fields.js';
+import { listUrl } from '../users/list-query.js';
+import { ACCESS_ACTIONS, accessRules, isAccessAction } from './access.js';
+import { type ActionPreview, previewAction } from './changed-set.js';
+import { deleteRules, EVERYONE, type TrashSelection } from './delete.js';
+import { MAX_TEMPORARY_PASSWORDS, resetRules } from './passwords.js';
+import {
+  OutOfScopeError,
+  readSelection,
+  resolveSelection,
+  type Selection,
+  selectionFields,
+  selectionQuery,
+} from './selection.js';
+import { type BulkForm, describeChanges, readBulkForm, validateBulkForm } from './update-form.js';
+import { type BulkChanges, changeCondition, LIST_MODES, REFERENCE_FIELDS, updateRules } from './update.js';
+
+type Body = Record<string, unknown> | undefined;
+
+/** The first users a deletion names on its confirmation page. */
+const DELETE_NAMED = 50;
+
+/** Actions offered on a selection; "update" opens a form, the others a confirmation. */
+const SELECTION_ACTIONS = ['update', 'delete', 'reset', ...Object.keys(ACCESS_ACTIONS)];
+
+/**
+ * Bulk actions on the users list (B1–B5). Each is two steps: a page that says exactly what will
+ * happen to how many users (and who is refused, and why), then a post that starts the work as
+ * a job and shows its progress. The selection travels between the steps in hidden fields and
+ * is worked out again, with scope, in the job's transaction.
+ */
+export default async function bulkRoutes(app: FastifyInstance) {
+  const { db } = app;
+
+  /** Where "Cancel" and "Back" lead: the list the selection came from. */
+  const backTo = (selection: Selection) => {
+    const query = selectionQuery(selection);
+    return query ? listUrl(query) : '/users';
+  };
+
+  /** The selection's users in bulk_ids, and the preview the page shows; refused when out of scope. */
+  function preview(request: FastifyRequest, selection: Selection, build: (selected: number) => ActionPreview) {
+    return db.transaction((tx) => build(resolveSelection(tx, request.actor, selection).length));
+  }
+
+  function refuseSelection(reply: FastifyReply, error: string, selection?: Selection) {
+    return reply
+      .code(selection ? 403 : 422)
+      .view('bulk/refused', { title: 'Nothing was changed', error, back: selection ? backTo(selection) : '/users' });
+  }
+
+  function renderUpdateForm(reply: FastifyReply, selection: Selection, form: BulkForm, errors = {}, status = 200) {
+    return reply.code(status).view('bulk/update', {
+      title: 'Update users',
+      selection,
+      fields: selectionFields(selection),
+      count: preview(reply.request, selection, (selected) => ({ selected }) as ActionPreview).selected,
+      form,
+      errors,
+      options: formOptions(db),
+      references: REFERENCE_FIELDS,
+      listModes: LIST_MODES,
+      back: backTo(selection),
+    });
+  }
+
+  function renderConfirmation(
+    reply: FastifyReply,
+    data: {
+      title: string;
+      action: string;
+      target: string;
+      selection: Selection;
+      preview: ActionPreview;
+      lines?: string[];
+      danger?: boolean;
+      extraFields?: [string, string][];
+      problem?: string;
+    },
+  ) {
+    return reply.view('bulk/confirm', {
+      ...data,
+      fields: [...selectionFields(data.selection), ...(data.extraFields ?? [])],
+      back: backTo(data.selection),
+    });
+  }
+
+  function startJob(request: FastifyRequest, reply: FastifyReply, kind: string, title: string, params: unknown) {
+    const id = app.jobs.runner.start({ kind, title, actorId: request.actor.id, params, requestId: request.id });
+    return reply.code(303).redirect(`/jobs/${id}`);
+  }
+
+  function withSelection(
+    request: FastifyRequest<{ Body: Body }>,
+    reply: FastifyReply,
+    then: (selection: Selection) => unknown,
+  ) {
+    const selection = readSelection(request.body);
+    if ('error' in selection) return refuseSelection(reply, selection.error);
+    try {
+      return then(selection);
+    } catch (err) {
+      if (err instanceof OutOfScopeError) return refuseSelection(reply, err.message, selection);
+      throw err;
+    }
+  }
+
+  /** The bar above the list posts here: the chosen action's form or confirmation. */
+  app.post<{ Body: Body }>('/users/bulk', async (request, reply) =>
+    withSelection(request, reply, (selection) => {
+      const action = String(request.body?.action ?? '');
+      if (!SELECTION_ACTIONS.includes(action))
+        return refuseSelection(reply, 'Choose an action for the selected users.');
+      if (action === 'update') return renderUpdateForm(reply, selection, {});
+      return confirmAction(request, reply, selection, action);
+    }),
+  );
+
+  function confirmAction(request: FastifyRequest, reply: FastifyReply, selection: Selection, action: string) {
+    const { actor } = request;
+    if (action === 'delete') {
+      const result = preview(request, selection, (n) =>
+        previewAction(db, n, deleteRules(actor), EVERYONE, DELETE_NAMED),
+      );
+      return renderConfirmation(reply, {
+        title: 'Delete users',
+        action: 'delete',
+        target: '/users/bulk/apply',
+        selection,
+        preview: result,
+        danger: true,
+      });
+    }
+    if (action === 'reset') {
+      const result = preview(request, selection, (n) => previewAction(db, n, resetRules(actor), EVERYONE));
+      return renderConfirmation(reply, {
+        title: 'Reset passwords',
+        action: 'reset',
+        target: '/users/bulk/apply',
+        selection,
+        preview: result,
+        danger: true,
+        problem:
+          result.willChange > MAX_TEMPORARY_PASSWORDS
+            ? `Temporary passwords are made for at most ${MAX_TEMPORARY_PASSWORDS.toLocaleString('en')} users at a time: select fewer.`
+            : undefined,
+      });
+    }
+    const name = action as keyof typeof ACCESS_ACTIONS;
+    const spec = ACCESS_ACTIONS[name];
+    const result = preview(request, selection, (n) =>
+      previewAction(db, n, accessRules(actor, name), spec.changes(Date.now())),
+    );
+    return renderConfirmation(reply, {
+      title: `${spec.label}: selected users`,
+      action: name,
+      target: '/users/bulk/apply',
+      selection,
+      preview: result,
+      danger: spec.endsSessions,
+    });
+  }
+
+  /** Starts a confirmed status, password or delete action. */
+  app.post<{ Body: Body }>('/users/bulk/apply', async (request, reply) =>
+    withSelection(request, reply, (selection) => {
+      const action = String(request.body?.action ?? '');
+      if (action === 'delete') return startJob(request, reply, 'bulk.delete', 'Deleting users', { selection });
+      if (action === 'reset') return startJob(request, reply, 'bulk.reset', 'Resetting passwords', { selection });
+      if (!isAccessAction(action)) return refuseSelection(reply, 'Choose an action for the selected users.');
+      return startJob(request, reply, 'bulk.access', `${ACCESS_ACTIONS[action].label}: selected users`, {
+        selection,
+        action,
+      });
+    }),
+  );
+
+  /** The update form, checked: the form again with its problems, or the confirmation. */
+  app.post<{ Body: Body }>('/users/bulk/update/review', async (request, reply) =>
+    withSelection(request, reply, (selection) => {
+      const form = readBulkForm(request.body);
+      const checked = validateBulkForm(db, request.actor, form);
+      if ('errors' in checked) return renderUpdateForm(reply, selection, form, checked.errors, 422);
+      return confirmUpdate(request, reply, selection, form, checked.changes, 'Update users');
+    }),
+  );
+
+  function confirmUpdate(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    selection: Selection,
+    form: BulkForm,
+    changes: BulkChanges,
+    title: string,
+  ) {
+    const rules = updateRules(request.actor, changes);
+    const result = preview(request, selection, (n) => previewAction(db, n, rules, changeCondition(changes)));
+    return renderConfirmation(reply, {
+      title,
+      action: 'update',
+      target: '/users/bulk/update',
+      selection,
+      preview: result,
+      lines: describeChanges(changes, formOptions(db)),
+      extraFields: Object.entries(form).flatMap(([name, value]) =>
+        [value].flat().map((v): [string, string] => [name, v]),
+      ),
+    });
+  }
+
+  /** Starts a confirmed update; the form is read and checked again, never taken on trust. */
+  app.post<{ Body: Body }>('/users/bulk/update', async (request, reply) =>
+    withSelection(request, reply, (selection) => {
+      const form = readBulkForm(request.body);
+      const checked = validateBulkForm(db, request.actor, form);
+      if ('errors' in checked) return renderUpdateForm(reply, selection, form, checked.errors, 422);
+      return startJob(request, reply, 'bulk.update', 'Updating users', { selection, changes: checked.changes });
+    }),
+  );
+
+  /** Change supervisor (B3): everyone supervised by one person gets another. */
+  app.get('/users/supervisor-change', async (_request, reply) =>
+    reply.view('bulk/supervisor', { title: 'Change supervisor', current: '', replacement: '', errors: {} }),
+  );
+
+  app.post<{ Body: { current?: string; replacement?: string } }>('/users/supervisor-change', async (request, reply) => {
+    const current = String(request.body?.current ?? '').slice(0, 300);
+    const replacement = String(request.body?.replacement ?? '').slice(0, 300);
+    const errors: Record<string, string> = {};
+    const from = lookUp(request, current);
+    const to = lookUp(request, replacement);
+    if (!from) errors.current = 'Choose the current supervisor from the suggestions.';
+    if (!to) errors.replacement = 'Choose the new supervisor from the suggestions.';
+    if (from && to && from.id === to.id) errors.replacement = 'Choose someone other than the current supervisor.';
+    if (!from || !to || Object.keys(errors).length > 0) {
+      return reply.code(422).view('bulk/supervisor', { title: 'Change supervisor', current, replacement, errors });
+    }
+    const selection: Selection = { query: `supervisor=${from.id}` };
+    const form: BulkForm = { supervisor_mode: 'set', supervisor: `${displayName(to)} (${to.id})` };
+    const checked = validateBulkForm(db, request.actor, form);
+    if ('errors' in checked) throw new Error('a visible supervisor was refused');
+    return confirmUpdate(request, reply, selection, form, checked.changes, `Change supervisor: ${displayName(from)}`);
+  });
+
+  function lookUp(request: FastifyRequest, text: string) {
+    const id = supervisorIdOf(text);
+    return id === undefined ? undefined : findVisibleUser(db, request.actor, id);
+  }
+
+  /** Restores a batch from the trash: ticked on the trash page, or all of one bulk delete. */
+  app.post<{ Body: { id?: string | string[]; deletedAt?: string } }>('/trash/restore', async (request, reply) => {
+    const body = request.body ?? {};
+    const deletedAt = Number(body.deletedAt);
+    const ids = [body.id ?? []]
+      .flat()
+      .filter((t) => /^\d{1,15}$/.test(t))
+      .map(Number);
+    const selection: TrashSelection | undefined =
+      Number.isSafeInteger(deletedAt) && deletedAt > 0
+        ? { deletedAt }
+        : ids.length > 0
+          ? { ids: [...new Set(ids)] }
+          : undefined;
+    if (!selection) {
+      reply.flash('error', 'Select at least one user to restore.');
+      return reply.redirect('/trash');
+    }
+    return startJob(request, reply, 'bulk.restore', 'Restoring users', { selection });
+  });
+}

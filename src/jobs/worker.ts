@@ -1,0 +1,26 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import pino from 'pino';
+import { openDatabase } from '../db/connection.js';
+import { JobBoard } from './board.js';
+import type { JobFiles } from './runner.js';
+import { runJob } from './run-job.js';
+
+/**
+ * The job thread: takes job ids one at a time and runs each on its own connection. A job is
+ * one transaction on the main database (see the handlers), so whatever goes wrong part-way
+ * leaves the users as they were.
+ */
+const files = workerData as JobFiles;
+const db = openDatabase(files.databaseFile);
+// Another job, or a burst of single edits, may hold the write lock for a few seconds.
+db.$client.pragma('busy_timeout = 60000');
+const board = new JobBoard(files.boardFile, files.secret);
+const log = pino({ level: files.logLevel });
+
+// Jobs run strictly one after another, even those that wait for hashing between steps.
+let queue = Promise.resolve();
+parentPort!.on('message', (message: { jobId: string; requestId: string }) => {
+  queue = queue
+    .then(() => runJob(db, board, log, message.jobId, message.requestId))
+    .finally(() => parentPort!.postMessage({ jobId: message.jobId }));
+});
