@@ -259,3 +259,9 @@ export const passwordTokens = sqliteTable(
 
 export type User = typeof users.$inferSelect;
 export type NewUser = typeof users.$inferInsert;
+
+/** A user's own text: plain strings alike in the form, in what it writes and in the search document. */
+export type UserText = Pick<
+  User,
+  'username' | 'firstName' | 'lastName' | 'fullName' | 'signature' | 'email' | 'phone' | 'extension' | 'notes'
+>;

@@ -1,4 +1,5 @@
 import type { Db } from '../db/connection.js';
+import { MEMBERSHIP_LISTS, REFERENCE_TABLES } from '../users/reference-tables.js';
 import {
   managerCount,
   REFERENCE_LISTS,
@@ -8,25 +9,6 @@ import {
   syntheticUser,
 } from './synthetic-users.js';
 
-const TABLES: Record<ReferenceListName, string> = {
-  groups: 'groups',
-  teams: 'teams',
-  territories: 'territories',
-  companies: 'companies',
-  userTypes: 'user_types',
-  roles: 'roles',
-  databases: 'databases',
-  addons: 'addons',
-};
-
-const MEMBERSHIP_TABLES = {
-  groups: 'user_groups',
-  teams: 'user_teams',
-  companies: 'user_companies',
-  addons: 'user_addons',
-  databases: 'user_databases',
-} as const;
-
 const CHUNK = 20_000;
 
 export class SeedRefusedError extends Error {}
@@ -34,7 +16,7 @@ export class SeedRefusedError extends Error {}
 function ensureReferenceLists(db: Db): ReferenceIds {
   const sqlite = db.$client;
   const ids = {} as ReferenceIds;
-  for (const [list, table] of Object.entries(TABLES) as [ReferenceListName, string][]) {
+  for (const [list, table] of Object.entries(REFERENCE_TABLES) as [ReferenceListName, string][]) {
     const insert = sqlite.prepare(`insert or ignore into ${table} (name) values (?)`);
     const find = sqlite.prepare(`select id from ${table} where name = ?`).pluck();
     ids[list] = REFERENCE_LISTS[list].map((name) => {
@@ -54,7 +36,8 @@ function withoutIndexes(db: Db, load: () => void): void {
   const saved = sqlite
     .prepare(
       `select type, name, sql from sqlite_master
-       where sql is not null and ((type = 'index' and tbl_name in ('users', ${Object.values(MEMBERSHIP_TABLES)
+       where sql is not null and ((type = 'index' and tbl_name in ('users', ${Object.values(MEMBERSHIP_LISTS)
+         .map((l) => l.membership)
          .map((t) => `'${t}'`)
          .join(', ')}))
          or (type = 'trigger' and name like 'users_fts_%'))`,
@@ -93,7 +76,7 @@ export function seedUsers(db: Db, options: SeedOptions): void {
   try {
     withoutIndexes(db, () => {
       if (existing > 0) {
-        for (const table of Object.values(MEMBERSHIP_TABLES)) {
+        for (const { membership: table } of Object.values(MEMBERSHIP_LISTS)) {
           sqlite.exec(`delete from ${table} where user_id in (select id from users where admin_role is null)`);
         }
         sqlite.exec('update users set supervisor_id = null where admin_role is not null');
@@ -106,9 +89,9 @@ export function seedUsers(db: Db, options: SeedOptions): void {
         `insert into users (id, ${columns.join(', ')}) values (?, ${columns.map(() => '?').join(', ')})`,
       );
       const insertMembership = Object.fromEntries(
-        Object.entries(MEMBERSHIP_TABLES).map(([list, table]) => [
+        Object.entries(MEMBERSHIP_LISTS).map(([list, { membership }]) => [
           list,
-          sqlite.prepare(`insert into ${table} (user_id, ref_id) values (?, ?)`),
+          sqlite.prepare(`insert into ${membership} (user_id, ref_id) values (?, ?)`),
         ]),
       );
       const managerNames = new Map<number, string>();

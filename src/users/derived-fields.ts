@@ -1,21 +1,13 @@
 import { sql } from 'drizzle-orm';
 import type { Queryable } from '../db/connection.js';
 import { prepared } from '../db/statements.js';
-import { users } from '../db/schema.js';
+import { type UserText, users } from '../db/schema.js';
 import { normalize } from '../text.js';
+import { MEMBERSHIP_LISTS, SINGLE_REFERENCES } from './reference-tables.js';
 import { searchDocument } from './search-text.js';
 
 /** What a user's derived fields are computed from: their own fields and the names they show. */
-export interface DerivationSource {
-  username: string;
-  firstName: string;
-  lastName: string;
-  fullName: string;
-  signature: string;
-  email: string;
-  phone: string;
-  extension: string;
-  notes: string;
+export interface DerivationSource extends UserText {
   territory: string | null;
   role: string | null;
   userType: string | null;
@@ -159,9 +151,12 @@ const OWN_COLUMNS: Partial<Record<keyof DerivationSource, string>> = {
 
 /** Names the user shows through a foreign key: one join each. */
 const JOINED_NAMES: Partial<Record<keyof DerivationSource, { name: string; join: string }>> = {
-  territory: { name: 't.name', join: 'left join territories t on t.id = u.territory_id' },
-  role: { name: 'r.name', join: 'left join roles r on r.id = u.role_id' },
-  userType: { name: 'ut.name', join: 'left join user_types ut on ut.id = u.user_type_id' },
+  ...Object.fromEntries(
+    Object.entries(SINGLE_REFERENCES).map(([field, { column, table }]) => [
+      field,
+      { name: `${field}_ref.name`, join: `left join ${table} ${field}_ref on ${field}_ref.id = u.${column}` },
+    ]),
+  ),
   supervisor: {
     name: displayNameText('s'),
     join: 'left join users s on s.id = u.supervisor_id',
@@ -169,36 +164,10 @@ const JOINED_NAMES: Partial<Record<keyof DerivationSource, { name: string; join:
 };
 
 /** Many-valued lists: the membership table and the names it points to. */
-const MEMBERSHIP_NAMES: Partial<Record<keyof DerivationSource, { membership: string; table: string }>> = {
-  groups: { membership: 'user_groups', table: 'groups' },
-  teams: { membership: 'user_teams', table: 'teams' },
-  companies: { membership: 'user_companies', table: 'companies' },
-  addons: { membership: 'user_addons', table: 'addons' },
-  databases: { membership: 'user_databases', table: 'databases' },
-};
+const MEMBERSHIP_NAMES: Partial<Record<keyof DerivationSource, { membership: string; table: string }>> =
+  MEMBERSHIP_LISTS;
 
 const BATCH = 2_000;
-
-const EMPTY_SOURCE: DerivationSource = {
-  username: '',
-  firstName: '',
-  lastName: '',
-  fullName: '',
-  signature: '',
-  email: '',
-  phone: '',
-  extension: '',
-  notes: '',
-  territory: null,
-  role: null,
-  userType: null,
-  supervisor: null,
-  groups: [],
-  teams: [],
-  companies: [],
-  addons: [],
-  databases: [],
-};
 
 /**
  * Recomputes the derived fields of these users from the database. Call it in the same
@@ -263,7 +232,8 @@ export function refreshDerivedFields(
       names.set(field, byUser);
     }
     for (const row of rows) {
-      const source = { ...EMPTY_SOURCE } as Record<keyof DerivationSource, unknown>;
+      // Only the fields these parts read are filled: each rule reads no others.
+      const source = {} as Record<keyof DerivationSource, unknown>;
       for (const field of reads) {
         const byUser = names.get(field);
         source[field] = byUser ? (byUser.get(row.id) ?? []) : row[field];

@@ -9,6 +9,7 @@ import type { AdhocFilter, Cursor, ListQuery } from './list-query.js';
 import { visibleTo } from './scope.js';
 import { toUser } from './user-rows.js';
 import { normalize } from '../text.js';
+import { MEMBERSHIP_LISTS, SINGLE_REFERENCES } from './reference-tables.js';
 import { longestLiteral, termPattern } from './search-text.js';
 
 type Actor = Pick<User, 'adminRole'>;
@@ -69,22 +70,6 @@ const SORT_INDEX: Partial<Record<ColumnKey, string>> = {
   created: 'users_created',
   updated: 'users_updated',
 };
-
-/** Single-valued reference columns: the user's foreign key and the list it points into. */
-const REFERENCES = {
-  territory: { column: 'territory_id', table: 'territories' },
-  role: { column: 'role_id', table: 'roles' },
-  userType: { column: 'user_type_id', table: 'user_types' },
-} as const;
-
-/** Many-valued columns: the membership table and the list it points into. */
-const MEMBERSHIPS = {
-  groups: { membership: 'user_groups', table: 'groups' },
-  teams: { membership: 'user_teams', table: 'teams' },
-  companies: { membership: 'user_companies', table: 'companies' },
-  addons: { membership: 'user_addons', table: 'addons' },
-  databases: { membership: 'user_databases', table: 'databases' },
-} as const;
 
 const TEXT_COLUMNS: Partial<Record<ColumnKey, string>> = {
   username: 'u.username',
@@ -151,12 +136,12 @@ function adhocCondition(filter: AdhocFilter): SQL {
     if (op === 'empty') return sql`u.supervisor_id is null`;
     return sql`u.supervisor_id in (select s.id from users s where ${textCondition(displayNameSql('s'), op, value)})`;
   }
-  if (field in REFERENCES) {
-    const ref = REFERENCES[field as keyof typeof REFERENCES];
+  if (field in SINGLE_REFERENCES) {
+    const ref = SINGLE_REFERENCES[field as keyof typeof SINGLE_REFERENCES];
     if (op === 'empty') return sql`${sql.raw(`u.${ref.column}`)} is null`;
     return sql`${sql.raw(`u.${ref.column}`)} in (select r.id from ${sql.raw(ref.table)} r where ${textCondition(sql`r.name`, op, value)})`;
   }
-  const many = MEMBERSHIPS[field as keyof typeof MEMBERSHIPS];
+  const many = MEMBERSHIP_LISTS[field as keyof typeof MEMBERSHIP_LISTS];
   const members = sql`select m.user_id from ${sql.raw(many.membership)} m`;
   if (op === 'empty') return sql`u.id not in (${members})`;
   return sql`u.id in (${members} join ${sql.raw(many.table)} r on r.id = m.ref_id where ${textCondition(sql`r.name`, op, value)})`;
@@ -192,10 +177,10 @@ export function parseSearch(q: string): SearchTerms {
  * and users match through the references whose name matches.
  */
 const SEARCHED_REFERENCES = {
-  territories: { table: 'territories', membership: undefined },
-  groups: { table: 'groups', membership: 'user_groups' },
-  teams: { table: 'teams', membership: 'user_teams' },
-  companies: { table: 'companies', membership: 'user_companies' },
+  territories: { table: SINGLE_REFERENCES.territory.table, membership: undefined },
+  groups: MEMBERSHIP_LISTS.groups,
+  teams: MEMBERSHIP_LISTS.teams,
+  companies: MEMBERSHIP_LISTS.companies,
 } as const;
 
 type SearchedReference = keyof typeof SEARCHED_REFERENCES;
@@ -586,8 +571,8 @@ export interface ListRow {
 }
 
 /** Names of one many-valued list for a page of users, each user's in alphabetical order. */
-function namesByUser(db: Queryable, key: keyof typeof MEMBERSHIPS, idList: string): Map<number, string[]> {
-  const m = MEMBERSHIPS[key];
+function namesByUser(db: Queryable, key: keyof typeof MEMBERSHIP_LISTS, idList: string): Map<number, string[]> {
+  const m = MEMBERSHIP_LISTS[key];
   const rows = allRows<{ user_id: number; name: string }>(
     db,
     sql`select m.user_id, r.name from ${sql.raw(m.membership)} m join ${sql.raw(m.table)} r on r.id = m.ref_id
@@ -626,11 +611,11 @@ export function loadRows(db: Queryable, ids: number[], columns: readonly ColumnK
     ).map((s) => [s.id, displayName(toUser<'username' | 'firstName' | 'lastName' | 'fullName'>(s))]),
   );
   const lists = Object.fromEntries(
-    (Object.keys(MEMBERSHIPS) as (keyof typeof MEMBERSHIPS)[]).map((key) => [
+    (Object.keys(MEMBERSHIP_LISTS) as (keyof typeof MEMBERSHIP_LISTS)[]).map((key) => [
       key,
       columns.includes(key) ? namesByUser(db, key, idList) : new Map<number, string[]>(),
     ]),
-  ) as Record<keyof typeof MEMBERSHIPS, Map<number, string[]>>;
+  ) as Record<keyof typeof MEMBERSHIP_LISTS, Map<number, string[]>>;
   const byId = new Map(rows.map((r) => [r.id, r]));
   return ids.flatMap((id) => {
     const row = byId.get(id);

@@ -1,30 +1,20 @@
 import { sql } from 'drizzle-orm';
 import type { Queryable } from '../db/connection.js';
-import { LICENCE_TYPES, USER_KINDS, USER_STATUSES, type User } from '../db/schema.js';
+import { LICENCE_TYPES, USER_KINDS, USER_STATUSES, type User, type UserText } from '../db/schema.js';
 import { allRows, oneRow } from '../db/statements.js';
 import { type PasswordPolicy, passwordProblem } from '../auth/passwords.js';
 import { visibleTo } from './scope.js';
 import { displayName } from './derived-fields.js';
 import type { Option } from './reference-lists.js';
+import { type Membership, MEMBERSHIPS, REFERENCE_TABLES, type ReferenceList } from './reference-tables.js';
 
 export const PASSWORD_MODES = ['generate', 'set', 'none'] as const;
 export type PasswordMode = (typeof PASSWORD_MODES)[number];
 
-export const MEMBERSHIPS = ['groups', 'teams', 'companies', 'addons', 'databases'] as const;
-export type Membership = (typeof MEMBERSHIPS)[number];
-
 export const WEEKDAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
 
 /** The form as typed: strings throughout, so a refused form comes back exactly as it was sent. */
-export interface UserFormInput {
-  username: string;
-  firstName: string;
-  lastName: string;
-  fullName: string;
-  signature: string;
-  email: string;
-  phone: string;
-  extension: string;
+export interface UserFormInput extends UserText {
   userTypeId: string;
   roleId: string;
   territoryId: string;
@@ -41,7 +31,6 @@ export interface UserFormInput {
   kind: string;
   hoursOdd: string[];
   hoursEven: string[];
-  notes: string;
   passwordMode: string;
   password: string;
   mustChangePassword: boolean;
@@ -50,55 +39,23 @@ export interface UserFormInput {
 }
 
 /** What the form writes, checked and typed. */
-export interface UserValues {
-  username: string;
-  firstName: string;
-  lastName: string;
-  fullName: string;
-  signature: string;
-  email: string;
-  phone: string;
-  extension: string;
+export interface UserValues
+  extends
+    UserText,
+    Pick<User, 'territoryId' | 'supervisorId' | 'licenceType' | 'status' | 'twoStepEnabled' | 'kind' | 'availability'> {
   userTypeId: number;
   roleId: number;
-  territoryId: number | null;
-  supervisorId: number | null;
-  licenceType: (typeof LICENCE_TYPES)[number];
-  status: (typeof USER_STATUSES)[number];
-  twoStepEnabled: boolean;
-  kind: (typeof USER_KINDS)[number];
-  availability: { odd: number[]; even: number[] } | null;
-  notes: string;
   memberships: Record<Membership, number[]>;
 }
 
 export type FormErrors = Record<string, string>;
 
-export interface FormOptions {
-  userTypes: Option[];
-  roles: Option[];
-  territories: Option[];
-  groups: Option[];
-  teams: Option[];
-  companies: Option[];
-  addons: Option[];
-  databases: Option[];
-}
-
-const TABLES: Record<keyof FormOptions, string> = {
-  userTypes: 'user_types',
-  roles: 'roles',
-  territories: 'territories',
-  groups: 'groups',
-  teams: 'teams',
-  companies: 'companies',
-  addons: 'addons',
-  databases: 'databases',
-};
+/** Every reference list, whole, for the form's choices. */
+export type FormOptions = Record<ReferenceList, Option[]>;
 
 /** Reference lists are small (superusers keep them), so the form reads them whole. */
 export function formOptions(db: Queryable): FormOptions {
-  const entries = Object.entries(TABLES).map(([key, table]) => [
+  const entries = Object.entries(REFERENCE_TABLES).map(([key, table]) => [
     key,
     allRows<Option>(db, sql`select id, name from ${sql.raw(table)} order by name`),
   ]);

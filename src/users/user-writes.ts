@@ -8,7 +8,8 @@ import { type AvatarChange, writeAvatar } from './avatar.js';
 import { displayName, displayNameSql, refreshDerivedFields } from './derived-fields.js';
 import { usersChanged } from './list-service.js';
 import { visibleTo } from './scope.js';
-import { MEMBERSHIPS, type Membership, type UserValues } from './user-form.js';
+import type { UserValues } from './user-form.js';
+import { MEMBERSHIP_LISTS, MEMBERSHIPS } from './reference-tables.js';
 
 /** The fields the form writes, as people read them: what audits and conflict messages show. */
 export const FIELD_LABELS: Record<string, string> = {
@@ -40,14 +41,6 @@ export const FIELD_LABELS: Record<string, string> = {
 
 export type Snapshot = Record<string, unknown>;
 
-const MEMBERSHIP_TABLES: Record<Membership, [string, string]> = {
-  groups: ['user_groups', 'groups'],
-  teams: ['user_teams', 'teams'],
-  companies: ['user_companies', 'companies'],
-  addons: ['user_addons', 'addons'],
-  databases: ['user_databases', 'databases'],
-};
-
 /** One user's form fields with names instead of ids, so a diff reads "Sales → Support". */
 export function snapshot(db: Queryable, id: number): Snapshot | undefined {
   const row = oneRow<Record<string, string | number | null>>(
@@ -71,7 +64,7 @@ export function snapshot(db: Queryable, id: number): Snapshot | undefined {
     availability: typeof row.availability === 'string' ? JSON.parse(row.availability) : null,
   };
   for (const key of MEMBERSHIPS) {
-    const [membership, table] = MEMBERSHIP_TABLES[key];
+    const { membership, table } = MEMBERSHIP_LISTS[key];
     result[key] = allRows<{ name: string }>(
       db,
       sql`select r.name from ${sql.raw(membership)} m join ${sql.raw(table)} r on r.id = m.ref_id
@@ -118,7 +111,7 @@ function columns(values: UserValues) {
 
 function writeMemberships(tx: Queryable, id: number, memberships: UserValues['memberships']) {
   for (const key of MEMBERSHIPS) {
-    const [membership] = MEMBERSHIP_TABLES[key];
+    const { membership } = MEMBERSHIP_LISTS[key];
     tx.run(sql`delete from ${sql.raw(membership)} where user_id = ${id}`);
     for (const refId of memberships[key]) {
       tx.run(sql`insert into ${sql.raw(membership)} (user_id, ref_id) values (${id}, ${refId})`);
