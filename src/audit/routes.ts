@@ -1,12 +1,8 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import { fragmentAsked } from '../htmx.js';
 import { auditUrl, isFiltered, parseAuditQuery } from './audit-query.js';
 import { AUDIT_ACTIONS } from './record.js';
 import { auditListing } from './service.js';
-
-/** htmx asks for a fragment when it swaps the results; a full page otherwise (including history restore). */
-function wantsFragment(request: FastifyRequest): boolean {
-  return request.headers['hx-request'] === 'true' && request.headers['hx-request-type'] === 'partial';
-}
 
 /**
  * The audit log, read only. No route changes or removes an entry, and SQLite refuses to as well
@@ -23,8 +19,7 @@ export default async function auditRoutes(app: FastifyInstance) {
       filtered: isFiltered(query),
       auditUrl,
     };
-    reply.header('Vary', 'HX-Request, HX-Request-Type');
-    if (wantsFragment(request)) {
+    if (fragmentAsked(request, reply)) {
       // The form sends its empty fields too; the address bar gets the short, canonical URL.
       reply.header('HX-Push-Url', auditUrl(query));
       return reply.view('audit/_results', data);

@@ -1,5 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sql } from 'drizzle-orm';
+import type { Queryable } from '../db/connection.js';
+import type { User } from '../db/schema.js';
 import { oneRow } from '../db/statements.js';
 import { toUser } from '../users/user-rows.js';
 import { sessionTimedOut, touchSession } from './session-lifetime.js';
@@ -8,6 +10,16 @@ import { isEnabled } from './signin.js';
 
 const sendToSignin = (request: FastifyRequest, reply: FastifyReply, reason?: string) =>
   navigate(request, reply, signInUrl(request, '/signin', reason));
+
+/** An administrator who may act now: not in the trash, active and not blocked. */
+export function activeAdministrator(db: Queryable, id: number): User | undefined {
+  const row = oneRow<Record<string, unknown>>(
+    db,
+    sql`select * from users where id = ${id} and admin_role is not null and deleted_at is null`,
+  );
+  const user = row && toUser(row);
+  return user && isEnabled(user) ? user : undefined;
+}
 
 /**
  * Guards every route registered in its context: a signed-in, still-valid administrator is
@@ -20,12 +32,8 @@ export async function requireAdmin(request: FastifyRequest, reply: FastifyReply)
   if (session.userId === undefined) return sendToSignin(request, reply);
 
   const expired = sessionTimedOut(session, config);
-  const row = oneRow<Record<string, unknown>>(
-    db,
-    sql`select * from users where id = ${session.userId} and admin_role is not null and deleted_at is null`,
-  );
-  const user = row && toUser(row);
-  if (expired || !user || !isEnabled(user)) {
+  const user = expired ? undefined : activeAdministrator(db, session.userId);
+  if (!user) {
     await session.destroy();
     return sendToSignin(request, reply, expired ? 'expired' : undefined);
   }

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { endSessionsOf } from '../auth/session-store.js';
 import { safeNext } from '../auth/routes.js';
-import { authenticate } from '../auth/signin.js';
+import { checkSigninForm, SIGNIN_NOTICES, SIGNIN_REFUSED, type SigninForm, startSession } from '../auth/signin-form.js';
 import type { User } from '../db/schema.js';
 import { formPostLimit } from '../plugins/rate-limit.js';
 import { displayName } from '../users/derived-fields.js';
@@ -14,20 +14,6 @@ import {
   validatePasswordChange,
 } from './account.js';
 import { PASSWORD_PAGE, requireAccount } from './guard.js';
-
-interface LoginBody {
-  username?: string;
-  password?: string;
-  next?: string;
-}
-
-/** The same words whatever went wrong, so the page never tells which accounts exist or why. */
-export const LOGIN_REFUSED = 'The username or password is incorrect, or the account cannot sign in.';
-
-const REASONS: Record<string, string> = {
-  expired: 'Your session has ended. Sign in again to continue.',
-  'signed-out': 'You have signed out.',
-};
 
 const CHANGE_REASONS: Record<PasswordChangeReason, string> = {
   expired: 'Your password has expired. Choose a new one to continue.',
@@ -46,10 +32,6 @@ function portalAccount(user: User) {
 }
 
 export default async function portalRoutes(app: FastifyInstance) {
-  const lockout = {
-    threshold: app.config.lockoutThreshold,
-    windowMs: app.config.lockoutWindowMinutes * 60_000,
-  };
   const policy = { minLength: app.config.passwordMinLength };
 
   const loginPage = (reply: FastifyReply, data: { next: string; username: string; notice?: string; error?: string }) =>
@@ -58,32 +40,22 @@ export default async function portalRoutes(app: FastifyInstance) {
   app.get<{ Querystring: { next?: string; reason?: string } }>('/login', async (request, reply) => {
     if (request.session.accountId !== undefined) return reply.redirect('/account');
     const { next, reason } = request.query;
-    return loginPage(reply, { next: portalNext(next), username: '', notice: REASONS[reason ?? ''] });
+    return loginPage(reply, { next: portalNext(next), username: '', notice: SIGNIN_NOTICES[reason ?? ''] });
   });
 
-  app.post<{ Body: LoginBody }>(
+  app.post<{ Body: SigninForm }>(
     '/login',
     { config: { rateLimit: formPostLimit(app.config) } },
     async (request, reply) => {
-      const username = String(request.body?.username ?? '').slice(0, 320);
-      const password = String(request.body?.password ?? '');
       const next = portalNext(request.body?.next);
-      const result = await authenticate(app.db, lockout, username, password, {
-        audience: 'account',
-        requestId: request.id,
-      });
-      if (!result.ok) {
+      const { username, user } = await checkSigninForm(request, 'account');
+      if (!user) {
         request.log.info({ username }, 'account sign-in refused');
-        return loginPage(reply.code(401), { next, username, error: LOGIN_REFUSED });
+        return loginPage(reply.code(401), { next, username, error: SIGNIN_REFUSED });
       }
-      // A new session id at sign-in, so an id planted before sign-in is worthless afterwards.
-      await request.session.regenerate();
-      const now = Date.now();
-      request.session.accountId = result.user.id;
-      request.session.createdAt = now;
-      request.session.lastSeenAt = now;
-      request.log.info({ accountId: result.user.id }, 'account signed in');
-      return reply.redirect(passwordChangeReason(result.user, new Date(now)) ? PASSWORD_PAGE : next);
+      const now = await startSession(request, 'accountId', user.id);
+      request.log.info({ accountId: user.id }, 'account signed in');
+      return reply.redirect(passwordChangeReason(user, new Date(now)) ? PASSWORD_PAGE : next);
     },
   );
 

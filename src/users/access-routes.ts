@@ -1,3 +1,4 @@
+import { fragmentAsked } from '../htmx.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { advancedInfo } from './access-info.js';
 import { type AccessAction, changeAccess, revokeSession } from './access-writes.js';
@@ -90,8 +91,7 @@ export default async function accessRoutes(app: FastifyInstance) {
     const id = idParam(request.params.id);
     const user = id ? findVisibleUser(app.db, request.actor, id) : undefined;
     if (!user) return reply.callNotFound();
-    const fragment = request.headers['hx-request-type'] === 'partial';
-    reply.header('Vary', 'HX-Request, HX-Request-Type');
+    const fragment = fragmentAsked(request, reply);
     return reply.view('users/_advanced', {
       title: `${displayName(user)}: advanced information`,
       fullPage: !fragment,

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { fragmentAsked } from '../htmx.js';
 import { COLUMNS, type ColumnKey, isColumnKey } from './columns.js';
 import { displayName } from './derived-fields.js';
 import { cell } from './list-view.js';
@@ -21,11 +22,6 @@ import { BULK_ACTION_CHOICES } from '../bulk/choices.js';
 /** Where to return after choosing columns: a users list on this site, nothing else. */
 function listReturn(back: unknown): string {
   return typeof back === 'string' && /^\/users(\?|$)/.test(back) ? back : '/users';
-}
-
-/** htmx asks for a fragment when it swaps a region; a full page otherwise (including history restore). */
-function wantsFragment(request: FastifyRequest): boolean {
-  return request.headers['hx-request'] === 'true' && request.headers['hx-request-type'] === 'partial';
 }
 
 /** The users list and its column chooser. */
@@ -62,8 +58,7 @@ export default async function userListRoutes(app: FastifyInstance) {
       canAdd: request.actor.adminRole === 'superuser',
       ...extra,
     };
-    reply.header('Vary', 'HX-Request, HX-Request-Type');
-    if (wantsFragment(request)) return reply.view('users/_results', data);
+    if (fragmentAsked(request, reply)) return reply.view('users/_results', data);
     return reply.view('users/list', data);
   }
 
@@ -75,8 +70,7 @@ export default async function userListRoutes(app: FastifyInstance) {
   app.get<{ Querystring: { back?: string } }>('/users/columns', async (request, reply) => {
     const columns = chosenColumns(app.db, request.actor.id);
     const data = { columns: columns.map((key) => COLUMNS.find((c) => c.key === key)!), allColumns: COLUMNS };
-    reply.header('Vary', 'HX-Request, HX-Request-Type');
-    if (wantsFragment(request)) return reply.view('users/_column-form', { ...data, back: undefined });
+    if (fragmentAsked(request, reply)) return reply.view('users/_column-form', { ...data, back: undefined });
     return reply.view('users/columns', { ...data, title: 'Columns', back: listReturn(request.query.back) });
   });
 

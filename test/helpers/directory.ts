@@ -1,8 +1,10 @@
 import { eq, sql } from 'drizzle-orm';
+import type { FastifyInstance } from 'fastify';
 import type { Db, Queryable } from '../../src/db/connection.js';
 import { type NewUser, type User, users } from '../../src/db/schema.js';
 import { refreshDerivedFields } from '../../src/users/derived-fields.js';
 import { usersChanged } from '../../src/users/list-service.js';
+import { hashPassword } from '../../src/auth/passwords.js';
 import { addSuperuser, buildTestApp, Client } from './app.js';
 
 /** The smallest shape of a tap test these helpers need: somewhere to register clean-up. */
@@ -81,4 +83,16 @@ export async function signedInWithAnnAndBoss(t: Teardown) {
   const browser = new Client(app);
   await browser.signIn();
   return { app, db, admin, boss, ann, browser };
+}
+
+/**
+ * Another administrator, "helper", signed in with a client of their own. An `admin` has no
+ * scope yet, so sees nobody: the stand-in for an administrator outside a user's scope.
+ */
+export async function signedInHelper(app: FastifyInstance, adminRole: 'admin' | 'superuser' = 'admin') {
+  const password = 'a long helper passphrase';
+  const user = addUser(app.db, { username: 'helper', adminRole, passwordHash: await hashPassword(password) });
+  const client = new Client(app);
+  await client.signIn('helper', password);
+  return { user, client };
 }

@@ -4,7 +4,7 @@ import t from 'tap';
 import { hashPassword } from '../../src/auth/passwords.js';
 import { auditEntries, passwordTokens } from '../../src/db/schema.js';
 import { addSuperuser, buildTestApp, Client } from '../helpers/app.js';
-import { addUser } from '../helpers/directory.js';
+import { addUser, signedInHelper } from '../helpers/directory.js';
 import { signedInClient } from '../helpers/portal.js';
 
 const TOKEN = /\/set-password\?token=([A-Za-z0-9_-]{43})/;
@@ -61,11 +61,6 @@ t.test('only administrators who can see the user may create a link', async (t) =
   await addSuperuser(app);
   const ann = addUser(app.db, { username: 'ann' });
   const gone = addUser(app.db, { username: 'gone', deletedAt: new Date() });
-  addUser(app.db, {
-    username: 'helper',
-    adminRole: 'admin',
-    passwordHash: await hashPassword('a long helper passphrase'),
-  });
   addUser(app.db, { username: 'mira', passwordHash: await hashPassword('violet kettle under moonlight') });
 
   const anonymous = new Client(app);
@@ -80,8 +75,7 @@ t.test('only administrators who can see the user may create a link', async (t) =
   t.equal(fromPortal.statusCode, 302, 'a portal session is not an administrator session');
   t.match(fromPortal.headers.location, /^\/signin/);
 
-  const scoped = new Client(app);
-  await scoped.signIn('helper', 'a long helper passphrase');
+  const { client: scoped } = await signedInHelper(app);
   await scoped.get('/');
   const outside = await scoped.post(`/users/${ann.id}/set-password-link`);
   t.equal(outside.statusCode, 404, 'outside the scope the user does not exist');

@@ -1,10 +1,9 @@
 import { eq, sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import t, { type Test } from 'tap';
-import { hashPassword } from '../../src/auth/passwords.js';
 import { auditEntries, userAvatars, users } from '../../src/db/schema.js';
 import { addSuperuser, buildTestApp, Client } from '../helpers/app.js';
-import { addUser, referenceId } from '../helpers/directory.js';
+import { addUser, referenceId, signedInHelper } from '../helpers/directory.js';
 import { formFields, type Pairs, postForm, withFields } from '../helpers/user-form.js';
 
 /** Real 1×1 images, small enough to read: what a browser would upload, byte for byte. */
@@ -310,13 +309,7 @@ t.test('the avatar is only served to administrators who may see the user', async
     t.equal((await ctx.browser.get(url)).statusCode, 404, url);
   }
 
-  addUser(ctx.db, {
-    username: 'helper',
-    adminRole: 'admin',
-    passwordHash: await hashPassword('a long helper passphrase'),
-  });
-  const scoped = new Client(ctx.app);
-  await scoped.signIn('helper', 'a long helper passphrase');
+  const { client: scoped } = await signedInHelper(ctx.app);
   const outside = await scoped.get(`/users/${ctx.ann.id}/avatar`);
   t.equal(outside.statusCode, 404, 'outside the scope');
   t.notOk(outside.rawPayload.equals(PNG));

@@ -1,7 +1,6 @@
 import t from 'tap';
-import { hashPassword } from '../../src/auth/passwords.js';
 import { addSuperuser, buildTestApp, Client } from '../helpers/app.js';
-import { addUser } from '../helpers/directory.js';
+import { addUser, signedInHelper } from '../helpers/directory.js';
 
 t.test('clicking a name opens the user with everything they hold', async (t) => {
   const app = await buildTestApp(t);
@@ -50,11 +49,6 @@ t.test('a user outside the scope, in the trash, or with a malformed id is not fo
   await addSuperuser(app);
   const ann = addUser(app.db, { username: 'ann' });
   const gone = addUser(app.db, { username: 'gone', deletedAt: new Date() });
-  addUser(app.db, {
-    username: 'helper',
-    adminRole: 'admin',
-    passwordHash: await hashPassword('a long helper passphrase'),
-  });
 
   const superuser = new Client(app);
   await superuser.signIn();
@@ -62,8 +56,7 @@ t.test('a user outside the scope, in the trash, or with a malformed id is not fo
     t.equal((await superuser.get(url)).statusCode, 404, url);
   }
 
-  const scoped = new Client(app);
-  await scoped.signIn('helper', 'a long helper passphrase');
+  const { client: scoped } = await signedInHelper(app);
   const res = await scoped.get(`/users/${ann.id}`);
   t.equal(res.statusCode, 404, 'outside the scope a user does not exist');
   t.notMatch(res.body, /ann/);

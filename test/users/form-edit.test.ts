@@ -3,7 +3,7 @@ import t, { type Test } from 'tap';
 import { hashPassword } from '../../src/auth/passwords.js';
 import { auditEntries, sessions, users } from '../../src/db/schema.js';
 import { addSuperuser, buildTestApp, Client } from '../helpers/app.js';
-import { addUser, referenceId } from '../helpers/directory.js';
+import { addUser, referenceId, signedInHelper } from '../helpers/directory.js';
 import { portalSignIn, USER_PASSWORD } from '../helpers/portal.js';
 import { formFields, postForm, withFields } from '../helpers/user-form.js';
 
@@ -217,14 +217,8 @@ t.test('clone opens New with the settings but not the identity', async (t) => {
 
 t.test('outside the scope, edit, save and clone find nobody', async (t) => {
   const ctx = await setUp(t);
-  addUser(ctx.db, {
-    username: 'helper',
-    adminRole: 'admin',
-    passwordHash: await hashPassword('a long helper passphrase'),
-  });
   const fields = formFields((await ctx.browser.get(`/users/${ctx.ann.id}/edit`)).body);
-  const scoped = new Client(ctx.app);
-  await scoped.signIn('helper', 'a long helper passphrase');
+  const { client: scoped } = await signedInHelper(ctx.app);
   await scoped.get('/users/new');
   const edit = await scoped.get(`/users/${ctx.ann.id}/edit`);
   t.equal(edit.statusCode, 404);
@@ -269,13 +263,7 @@ t.test(
       'each row can be cloned',
     );
 
-    addUser(app.db, {
-      username: 'helper',
-      adminRole: 'admin',
-      passwordHash: await hashPassword('a long helper passphrase'),
-    });
-    const scoped = new Client(app);
-    await scoped.signIn('helper', 'a long helper passphrase');
+    const { client: scoped } = await signedInHelper(app);
     const empty = (await scoped.get('/users')).body;
     t.match(empty, '<h2>No users yet</h2>');
     t.match(empty, 'A superuser can add users or widen your scope.');

@@ -1,9 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import t from 'tap';
-import { hashPassword } from '../../src/auth/passwords.js';
 import { auditEntries, sessions, users } from '../../src/db/schema.js';
-import { Client } from '../helpers/app.js';
-import { addUser, signedInWithAnnAndBoss } from '../helpers/directory.js';
+import { addUser, signedInWithAnnAndBoss, signedInHelper } from '../helpers/directory.js';
 import { reviewDeletion, trashUser } from '../../src/users/trash-service.js';
 
 const setUp = signedInWithAnnAndBoss;
@@ -58,14 +56,7 @@ t.test('deleting moves the user to the trash, keeps their data and is audited', 
 
 t.test('deleting ends the user’s sessions', async (t) => {
   const ctx = await setUp(t);
-  const password = 'a long helper passphrase';
-  const helper = addUser(ctx.db, {
-    username: 'helper',
-    adminRole: 'superuser',
-    passwordHash: await hashPassword(password),
-  });
-  const other = new Client(ctx.app);
-  await other.signIn('helper', password);
+  const { user: helper, client: other } = await signedInHelper(ctx.app, 'superuser');
   t.equal((await other.get('/users')).statusCode, 200);
   t.ok(ctx.db.select().from(sessions).where(eq(sessions.userId, helper.id)).get(), 'signed in');
   await ctx.browser.get(`/users/${helper.id}/delete`);
@@ -181,10 +172,7 @@ t.test('the move is refused inside the transaction when the rules changed meanwh
 
 t.test('outside the scope, deleting finds nobody', async (t) => {
   const ctx = await setUp(t);
-  const password = 'a long helper passphrase';
-  addUser(ctx.db, { username: 'helper', adminRole: 'admin', passwordHash: await hashPassword(password) });
-  const scoped = new Client(ctx.app);
-  await scoped.signIn('helper', password);
+  const { client: scoped } = await signedInHelper(ctx.app);
   await scoped.get('/trash');
   t.equal((await scoped.get(`/users/${ctx.ann.id}/delete`)).statusCode, 404);
   const res = await scoped.post(`/users/${ctx.ann.id}/delete`);
