@@ -1,7 +1,5 @@
-import { sql } from 'drizzle-orm';
 import type { Queryable } from '../db/connection.js';
-import { auditEntries } from '../db/schema.js';
-import { preparedFor } from '../db/statements.js';
+import { prepared } from '../db/statements.js';
 
 /** Everything that is audited, by the name it is stored under. */
 export const AUDIT_ACTIONS = {
@@ -37,49 +35,30 @@ export interface AuditEntry {
  * and its record are committed together or not at all.
  */
 export function recordAudit(db: Queryable, entry: AuditEntry, at = new Date()): void {
-  db.insert(auditEntries).values(entryRow(entry, at)).run();
-}
-
-function entryRow(entry: AuditEntry, at: Date) {
-  return {
-    at,
-    actorId: entry.actor?.id ?? null,
-    actorName: entry.actor?.name ?? '',
-    action: entry.action,
-    targetUserId: entry.target?.id ?? null,
-    targetName: entry.target?.name ?? '',
-    changes: entry.changes ?? null,
-    detail: entry.detail ?? '',
-    requestId: entry.requestId ?? '',
-  };
+  recordAudits(db, [entry], at);
 }
 
 /**
- * Writes one entry per user of a bulk action. The same as recordAudit for each, through one
- * prepared statement: building a query per entry would cost seconds at 100,000 users.
+ * Writes audit entries, as many as a bulk action makes (one per user), through one prepared
+ * statement: building a query per entry would cost seconds at 100,000 users.
  */
-export function recordAudits(db: Queryable, entries: Iterable<AuditEntry>, at = new Date()): number {
-  const insert = preparedFor(
+export function recordAudits(db: Queryable, entries: Iterable<AuditEntry>, at = new Date()): void {
+  const insert = prepared(
     db,
-    sql`insert into audit_entries (at, actor_id, actor_name, action, target_user_id, target_name, changes, detail, request_id)
-        values (${0}, ${0}, ${''}, ${''}, ${0}, ${''}, ${''}, ${''}, ${''})`,
+    `insert into audit_entries (at, actor_id, actor_name, action, target_user_id, target_name, changes, detail, request_id)
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  let written = 0;
   for (const entry of entries) {
-    const row = entryRow(entry, at);
-    const changes = row.changes === null ? null : JSON.stringify(row.changes);
     insert.run(
       at.getTime(),
-      row.actorId,
-      row.actorName,
-      row.action,
-      row.targetUserId,
-      row.targetName,
-      changes,
-      row.detail,
-      row.requestId,
+      entry.actor?.id ?? null,
+      entry.actor?.name ?? '',
+      entry.action,
+      entry.target?.id ?? null,
+      entry.target?.name ?? '',
+      entry.changes ? JSON.stringify(entry.changes) : null,
+      entry.detail ?? '',
+      entry.requestId ?? '',
     );
-    written++;
   }
-  return written;
 }

@@ -1,10 +1,17 @@
 import { type SQL, sql } from 'drizzle-orm';
-import { type AuditAction, recordAudits } from '../audit/record.js';
+import type { Progress } from '../jobs/run-job.js';
+import type { AuditAction } from '../audit/record.js';
 import type { Db } from '../db/connection.js';
-import type { User } from '../db/schema.js';
 import { run } from '../db/statements.js';
-import { displayName } from '../users/derived-fields.js';
-import { type BulkOutcome, changedUsers, IN_CHANGED, markChanged } from './changed-set.js';
+import {
+  type Actor,
+  type BulkOutcome,
+  type BulkWork,
+  changedUsers,
+  IN_CHANGED,
+  runBulk,
+  updateChanged,
+} from './changed-set.js';
 import type { Rule } from './refusals.js';
 import { resolveSelection, type Selection } from './selection.js';
 
@@ -12,8 +19,6 @@ import { resolveSelection, type Selection } from './selection.js';
  * Status and password actions for a whole selection (B5): the same changes, refusals and
  * session endings as the buttons on one user's page, applied in one transaction.
  */
-
-type Actor = Pick<User, 'id' | 'adminRole' | 'fullName' | 'firstName' | 'lastName' | 'username'>;
 
 interface AccessAction {
   label: string;
@@ -114,38 +119,33 @@ export function applyAction(
   selection: Selection,
   action: AccessActionName,
   requestId: string,
+  progress: Progress,
   now = new Date(),
 ): BulkOutcome {
   const spec: AccessAction = ACCESS_ACTIONS[action];
   const at = now.getTime();
-  return db.transaction(
-    (tx) => {
-      const selected = resolveSelection(tx, actor, selection).length;
-      const { refused, refusedTotal, changed } = markChanged(tx, accessRules(actor, action), spec.changes(at));
-      const shown = Object.entries(spec.shown);
+  const shown = Object.entries(spec.shown);
+  const work: BulkWork = {
+    select: (tx) => resolveSelection(tx, actor, selection),
+    rules: accessRules(actor, action),
+    changes: spec.changes(at),
+    write: (tx) => {
+      // What the entries show is read before the change: the "before" half varies per user.
       const columns = shown.map(([field, [before, after]]) =>
         sql.raw(`, json_array(${before}, ${after}) as "${field}"`),
       );
       const rows = changedUsers(tx, sql.join(columns));
-      const set = [...spec.set(at), sql`updated_at = ${at}`, sql`updated_by = ${actor.id}`, sql`version = version + 1`];
-      run(tx, sql`update users set ${sql.join(set, sql`, `)} where id in ${IN_CHANGED}`);
+      updateChanged(tx, actor, at, spec.set(at));
       if (action === 'unlock') run(tx, sql`delete from signin_failures where user_id in ${IN_CHANGED}`);
       if (spec.endsSessions) run(tx, sql`delete from sessions where user_id in ${IN_CHANGED}`);
-      const actorRef = { id: actor.id, name: displayName(actor) };
-      recordAudits(
-        tx,
-        rows.map((row) => ({
-          action: spec.audit,
-          actor: actorRef,
-          target: { id: row.id, name: row.name },
-          changes: Object.fromEntries(shown.map(([field]) => [field, JSON.parse(String(row[field]))])),
-          detail: spec.endsSessions ? 'Bulk action; sessions ended' : 'Bulk action',
-          requestId,
-        })),
-        now,
+      return new Map(
+        rows.map((row) => [
+          row.id,
+          Object.fromEntries(shown.map(([field]) => [field, JSON.parse(String(row[field]))])),
+        ]),
       );
-      return { selected, changed, unchanged: selected - changed - refusedTotal, refused, refusedTotal };
     },
-    { behavior: 'immediate' },
-  );
+    audit: { action: spec.audit, detail: spec.endsSessions ? 'Bulk action; sessions ended' : 'Bulk action' },
+  };
+  return runBulk(db, actor, work, requestId, progress, now);
 }

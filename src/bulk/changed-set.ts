@@ -1,15 +1,26 @@
 import { type SQL, sql } from 'drizzle-orm';
-import type { Queryable } from '../db/connection.js';
+import { type AuditAction, recordAudits } from '../audit/record.js';
+import type { Db, Queryable } from '../db/connection.js';
+import type { User } from '../db/schema.js';
+import type { Progress } from '../jobs/run-job.js';
 import { allRows, run } from '../db/statements.js';
-import { displayNameSql } from '../users/derived-fields.js';
+import { displayName, displayNameSql } from '../users/derived-fields.js';
 import { allowedBy, type Refusal, refusedCount, refusedUsers, type Rule } from './refusals.js';
 import { IN_BULK } from './selection.js';
 
 /**
  * Every bulk action works in three sets: the selected users (bulk_ids, see selection.ts), the
  * refused ones (by the action's rules), and the ones it changes (bulk_changed): selected, not
- * refused, and not already as asked. The confirmation page counts the same sets it acts on.
+ * refused, and not already as asked. The confirmation page counts the same sets it acts on,
+ * and runBulk below is the one transaction every action's work happens in.
  */
+
+export type Actor = Pick<User, 'id' | 'adminRole' | 'fullName' | 'firstName' | 'lastName' | 'username'>;
+
+/** Every selected user not refused, for actions where nobody is "already as asked". */
+export const EVERYONE = sql`1`;
+
+export const IN_CHANGED = sql`(select id from bulk_changed)`;
 
 export interface ActionPreview {
   selected: number;
@@ -48,31 +59,78 @@ export interface BulkOutcome {
   refusedTotal: number;
 }
 
-/**
- * Puts the users the action will change into the temporary table bulk_changed and returns how
- * many, with the refusals: the first step of every bulk action, inside its transaction.
- */
-export function markChanged(tx: Queryable, rules: Rule[], changes: SQL) {
-  const refused = refusedUsers(tx, IN_BULK, rules);
-  const refusedTotal = refusedCount(tx, IN_BULK, rules);
-  run(tx, sql`create temp table if not exists bulk_changed (id integer primary key)`);
-  run(tx, sql`delete from bulk_changed`);
-  const changed = run(
-    tx,
-    sql`insert into bulk_changed select u.id from users u where ${IN_BULK} and ${changes} and ${allowedBy(rules)}`,
-  ).changes;
-  return { refused, refusedTotal, changed };
-}
-
-export const IN_CHANGED = sql`(select id from bulk_changed)`;
-
-/** The changed users' ids and names, for their audit entries. */
-export function changedUsers(
-  tx: Queryable,
-  extra: SQL = sql``,
-): (Record<string, unknown> & { id: number; name: string })[] {
-  return allRows(
+/** The changed users' ids and names, with any extra columns (`, expr as name, …`). */
+export function changedUsers(tx: Queryable, extra: SQL = sql``) {
+  return allRows<Record<string, unknown> & { id: number; name: string }>(
     tx,
     sql`select u.id, ${displayNameSql('u')} as name ${extra} from bulk_changed c join users u on u.id = c.id order by u.id`,
+  );
+}
+
+/** Sets columns of every changed user, and marks the rows as changed by the actor now. */
+export function updateChanged(tx: Queryable, actor: Actor, at: number, assignments: SQL[]): void {
+  const set = [...assignments, sql`updated_at = ${at}`, sql`updated_by = ${actor.id}`, sql`version = version + 1`];
+  run(tx, sql`update users set ${sql.join(set, sql`, `)} where id in ${IN_CHANGED}`);
+}
+
+export interface BulkWork {
+  /** Fills bulk_ids with the selected users and returns how many there are. */
+  select(tx: Queryable): number;
+  rules: Rule[];
+  /** The condition a selected user meets when the action would change anything about them. */
+  changes: SQL;
+  /**
+   * Changes the users in bulk_changed (it may leave some out by deleting them from it), and
+   * returns the field-level changes each user's audit entry shows, when entries show any.
+   */
+  write(tx: Queryable): Map<number, Record<string, [unknown, unknown]>> | void;
+  audit: { action: AuditAction; detail: string };
+}
+
+/**
+ * One bulk action, all or nothing: the selection, the refusals and the changed set are worked
+ * out inside the transaction, the work is written, and every changed user gets an audit entry.
+ */
+export function runBulk(
+  db: Db,
+  actor: Actor,
+  work: BulkWork,
+  requestId: string,
+  progress: Progress,
+  now: Date,
+): BulkOutcome {
+  return db.transaction(
+    (tx) => {
+      progress('Finding the selected users', 0, 3);
+      const selected = work.select(tx);
+      const refused = refusedUsers(tx, IN_BULK, work.rules);
+      const refusedTotal = refusedCount(tx, IN_BULK, work.rules);
+      run(tx, sql`create temp table if not exists bulk_changed (id integer primary key)`);
+      run(tx, sql`delete from bulk_changed`);
+      run(
+        tx,
+        sql`insert into bulk_changed select u.id from users u where ${IN_BULK} and ${work.changes} and ${allowedBy(work.rules)}`,
+      );
+      progress('Saving the changes', 1, 3);
+      const changes = work.write(tx);
+      progress('Recording the changes in the audit log', 2, 3);
+      const rows = changedUsers(tx);
+      const actorRef = { id: actor.id, name: displayName(actor) };
+      recordAudits(
+        tx,
+        rows.map((row) => ({
+          action: work.audit.action,
+          actor: actorRef,
+          target: { id: row.id, name: row.name },
+          changes: changes?.get(row.id),
+          detail: work.audit.detail,
+          requestId,
+        })),
+        now,
+      );
+      const changed = rows.length;
+      return { selected, changed, unchanged: selected - changed - refusedTotal, refused, refusedTotal };
+    },
+    { behavior: 'immediate' },
   );
 }

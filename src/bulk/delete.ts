@@ -1,20 +1,24 @@
 import { sql } from 'drizzle-orm';
-import { recordAudits } from '../audit/record.js';
+import type { Progress } from '../jobs/run-job.js';
 import type { Db, Queryable } from '../db/connection.js';
-import type { User } from '../db/schema.js';
 import { run } from '../db/statements.js';
-import { displayName } from '../users/derived-fields.js';
 import { trashedVisibleTo } from '../users/trash-service.js';
-import { type BulkOutcome, changedUsers, IN_CHANGED, markChanged } from './changed-set.js';
+import {
+  type Actor,
+  type BulkOutcome,
+  type BulkWork,
+  EVERYONE,
+  IN_CHANGED,
+  runBulk,
+  updateChanged,
+} from './changed-set.js';
 import type { Rule } from './refusals.js';
-import { OutOfScopeError, resolveSelection, type Selection, u } from './selection.js';
+import { fillBulkIds, resolveSelection, type Selection, u } from './selection.js';
 
 /**
  * Bulk delete (B4) moves users to the trash, as deleting one by one does; and a batch comes
  * back from the trash the same way. The rules of one deletion hold for each user.
  */
-
-type Actor = Pick<User, 'id' | 'adminRole' | 'fullName' | 'firstName' | 'lastName' | 'username'>;
 
 export function deleteRules(actor: Actor): Rule[] {
   return [
@@ -29,38 +33,27 @@ export function deleteRules(actor: Actor): Rule[] {
   ];
 }
 
-/** Every selected user not refused is deleted: none is "already" in the trash (the selection holds live users only). */
-export const EVERYONE = sql`1`;
-
-export function applyDelete(db: Db, actor: Actor, selection: Selection, requestId: string, now = new Date()) {
+export function applyDelete(
+  db: Db,
+  actor: Actor,
+  selection: Selection,
+  requestId: string,
+  progress: Progress,
+  now = new Date(),
+): BulkOutcome & { deletedAt: number } {
   const at = now.getTime();
-  return db.transaction(
-    (tx): BulkOutcome & { deletedAt: number } => {
-      const selected = resolveSelection(tx, actor, selection).length;
-      const { refused, refusedTotal, changed } = markChanged(tx, deleteRules(actor), EVERYONE);
-      const rows = changedUsers(tx);
-      run(
-        tx,
-        sql`update users set deleted_at = ${at}, updated_at = ${at}, updated_by = ${actor.id}, version = version + 1
-            where id in ${IN_CHANGED}`,
-      );
+  const work: BulkWork = {
+    select: (tx) => resolveSelection(tx, actor, selection),
+    rules: deleteRules(actor),
+    changes: EVERYONE,
+    write: (tx) => {
+      updateChanged(tx, actor, at, [sql`deleted_at = ${at}`]);
       run(tx, sql`delete from sessions where user_id in ${IN_CHANGED}`);
-      const actorRef = { id: actor.id, name: displayName(actor) };
-      recordAudits(
-        tx,
-        rows.map((row) => ({
-          action: 'user.delete' as const,
-          actor: actorRef,
-          target: { id: row.id, name: row.name },
-          detail: 'Bulk delete',
-          requestId,
-        })),
-        now,
-      );
-      return { selected, changed, unchanged: 0, refused, refusedTotal, deletedAt: at };
     },
-    { behavior: 'immediate' },
-  );
+    audit: { action: 'user.delete', detail: 'Bulk delete' },
+  };
+  // The batch is known by its moment of deletion: restoring it brings back exactly these users.
+  return { ...runBulk(db, actor, work, requestId, progress, now), deletedAt: at };
 }
 
 /** Users in the trash to bring back: ticked on the trash page, or all deleted by one bulk delete. */
@@ -83,45 +76,28 @@ export function restoreRules(): Rule[] {
 
 /** The trashed users selected, into bulk_ids, with scope applied. */
 export function resolveTrashSelection(tx: Queryable, actor: Actor, selection: TrashSelection): number {
-  run(tx, sql`create temp table if not exists bulk_ids (id integer primary key)`);
-  run(tx, sql`delete from bulk_ids`);
-  const which =
-    'ids' in selection
-      ? sql`u.id in (select value from json_each(${JSON.stringify(selection.ids)}))`
-      : sql`u.deleted_at = ${selection.deletedAt}`;
-  const found = run(
-    tx,
-    sql`insert into bulk_ids select u.id from users u where ${trashedVisibleTo(actor, u)} and ${which}`,
-  ).changes;
-  if ('ids' in selection && found < selection.ids.length) throw new OutOfScopeError(selection.ids.length - found);
-  return found;
+  if ('ids' in selection) {
+    const ticked = sql`u.id in (select value from json_each(${JSON.stringify(selection.ids)}))`;
+    return fillBulkIds(tx, sql`${trashedVisibleTo(actor, u)} and ${ticked}`, selection.ids.length);
+  }
+  return fillBulkIds(tx, sql`${trashedVisibleTo(actor, u)} and u.deleted_at = ${selection.deletedAt}`);
 }
 
-export function applyRestore(db: Db, actor: Actor, selection: TrashSelection, requestId: string, now = new Date()) {
+export function applyRestore(
+  db: Db,
+  actor: Actor,
+  selection: TrashSelection,
+  requestId: string,
+  progress: Progress,
+  now = new Date(),
+): BulkOutcome {
   const at = now.getTime();
-  return db.transaction(
-    (tx): BulkOutcome => {
-      const selected = resolveTrashSelection(tx, actor, selection);
-      const { refused, refusedTotal, changed } = markChanged(tx, restoreRules(), EVERYONE);
-      run(
-        tx,
-        sql`update users set deleted_at = null, updated_at = ${at}, updated_by = ${actor.id}, version = version + 1
-            where id in ${IN_CHANGED}`,
-      );
-      const actorRef = { id: actor.id, name: displayName(actor) };
-      recordAudits(
-        tx,
-        changedUsers(tx).map((row) => ({
-          action: 'user.restore' as const,
-          actor: actorRef,
-          target: { id: row.id, name: row.name },
-          detail: 'Bulk restore',
-          requestId,
-        })),
-        now,
-      );
-      return { selected, changed, unchanged: 0, refused, refusedTotal };
-    },
-    { behavior: 'immediate' },
-  );
+  const work: BulkWork = {
+    select: (tx) => resolveTrashSelection(tx, actor, selection),
+    rules: restoreRules(),
+    changes: EVERYONE,
+    write: (tx) => updateChanged(tx, actor, at, [sql`deleted_at = null`]),
+    audit: { action: 'user.restore', detail: 'Bulk restore' },
+  };
+  return runBulk(db, actor, work, requestId, progress, now);
 }

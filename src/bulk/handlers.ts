@@ -39,13 +39,19 @@ export const BULK_HANDLERS = {
     return { summary: summary(outcome, `${users(outcome.changed)} updated.`) };
   },
 
-  'bulk.access': ({ db, actor, params, requestId }: JobContext<{ selection: Selection; action: AccessActionName }>) => {
-    const outcome = applyAction(db, actor, params.selection, params.action, requestId);
+  'bulk.access': ({
+    db,
+    actor,
+    params,
+    requestId,
+    progress,
+  }: JobContext<{ selection: Selection; action: AccessActionName }>) => {
+    const outcome = applyAction(db, actor, params.selection, params.action, requestId, progress);
     return { summary: summary(outcome, `${users(outcome.changed)} ${ACCESS_ACTIONS[params.action].done}.`) };
   },
 
-  'bulk.delete': ({ db, actor, params, requestId }: JobContext<{ selection: Selection }>) => {
-    const outcome = applyDelete(db, actor, params.selection, requestId);
+  'bulk.delete': ({ db, actor, params, requestId, progress }: JobContext<{ selection: Selection }>) => {
+    const outcome = applyDelete(db, actor, params.selection, requestId, progress);
     const restore = {
       label: `Restore these ${users(outcome.changed)}`,
       href: '/trash/restore',
@@ -57,8 +63,8 @@ export const BULK_HANDLERS = {
     };
   },
 
-  'bulk.restore': ({ db, actor, params, requestId }: JobContext<{ selection: TrashSelection }>) => {
-    const outcome = applyRestore(db, actor, params.selection, requestId);
+  'bulk.restore': ({ db, actor, params, requestId, progress }: JobContext<{ selection: TrashSelection }>) => {
+    const outcome = applyRestore(db, actor, params.selection, requestId, progress);
     return {
       summary: summary(outcome, `${users(outcome.changed)} restored.`, [
         { label: 'Back to the trash', href: '/trash' },

@@ -1,14 +1,20 @@
 import { sql } from 'drizzle-orm';
-import { recordAudits } from '../audit/record.js';
+import type { Progress } from '../jobs/run-job.js';
 import { generatePassword, hashPassword } from '../auth/passwords.js';
 import type { Db } from '../db/connection.js';
-import type { User } from '../db/schema.js';
-import { preparedFor, run } from '../db/statements.js';
-import { displayName } from '../users/derived-fields.js';
-import { type BulkOutcome, changedUsers, IN_CHANGED, markChanged } from './changed-set.js';
-import type { Rule } from './refusals.js';
-import { resolveSelection, type Selection } from './selection.js';
-import type { Progress } from './update.js';
+import { oneRow, prepared, run } from '../db/statements.js';
+import { JobRefusedError } from '../jobs/refused.js';
+import {
+  type Actor,
+  type BulkOutcome,
+  type BulkWork,
+  changedUsers,
+  EVERYONE,
+  IN_CHANGED,
+  runBulk,
+} from './changed-set.js';
+import { allowedBy, type Rule } from './refusals.js';
+import { IN_BULK, resolveSelection, type Selection } from './selection.js';
 
 /**
  * Bulk password reset (B5) with temporary passwords: each user gets a new random password that
@@ -16,8 +22,6 @@ import type { Progress } from './update.js';
  * deliberately slow (argon2id), so it happens before the transaction, with progress shown; the
  * transaction then writes all the hashes or none.
  */
-
-type Actor = Pick<User, 'id' | 'adminRole' | 'fullName' | 'firstName' | 'lastName' | 'username'>;
 
 /** Each temporary password costs a slow hash and a line to hand over: more is not a reset but a migration. */
 export const MAX_TEMPORARY_PASSWORDS = 1_000;
@@ -34,8 +38,6 @@ export function resetRules(actor: Actor): Rule[] {
   return [{ when: sql`u.id = ${actor.id}`, reason: 'Change your own password from your account instead.' }];
 }
 
-export const EVERYONE = sql`1`;
-
 export async function applyReset(
   db: Db,
   actor: Actor,
@@ -44,65 +46,50 @@ export async function applyReset(
   progress: Progress,
   now = new Date(),
 ): Promise<BulkOutcome & { passwords: TemporaryPassword[] }> {
+  const rules = resetRules(actor);
   // Who is meant, read first to know how many passwords to make; decided again in the transaction.
   const planned = db.transaction((tx) => {
     resolveSelection(tx, actor, selection);
-    return markChanged(tx, resetRules(actor), EVERYONE).changed;
+    return oneRow<{ n: number }>(tx, sql`select count(*) as n from users u where ${IN_BULK} and ${allowedBy(rules)}`)!
+      .n;
   });
   if (planned > MAX_TEMPORARY_PASSWORDS) {
-    throw new RangeError(`at most ${MAX_TEMPORARY_PASSWORDS} temporary passwords at a time`);
+    throw new JobRefusedError(
+      `Temporary passwords are made for at most ${MAX_TEMPORARY_PASSWORDS.toLocaleString('en')} users at a time, and ${planned.toLocaleString('en')} were selected.`,
+    );
   }
   const made: { password: string; hash: string }[] = [];
   for (let i = 0; i < planned; i++) {
-    progress('Making temporary passwords', i, planned);
+    progress(`Making temporary passwords: ${i.toLocaleString('en')} of ${planned.toLocaleString('en')}`, i, planned);
     const password = generatePassword();
     made.push({ password, hash: await hashPassword(password) });
   }
   const at = now.getTime();
-  return db.transaction(
-    (tx) => {
-      const selected = resolveSelection(tx, actor, selection).length;
-      const { refused, refusedTotal, changed } = markChanged(tx, resetRules(actor), EVERYONE);
+  const passwords: TemporaryPassword[] = [];
+  const work: BulkWork = {
+    select: (tx) => resolveSelection(tx, actor, selection),
+    rules,
+    changes: EVERYONE,
+    write: (tx) => {
+      const rows = changedUsers(tx, sql`, u.username, u.email`) as unknown as Omit<TemporaryPassword, 'password'>[];
       // Anyone who joined the selection since the passwords were made waits for the next reset.
-      const rows = changedUsers(tx, sql`, u.username, u.email`).slice(0, made.length) as unknown as Omit<
-        TemporaryPassword,
-        'password'
-      >[];
-      if (changed > rows.length) run(tx, sql`delete from bulk_changed where id > ${rows.at(-1)?.id ?? 0}`);
-      const write = preparedFor(
+      if (rows.length > made.length)
+        run(tx, sql`delete from bulk_changed where id > ${rows[made.length - 1]?.id ?? 0}`);
+      const write = prepared(
         tx,
-        sql`update users set password_hash = ${''}, must_change_password = 1, password_expires_at = null,
-              password_changed_at = ${0}, updated_at = ${0}, updated_by = ${0}, version = version + 1 where id = ${0}`,
+        `update users set password_hash = ?, must_change_password = 1, password_expires_at = null,
+           password_changed_at = ?, updated_at = ?, updated_by = ?, version = version + 1 where id = ?`,
       );
-      const passwords = rows.map((row, i) => {
+      for (const [i, row] of rows.slice(0, made.length).entries()) {
         write.run(made[i]!.hash, at, at, actor.id, row.id);
-        return { id: row.id, username: row.username, name: row.name, email: row.email, password: made[i]!.password };
-      });
+        passwords.push({ ...row, password: made[i]!.password });
+      }
       // Signed out everywhere, and any set-password link sent earlier stops working.
       run(tx, sql`delete from sessions where user_id in ${IN_CHANGED}`);
       run(tx, sql`delete from password_tokens where user_id in ${IN_CHANGED} and used_at is null`);
-      const actorRef = { id: actor.id, name: displayName(actor) };
-      recordAudits(
-        tx,
-        passwords.map((p) => ({
-          action: 'user.password' as const,
-          actor: actorRef,
-          target: { id: p.id, name: p.name },
-          changes: { passwordState: [null, 'must change'] },
-          detail: 'Temporary password made in a bulk reset; sessions ended',
-          requestId,
-        })),
-        now,
-      );
-      return {
-        selected,
-        changed: passwords.length,
-        unchanged: selected - changed - refusedTotal,
-        refused,
-        refusedTotal,
-        passwords,
-      };
+      return new Map(passwords.map((p) => [p.id, { passwordState: [null, 'must change'] }]));
     },
-    { behavior: 'immediate' },
-  );
+    audit: { action: 'user.password', detail: 'Temporary password made in a bulk reset; sessions ended' },
+  };
+  return { ...runBulk(db, actor, work, requestId, progress, now), passwords };
 }

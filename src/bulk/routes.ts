@@ -1,11 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { formOptions, supervisorIdOf } from '../users/user-form.js';
+import { formOptions, supervisorIdOf, supervisorLabel } from '../users/user-form.js';
 import { findVisibleUser } from '../users/repository.js';
 import { displayName } from '../users/derived-fields.js';
 import { listUrl } from '../users/list-query.js';
 import { ACCESS_ACTIONS, accessRules, isAccessAction } from './access.js';
-import { type ActionPreview, previewAction } from './changed-set.js';
-import { deleteRules, EVERYONE, type TrashSelection } from './delete.js';
+import { type ActionPreview, EVERYONE, previewAction } from './changed-set.js';
+import { deleteRules, type TrashSelection } from './delete.js';
 import { MAX_TEMPORARY_PASSWORDS, resetRules } from './passwords.js';
 import {
   OutOfScopeError,
@@ -14,9 +14,11 @@ import {
   type Selection,
   selectionFields,
   selectionQuery,
+  tickedIds,
 } from './selection.js';
 import { type BulkForm, describeChanges, readBulkForm, validateBulkForm } from './update-form.js';
-import { type BulkChanges, changeCondition, LIST_MODES, REFERENCE_FIELDS, updateRules } from './update.js';
+import { SINGLE_REFERENCES } from '../users/reference-tables.js';
+import { type BulkChanges, changeCondition, LIST_MODES, updateRules } from './update.js';
 
 type Body = Record<string, unknown> | undefined;
 
@@ -41,9 +43,9 @@ export default async function bulkRoutes(app: FastifyInstance) {
     return query ? listUrl(query) : '/users';
   };
 
-  /** The selection's users in bulk_ids, and the preview the page shows; refused when out of scope. */
-  function preview(request: FastifyRequest, selection: Selection, build: (selected: number) => ActionPreview) {
-    return db.transaction((tx) => build(resolveSelection(tx, request.actor, selection).length));
+  /** The selection's users in bulk_ids, and what the page shows of them; refused when out of scope. */
+  function preview<T>(request: FastifyRequest, selection: Selection, build: (selected: number) => T): T {
+    return db.transaction((tx) => build(resolveSelection(tx, request.actor, selection)));
   }
 
   function refuseSelection(reply: FastifyReply, error: string, selection?: Selection) {
@@ -57,11 +59,11 @@ export default async function bulkRoutes(app: FastifyInstance) {
       title: 'Update users',
       selection,
       fields: selectionFields(selection),
-      count: preview(reply.request, selection, (selected) => ({ selected }) as ActionPreview).selected,
+      count: preview(reply.request, selection, (selected) => selected),
       form,
       errors,
       options: formOptions(db),
-      references: REFERENCE_FIELDS,
+      references: SINGLE_REFERENCES,
       listModes: LIST_MODES,
       back: backTo(selection),
     });
@@ -239,10 +241,11 @@ export default async function bulkRoutes(app: FastifyInstance) {
       return reply.code(422).view('bulk/supervisor', { title: 'Change supervisor', current, replacement, errors });
     }
     const selection: Selection = { query: `supervisor=${from.id}` };
-    const form: BulkForm = { supervisor_mode: 'set', supervisor: `${displayName(to)} (${to.id})` };
-    const checked = validateBulkForm(db, request.actor, form);
-    if ('errors' in checked) throw new Error('a visible supervisor was refused');
-    return confirmUpdate(request, reply, selection, form, checked.changes, `Change supervisor: ${displayName(from)}`);
+    const supervisor = { id: to.id, label: supervisorLabel(to) };
+    // The confirmation posts the same fields the update form would, and they are checked again then.
+    const form: BulkForm = { supervisor_mode: 'set', supervisor: supervisor.label };
+    const changes: BulkChanges = { lists: {}, references: {}, supervisor };
+    return confirmUpdate(request, reply, selection, form, changes, `Change supervisor: ${displayName(from)}`);
   });
 
   function lookUp(request: FastifyRequest, text: string) {
@@ -252,18 +255,10 @@ export default async function bulkRoutes(app: FastifyInstance) {
 
   /** Restores a batch from the trash: ticked on the trash page, or all of one bulk delete. */
   app.post<{ Body: { id?: string | string[]; deletedAt?: string } }>('/trash/restore', async (request, reply) => {
-    const body = request.body ?? {};
-    const deletedAt = Number(body.deletedAt);
-    const ids = [body.id ?? []]
-      .flat()
-      .filter((t) => /^\d{1,15}$/.test(t))
-      .map(Number);
+    const deletedAt = Number(request.body?.deletedAt);
+    const ids = tickedIds(request.body);
     const selection: TrashSelection | undefined =
-      Number.isSafeInteger(deletedAt) && deletedAt > 0
-        ? { deletedAt }
-        : ids.length > 0
-          ? { ids: [...new Set(ids)] }
-          : undefined;
+      Number.isSafeInteger(deletedAt) && deletedAt > 0 ? { deletedAt } : ids.length > 0 ? { ids } : undefined;
     if (!selection) {
       reply.flash('error', 'Select at least one user to restore.');
       return reply.redirect('/trash');

@@ -1,7 +1,7 @@
 import { and, type SQL, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/connection.js';
 import type { User } from '../db/schema.js';
-import { allRows, oneRow, run } from '../db/statements.js';
+import { run } from '../db/statements.js';
 import { listConditions } from '../users/list-repository.js';
 import { type ListQuery, parseListQuery } from '../users/list-query.js';
 import { visibleTo } from '../users/scope.js';
@@ -24,12 +24,17 @@ type Actor = Pick<User, 'adminRole'>;
 /** The users table as every bulk statement names it. */
 export const u = alias(users, 'u');
 
+/** The ids of the ticked rows a form posts (`id`, repeated), each once. */
+export function tickedIds(body: Record<string, unknown> | undefined): number[] {
+  const texts = [body?.id ?? []].flat().map(String);
+  return [...new Set(texts.filter((text) => /^\d{1,15}$/.test(text)).map(Number))].filter((id) => id > 0);
+}
+
 /** Reads the selection a form carries: `id` fields, or `all` with the list's `query`. */
 export function readSelection(body: Record<string, unknown> | undefined): Selection | { error: string } {
   const b = body ?? {};
   if (b.all === '1' || b.all === 'on') return { query: typeof b.query === 'string' ? b.query.slice(0, 2000) : '' };
-  const raw = [b.id ?? []].flat().map(String);
-  const ids = [...new Set(raw.filter((text) => /^\d{1,15}$/.test(text)).map(Number))].filter((id) => id > 0);
+  const ids = tickedIds(b);
   if (ids.length === 0) return { error: 'Select at least one user first.' };
   if (ids.length > MAX_TICKED) {
     return {
@@ -63,25 +68,21 @@ export class OutOfScopeError extends JobRefusedError {
 }
 
 /**
- * The selected users' ids, in the temporary table bulk_ids, for the action's statements to join.
- * Ticked ids outside the scope refuse the whole action: a hand-made post is never half applied.
+ * Puts the users meeting the condition into the temporary table bulk_ids, for the action's
+ * statements to join, and returns how many. With `ticked`, fewer found than ticked refuses the
+ * whole action: ids outside the scope, posted by hand, are never half applied.
  */
-export function resolveSelection(tx: Queryable, actor: Actor, selection: Selection): number[] {
+export function fillBulkIds(tx: Queryable, condition: SQL, ticked?: number): number {
   run(tx, sql`create temp table if not exists bulk_ids (id integer primary key)`);
   run(tx, sql`delete from bulk_ids`);
-  run(tx, sql`insert into bulk_ids select u.id from users u where ${selectionCondition(actor, selection)}`);
-  const ids = allRows<{ id: number }>(tx, sql`select id from bulk_ids order by id`).map((r) => r.id);
-  if ('ids' in selection && ids.length < selection.ids.length)
-    throw new OutOfScopeError(selection.ids.length - ids.length);
-  return ids;
+  const found = run(tx, sql`insert into bulk_ids select u.id from users u where ${condition}`).changes;
+  if (ticked !== undefined && found < ticked) throw new OutOfScopeError(ticked - found);
+  return found;
 }
 
-/** How many users the selection covers now, for the confirmation page. */
-export function countSelection(db: Queryable, actor: Actor, selection: Selection): number {
-  return oneRow<{ n: number }>(
-    db,
-    sql`select count(*) as n from users u where ${selectionCondition(actor, selection)}`,
-  )!.n;
+/** The selected users, with scope, into bulk_ids; returns how many. */
+export function resolveSelection(tx: Queryable, actor: Actor, selection: Selection): number {
+  return fillBulkIds(tx, selectionCondition(actor, selection), 'ids' in selection ? selection.ids.length : undefined);
 }
 
 /** The hidden fields that carry a selection from one form to the next. */

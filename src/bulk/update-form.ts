@@ -1,22 +1,15 @@
 import type { Queryable } from '../db/connection.js';
 import { LICENCE_TYPES, USER_STATUSES, type User } from '../db/schema.js';
 import { findVisibleUser } from '../users/repository.js';
+import { type FormOptions, formOptions, supervisorIdOf, supervisorLabel } from '../users/user-form.js';
 import {
-  type FormOptions,
-  formOptions,
   type Membership,
+  MEMBERSHIP_LISTS,
   MEMBERSHIPS,
-  supervisorIdOf,
-  supervisorLabel,
-} from '../users/user-form.js';
-import {
-  type BulkChanges,
-  LIST_FIELDS,
-  LIST_MODES,
-  type ListMode,
-  REFERENCE_FIELDS,
-  type ReferenceField,
-} from './update.js';
+  SINGLE_REFERENCES,
+  type SingleReference,
+} from '../users/reference-tables.js';
+import { type BulkChanges, LIST_MODES, type ListMode } from './update.js';
 
 /**
  * The bulk update form: every field starts as "leave unchanged". Reading it gives the changes
@@ -28,7 +21,7 @@ export type BulkFormErrors = Record<string, string>;
 
 const FORM_FIELDS = [
   ...MEMBERSHIPS.flatMap((f) => [`${f}_mode`, f]),
-  ...Object.keys(REFERENCE_FIELDS),
+  ...Object.keys(SINGLE_REFERENCES),
   'supervisor_mode',
   'supervisor',
   'licence',
@@ -76,19 +69,19 @@ export function validateBulkForm(
     const chosen = many(form, field).map((text) => idIn(options[field], text));
     if (chosen.some((id) => id === undefined)) errors[field] = 'Choose from the list.';
     else if (chosen.length === 0 && mode !== 'replace')
-      errors[field] = `Choose the ${LIST_FIELDS[field].label.toLowerCase()} to ${mode}.`;
+      errors[field] = `Choose the ${MEMBERSHIP_LISTS[field].label.toLowerCase()} to ${mode}.`;
     else changes.lists[field] = { mode: mode as ListMode, ids: [...new Set(chosen as number[])] };
   }
 
-  for (const [field, spec] of Object.entries(REFERENCE_FIELDS) as [
-    ReferenceField,
-    (typeof REFERENCE_FIELDS)[ReferenceField],
+  for (const [field, spec] of Object.entries(SINGLE_REFERENCES) as [
+    SingleReference,
+    (typeof SINGLE_REFERENCES)[SingleReference],
   ][]) {
     const value = one(form, field);
     if (value === '') continue;
     if (value === 'none') changes.references[field] = null;
     else {
-      const id = idIn(options[spec.options], value);
+      const id = idIn(options[spec.list], value);
       if (id === undefined) errors[field] = 'Choose from the list.';
       else changes.references[field] = id;
     }
@@ -143,11 +136,11 @@ export function describeChanges(changes: BulkChanges, options: FormOptions): str
   const lines: string[] = [];
   for (const [field, change] of Object.entries(changes.lists) as [Membership, { mode: ListMode; ids: number[] }][]) {
     const names = change.ids.map((id) => nameOf(options[field], id)).join(', ') || 'nothing';
-    lines.push(`${LIST_FIELDS[field].label}: ${LIST_MODES[change.mode].toLowerCase()} ${names}`);
+    lines.push(`${MEMBERSHIP_LISTS[field].label}: ${LIST_MODES[change.mode].toLowerCase()} ${names}`);
   }
-  for (const [field, id] of Object.entries(changes.references) as [ReferenceField, number | null][]) {
-    const spec = REFERENCE_FIELDS[field];
-    lines.push(`${spec.label}: ${id === null ? 'none' : nameOf(options[spec.options], id)}`);
+  for (const [field, id] of Object.entries(changes.references) as [SingleReference, number | null][]) {
+    const spec = SINGLE_REFERENCES[field];
+    lines.push(`${spec.label}: ${id === null ? 'none' : nameOf(options[spec.list], id)}`);
   }
   if (changes.supervisor !== undefined) lines.push(`Supervisor: ${changes.supervisor?.label ?? 'none'}`);
   if (changes.licence) lines.push(`Licence type: ${capital(changes.licence)}`);

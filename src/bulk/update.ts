@@ -1,17 +1,25 @@
 import { type SQL, sql } from 'drizzle-orm';
-import { recordAudits } from '../audit/record.js';
+import type { Progress } from '../jobs/run-job.js';
 import type { Db, Queryable } from '../db/connection.js';
-import type { LICENCE_TYPES, USER_STATUSES, User } from '../db/schema.js';
+import type { LICENCE_TYPES, USER_STATUSES } from '../db/schema.js';
 import { allRows, run } from '../db/statements.js';
-import { displayName, displayNameSql, PARTS_OF_FIELD, refreshDerivedFields } from '../users/derived-fields.js';
-import type { FormOptions, Membership } from '../users/user-form.js';
+import { displayNameSql, PARTS_OF_FIELD, refreshDerivedFields } from '../users/derived-fields.js';
+import { diff } from '../users/user-writes.js';
+import {
+  type Membership,
+  MEMBERSHIP_LISTS,
+  SINGLE_REFERENCES,
+  type SingleReference,
+} from '../users/reference-tables.js';
 import {
   type ActionPreview,
+  type Actor,
   type BulkOutcome,
-  changedUsers,
+  type BulkWork,
   IN_CHANGED,
-  markChanged,
   previewAction,
+  runBulk,
+  updateChanged,
 } from './changed-set.js';
 import type { Rule } from './refusals.js';
 import { resolveSelection, type Selection } from './selection.js';
@@ -26,39 +34,21 @@ import { resolveSelection, type Selection } from './selection.js';
 export const LIST_MODES = { add: 'Add', remove: 'Remove', replace: 'Replace with' } as const;
 export type ListMode = keyof typeof LIST_MODES;
 
-/** Single-valued references: the users column and the list it points into. */
-export const REFERENCE_FIELDS = {
-  territory: { column: 'territory_id', table: 'territories', options: 'territories', label: 'Territory' },
-  userType: { column: 'user_type_id', table: 'user_types', options: 'userTypes', label: 'User type' },
-  role: { column: 'role_id', table: 'roles', options: 'roles', label: 'Role' },
-} as const satisfies Record<string, { column: string; table: string; options: keyof FormOptions; label: string }>;
-export type ReferenceField = keyof typeof REFERENCE_FIELDS;
-
-export const LIST_FIELDS = {
-  groups: { membership: 'user_groups', table: 'groups', label: 'Groups' },
-  teams: { membership: 'user_teams', table: 'teams', label: 'Teams' },
-  companies: { membership: 'user_companies', table: 'companies', label: 'Companies' },
-  addons: { membership: 'user_addons', table: 'addons', label: 'Add-ons' },
-  databases: { membership: 'user_databases', table: 'databases', label: 'Databases' },
-} as const satisfies Record<Membership, { membership: string; table: string; label: string }>;
-
 export interface BulkChanges {
   lists: Partial<Record<Membership, { mode: ListMode; ids: number[] }>>;
   /** A reference id, or null to clear it. */
-  references: Partial<Record<ReferenceField, number | null>>;
+  references: Partial<Record<SingleReference, number | null>>;
   supervisor?: { id: number; label: string } | null;
   licence?: (typeof LICENCE_TYPES)[number];
   status?: (typeof USER_STATUSES)[number];
   twoStep?: boolean;
 }
 
-type Actor = Pick<User, 'id' | 'adminRole' | 'fullName' | 'firstName' | 'lastName' | 'username'>;
-
 const ids = (list: number[]) => sql`(select value from json_each(${JSON.stringify(list)}))`;
 
 /** Whether a user's memberships would differ after the change. */
 function listChanges(field: Membership, mode: ListMode, refIds: number[]): SQL {
-  const m = sql.raw(LIST_FIELDS[field].membership);
+  const m = sql.raw(MEMBERSHIP_LISTS[field].membership);
   const held = sql`(select count(*) from ${m} m where m.user_id = u.id and m.ref_id in ${ids(refIds)})`;
   switch (mode) {
     case 'add':
@@ -76,8 +66,8 @@ export function changeCondition(changes: BulkChanges): SQL {
   for (const [field, change] of Object.entries(changes.lists) as [Membership, { mode: ListMode; ids: number[] }][]) {
     parts.push(listChanges(field, change.mode, change.ids));
   }
-  for (const [field, id] of Object.entries(changes.references) as [ReferenceField, number | null][]) {
-    parts.push(sql`${sql.raw(`u.${REFERENCE_FIELDS[field].column}`)} is not ${id}`);
+  for (const [field, id] of Object.entries(changes.references) as [SingleReference, number | null][]) {
+    parts.push(sql`${sql.raw(`u.${SINGLE_REFERENCES[field].column}`)} is not ${id}`);
   }
   if (changes.supervisor !== undefined) parts.push(sql`u.supervisor_id is not ${changes.supervisor?.id ?? null}`);
   if (changes.licence) parts.push(sql`u.licence_type <> ${changes.licence}`);
@@ -117,14 +107,14 @@ export function previewUpdate(db: Queryable, actor: Actor, selected: number, cha
 function stateColumns(changes: BulkChanges): SQL[] {
   const columns: SQL[] = [];
   for (const field of Object.keys(changes.lists) as Membership[]) {
-    const f = LIST_FIELDS[field];
+    const f = MEMBERSHIP_LISTS[field];
     columns.push(
       sql`(select json_group_array(name) from (select r.name from ${sql.raw(f.membership)} m join ${sql.raw(f.table)} r
             on r.id = m.ref_id where m.user_id = u.id order by r.name)) as ${sql.raw(field)}`,
     );
   }
-  for (const field of Object.keys(changes.references) as ReferenceField[]) {
-    const f = REFERENCE_FIELDS[field];
+  for (const field of Object.keys(changes.references) as SingleReference[]) {
+    const f = SINGLE_REFERENCES[field];
     columns.push(
       sql`(select name from ${sql.raw(f.table)} where id = ${sql.raw(`u.${f.column}`)}) as ${sql.raw(field)}`,
     );
@@ -156,19 +146,19 @@ function readState(tx: Queryable, changes: BulkChanges): Map<number, State> {
   );
 }
 
-function writeChanges(tx: Queryable, actor: Actor, changes: BulkChanges, now: Date): void {
-  const set: SQL[] = [sql`updated_at = ${now.getTime()}`, sql`updated_by = ${actor.id}`, sql`version = version + 1`];
-  for (const [field, id] of Object.entries(changes.references) as [ReferenceField, number | null][]) {
-    set.push(sql`${sql.raw(REFERENCE_FIELDS[field].column)} = ${id}`);
+function writeChanges(tx: Queryable, actor: Actor, changes: BulkChanges, at: number): void {
+  const set: SQL[] = [];
+  for (const [field, id] of Object.entries(changes.references) as [SingleReference, number | null][]) {
+    set.push(sql`${sql.raw(SINGLE_REFERENCES[field].column)} = ${id}`);
   }
   if (changes.supervisor !== undefined) set.push(sql`supervisor_id = ${changes.supervisor?.id ?? null}`);
   if (changes.licence) set.push(sql`licence_type = ${changes.licence}`);
   if (changes.status) set.push(sql`status = ${changes.status}`);
   if (changes.twoStep !== undefined) set.push(sql`two_step_enabled = ${changes.twoStep ? 1 : 0}`);
-  run(tx, sql`update users set ${sql.join(set, sql`, `)} where id in ${IN_CHANGED}`);
+  updateChanged(tx, actor, at, set);
 
   for (const [field, change] of Object.entries(changes.lists) as [Membership, { mode: ListMode; ids: number[] }][]) {
-    const m = sql.raw(LIST_FIELDS[field].membership);
+    const m = sql.raw(MEMBERSHIP_LISTS[field].membership);
     if (change.mode === 'replace') run(tx, sql`delete from ${m} where user_id in ${IN_CHANGED}`);
     if (change.mode === 'remove') {
       run(tx, sql`delete from ${m} where user_id in ${IN_CHANGED} and ref_id in ${ids(change.ids)}`);
@@ -183,14 +173,12 @@ function writeChanges(tx: Queryable, actor: Actor, changes: BulkChanges, now: Da
   if (changes.status === 'inactive') run(tx, sql`delete from sessions where user_id in ${IN_CHANGED}`);
 }
 
-/** The field names audit entries use, as the single-user form's diff does. */
+/** The derived sort and search columns the changed fields make stale. */
 function derivedParts(changes: BulkChanges) {
   const fields: string[] = [...Object.keys(changes.lists), ...Object.keys(changes.references)];
   if (changes.supervisor !== undefined) fields.push('supervisor');
   return [...new Set(fields.flatMap((field) => PARTS_OF_FIELD[field as keyof typeof PARTS_OF_FIELD] ?? []))];
 }
-
-export type Progress = (phase: string, done: number, total: number) => void;
 
 /**
  * Applies the changes to the selected users in one transaction: the rows, their memberships,
@@ -206,46 +194,18 @@ export function applyUpdate(
   progress: Progress,
   now = new Date(),
 ): BulkOutcome {
-  return db.transaction(
-    (tx) => {
-      progress('Finding the selected users', 0, 0);
-      const selected = resolveSelection(tx, actor, selection).length;
-      const { refused, refusedTotal, changed } = markChanged(tx, updateRules(actor, changes), changeCondition(changes));
-      progress('Saving the changes', 0, changed);
+  const work: BulkWork = {
+    select: (tx) => resolveSelection(tx, actor, selection),
+    rules: updateRules(actor, changes),
+    changes: changeCondition(changes),
+    write: (tx) => {
       const before = readState(tx, changes);
-      writeChanges(tx, actor, changes, now);
-      const changedIds = [...before.keys()];
-      refreshDerivedFields(tx, changedIds, derivedParts(changes));
-      progress('Recording the changes in the audit log', Math.round(changed / 2), changed);
+      writeChanges(tx, actor, changes, now.getTime());
+      refreshDerivedFields(tx, [...before.keys()], derivedParts(changes));
       const after = readState(tx, changes);
-      const names = new Map(changedUsers(tx).map((r) => [r.id, r.name]));
-      const actorRef = { id: actor.id, name: displayName(actor) };
-      recordAudits(
-        tx,
-        changedIds.map((id) => ({
-          action: 'user.update' as const,
-          actor: actorRef,
-          target: { id, name: names.get(id) ?? '' },
-          changes: difference(before.get(id)!, after.get(id)!),
-          detail: 'Bulk update',
-          requestId,
-        })),
-        now,
-      );
-      progress('Saving the changes', changed, changed);
-      return { selected, changed, unchanged: selected - changed - refusedTotal, refused, refusedTotal };
+      return new Map([...before].map(([id, state]) => [id, diff(state, after.get(id)!)]));
     },
-    { behavior: 'immediate' },
-  );
-}
-
-function difference(before: State, after: State): Record<string, [unknown, unknown]> {
-  const changes: Record<string, [unknown, unknown]> = {};
-  for (const key of Object.keys(before)) {
-    if (key === 'id') continue;
-    if (JSON.stringify(before[key] ?? null) !== JSON.stringify(after[key] ?? null)) {
-      changes[key] = [before[key] ?? null, after[key] ?? null];
-    }
-  }
-  return changes;
+    audit: { action: 'user.update', detail: 'Bulk update' },
+  };
+  return runBulk(db, actor, work, requestId, progress, now);
 }

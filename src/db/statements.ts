@@ -55,11 +55,3 @@ export function run(db: Queryable, query: SQL): Database.RunResult {
   const { stmt, params } = statement(db, query);
   return stmt.run(...params);
 }
-
-/**
- * The compiled statement of a query shape, for loops that run it many times with their own
- * values (bulk writes): the query given is only read for its SQL text, its values are ignored.
- */
-export function preparedFor(db: Queryable, query: SQL): Database.Statement {
-  return statement(db, query).stmt;
-}

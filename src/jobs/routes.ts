@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TemporaryPassword } from '../bulk/passwords.js';
 import { csvSafe } from '../text.js';
 import { SECRET_KEPT_MS } from './board.js';
+import { fragmentAsked } from '../htmx.js';
 
 /** A job's page: its progress while it runs (polled by htmx, refreshed without it), then its summary. */
 export default async function jobRoutes(app: FastifyInstance) {
@@ -23,10 +24,8 @@ export default async function jobRoutes(app: FastifyInstance) {
     // Temporary passwords appear once, in the first finished view, and are never cached.
     const passwords = finished && job.hasSecret ? (board.showSecretOnce(job.id) as TemporaryPassword[]) : undefined;
     reply.header('Cache-Control', 'no-store');
-    reply.header('Vary', 'HX-Request, HX-Request-Type');
     const data = { title: job.title, job, finished, passwords, keptMinutes: SECRET_KEPT_MS / 60_000 };
-    const partial = request.headers['hx-request'] === 'true' && request.headers['hx-request-type'] === 'partial';
-    return reply.view(partial ? 'jobs/_status' : 'jobs/show', data);
+    return reply.view(fragmentAsked(request, reply) ? 'jobs/_status' : 'jobs/show', data);
   });
 
   app.get<{ Params: { id: string } }>('/jobs/:id/passwords.csv', async (request, reply) => {

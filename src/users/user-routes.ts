@@ -162,12 +162,14 @@ export default async function oneUserRoutes(app: FastifyInstance) {
     });
   }
 
-  /** Suggestions for the supervisor field: the whole page's datalist options, at most twenty. */
-  app.get<{
-    Querystring: { q?: string; supervisor?: string; current?: string; replacement?: string; except?: string };
-  }>('/users/supervisors', async (request, reply) => {
-    const { q, supervisor, current, replacement } = request.query;
-    const typed = String(q ?? supervisor ?? current ?? replacement ?? '').slice(0, 200);
+  /**
+   * Suggestions for a supervisor field: the whole page's datalist options, at most twenty. A
+   * picker sends what was typed under its own field's name (supervisor, current, replacement…),
+   * so the text is whichever parameter is not `except`.
+   */
+  app.get<{ Querystring: Record<string, string | undefined> }>('/users/supervisors', async (request, reply) => {
+    const { except: _except, ...typedFields } = request.query;
+    const typed = String(Object.values(typedFields)[0] ?? '').slice(0, 200);
     const except = idParam(String(request.query.except ?? ''));
     const suggestions = supervisorSuggestions(app.db, request.actor, typed, except);
     return reply.view('users/_supervisor-options', { suggestions });
