@@ -13,7 +13,8 @@
   };
   let state = load();
   const save = () => sessionStorage.setItem(KEY, JSON.stringify(state));
-  const rowBoxes = (form) => [...document.querySelectorAll(`input[name="id"][form="${form.id}"]`)];
+  // Not form.id: the ticked boxes are named "id", and a form's named controls hide its properties.
+  const rowBoxes = () => [...document.querySelectorAll('input[name="id"][form="bulk-form"]')];
 
   function sync() {
     const form = document.getElementById('bulk-form');
@@ -21,7 +22,7 @@
     // "All matching" means the filters it was chosen on: other filters, another set.
     if (state.all && state.query !== form.dataset.query) state = { ...state, all: false };
     const chosen = new Set(state.ids.map(String));
-    const boxes = rowBoxes(form);
+    const boxes = rowBoxes();
     for (const box of boxes) box.checked = state.all || chosen.has(box.value);
     const pageBox = document.querySelector('[data-select-page]');
     if (pageBox) pageBox.checked = boxes.length > 0 && boxes.every((b) => b.checked);
@@ -56,10 +57,10 @@
     if (!(box instanceof HTMLInputElement) || box.type !== 'checkbox') return;
     const form = document.getElementById('bulk-form');
     if (!form) return;
-    const boxes = box.matches('[data-select-page]') ? rowBoxes(form) : box.name === 'id' ? [box] : [];
+    const boxes = box.matches('[data-select-page]') ? rowBoxes() : box.name === 'id' ? [box] : [];
     if (boxes.length === 0) return;
     // Unticking one row of "all matching" turns it into the page's ticks minus that row.
-    if (state.all) state = { ids: rowBoxes(form).map((b) => b.value), all: false, query: '' };
+    if (state.all) state = { ids: rowBoxes().map((b) => b.value), all: false, query: '' };
     const ids = new Set(state.ids.map(String));
     for (const b of boxes) {
       if (box.checked) ids.add(b.value);
