@@ -22,6 +22,8 @@ import { resolveSelection, type Selection } from './selection.js';
 
 interface AccessAction {
   label: string;
+  /** The confirming button, before "N users". */
+  verb: string;
   /** Past tense, for the summary: "1,204 users deactivated". */
   done: string;
   audit: AuditAction;
@@ -40,6 +42,7 @@ interface AccessAction {
 export const ACCESS_ACTIONS = {
   activate: {
     label: 'Activate',
+    verb: 'Activate',
     done: 'activated',
     audit: 'user.status',
     changes: () => sql`u.status <> 'active'`,
@@ -49,6 +52,7 @@ export const ACCESS_ACTIONS = {
   },
   deactivate: {
     label: 'Deactivate',
+    verb: 'Deactivate',
     done: 'deactivated',
     audit: 'user.status',
     changes: () => sql`u.status <> 'inactive'`,
@@ -59,6 +63,7 @@ export const ACCESS_ACTIONS = {
   },
   block: {
     label: 'Block',
+    verb: 'Block',
     done: 'blocked',
     audit: 'user.block',
     changes: () => sql`u.blocked = 0`,
@@ -69,6 +74,7 @@ export const ACCESS_ACTIONS = {
   },
   unblock: {
     label: 'Unblock',
+    verb: 'Unblock',
     done: 'unblocked',
     audit: 'user.unblock',
     changes: () => sql`u.blocked = 1`,
@@ -78,6 +84,7 @@ export const ACCESS_ACTIONS = {
   },
   unlock: {
     label: 'Unlock',
+    verb: 'Unlock',
     done: 'unlocked',
     audit: 'user.unlock',
     // Failures alone are worth clearing too: the next few would lock the account.
@@ -91,6 +98,7 @@ export const ACCESS_ACTIONS = {
   },
   expire: {
     label: 'Expire password',
+    verb: 'Expire the passwords of',
     done: 'must change their password at next sign-in',
     audit: 'user.password',
     changes: (now) => sql`(u.password_expires_at is null or u.password_expires_at > ${now})`,

@@ -1,4 +1,4 @@
-import type { JobSummary } from '../jobs/board.js';
+import type { JobLink, JobSummary } from '../jobs/board.js';
 import type { JobContext, JobOutcome } from '../jobs/run-job.js';
 import { type AccessActionName, ACCESS_ACTIONS, applyAction } from './access.js';
 import type { BulkOutcome } from './changed-set.js';
@@ -9,13 +9,16 @@ import { applyUpdate, type BulkChanges } from './update.js';
 
 /** The bulk actions that run as jobs, by kind; each is one transaction on the main database. */
 
+/** What every bulk job is given: its selection, and the list its summary leads back to. */
+type Params<P = object> = JobContext<P & { selection: Selection; back: JobLink }>;
+
 const users = (n: number) => `${n.toLocaleString('en')} ${n === 1 ? 'user' : 'users'}`;
 
-function summary(outcome: BulkOutcome, headline: string, links: JobSummary['links'] = []): JobSummary {
+function summary(outcome: BulkOutcome, headline: string, links: JobLink[]): JobSummary {
   const counts = [
     { label: 'Selected', value: outcome.selected },
     { label: 'Changed', value: outcome.changed },
-    { label: 'Already as asked', value: Math.max(0, outcome.unchanged) },
+    { label: 'Already as asked', value: outcome.unchanged },
     { label: 'Refused', value: outcome.refusedTotal },
   ].filter((c, i) => i < 2 || c.value > 0);
   return {
@@ -23,65 +26,49 @@ function summary(outcome: BulkOutcome, headline: string, links: JobSummary['link
     counts,
     refused: outcome.refused,
     refusedMore: outcome.refusedTotal - outcome.refused.length,
-    links: [{ label: 'Back to the users list', href: '/users' }, ...links],
+    links,
   };
 }
 
 export const BULK_HANDLERS = {
-  'bulk.update': ({
-    db,
-    actor,
-    params,
-    requestId,
-    progress,
-  }: JobContext<{ selection: Selection; changes: BulkChanges }>) => {
+  'bulk.update': ({ db, actor, params, requestId, progress }: Params<{ changes: BulkChanges }>) => {
     const outcome = applyUpdate(db, actor, params.selection, params.changes, requestId, progress);
-    return { summary: summary(outcome, `${users(outcome.changed)} updated.`) };
+    return { summary: summary(outcome, `${users(outcome.changed)} updated.`, [params.back]) };
   },
 
-  'bulk.access': ({
-    db,
-    actor,
-    params,
-    requestId,
-    progress,
-  }: JobContext<{ selection: Selection; action: AccessActionName }>) => {
+  'bulk.access': ({ db, actor, params, requestId, progress }: Params<{ action: AccessActionName }>) => {
     const outcome = applyAction(db, actor, params.selection, params.action, requestId, progress);
-    return { summary: summary(outcome, `${users(outcome.changed)} ${ACCESS_ACTIONS[params.action].done}.`) };
+    const done = ACCESS_ACTIONS[params.action].done;
+    return { summary: summary(outcome, `${users(outcome.changed)} ${done}.`, [params.back]) };
   },
 
-  'bulk.delete': ({ db, actor, params, requestId, progress }: JobContext<{ selection: Selection }>) => {
+  'bulk.delete': ({ db, actor, params, requestId, progress }: Params) => {
     const outcome = applyDelete(db, actor, params.selection, requestId, progress);
-    const restore = {
+    const restore: JobLink = {
       label: `Restore these ${users(outcome.changed)}`,
       href: '/trash/restore',
-      method: 'post' as const,
+      method: 'post',
       fields: { deletedAt: String(outcome.deletedAt) },
     };
-    return {
-      summary: summary(outcome, `${users(outcome.changed)} moved to the trash.`, outcome.changed > 0 ? [restore] : []),
-    };
+    const links = outcome.changed > 0 ? [params.back, restore] : [params.back];
+    return { summary: summary(outcome, `${users(outcome.changed)} moved to the trash.`, links) };
   },
 
-  'bulk.restore': ({ db, actor, params, requestId, progress }: JobContext<{ selection: TrashSelection }>) => {
+  'bulk.restore': ({
+    db,
+    actor,
+    params,
+    requestId,
+    progress,
+  }: JobContext<{ selection: TrashSelection; back: JobLink }>) => {
     const outcome = applyRestore(db, actor, params.selection, requestId, progress);
-    return {
-      summary: summary(outcome, `${users(outcome.changed)} restored.`, [
-        { label: 'Back to the trash', href: '/trash' },
-      ]),
-    };
+    return { summary: summary(outcome, `${users(outcome.changed)} restored.`, [params.back]) };
   },
 
-  'bulk.reset': async ({ db, actor, params, requestId, progress }: JobContext<{ selection: Selection }>) => {
-    const outcome = await applyReset(db, actor, params.selection, requestId, progress);
-    const { passwords, ...counts } = outcome;
-    return {
-      summary: summary(
-        counts,
-        `${users(passwords.length)} got a temporary password and must change it at their next sign-in.`,
-      ),
-      secret: passwords,
-    };
+  'bulk.reset': async ({ db, actor, params, requestId, progress }: Params) => {
+    const { passwords, ...outcome } = await applyReset(db, actor, params.selection, requestId, progress);
+    const headline = `${users(passwords.length)} got a temporary password and must change it at their next sign-in.`;
+    return { summary: summary(outcome, headline, [params.back]), secret: passwords };
   },
 } satisfies Record<string, (context: JobContext<never>) => JobOutcome | Promise<JobOutcome>>;
 

@@ -6,6 +6,8 @@ import { listUrl } from '../users/list-query.js';
 import { ACCESS_ACTIONS, accessRules, isAccessAction } from './access.js';
 import { type ActionPreview, EVERYONE, previewAction } from './changed-set.js';
 import { deleteRules, type TrashSelection } from './delete.js';
+import type { BulkJobKind } from './handlers.js';
+import type { JobLink } from '../jobs/board.js';
 import { MAX_TEMPORARY_PASSWORDS, resetRules } from './passwords.js';
 import {
   OutOfScopeError,
@@ -73,6 +75,8 @@ export default async function bulkRoutes(app: FastifyInstance) {
     reply: FastifyReply,
     data: {
       title: string;
+      /** The confirming button says "<verb> N users". */
+      verb: string;
       action: string;
       target: string;
       selection: Selection;
@@ -90,8 +94,17 @@ export default async function bulkRoutes(app: FastifyInstance) {
     });
   }
 
-  function startJob(request: FastifyRequest, reply: FastifyReply, kind: string, title: string, params: unknown) {
-    const id = app.jobs.runner.start({ kind, title, actorId: request.actor.id, params, requestId: request.id });
+  /** Starts the work; its summary leads back to `back`, the list the selection came from. */
+  function startJob(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    kind: BulkJobKind,
+    title: string,
+    params: { selection: Selection | TrashSelection } & Record<string, unknown>,
+    back: JobLink = { label: 'Back to the users list', href: backTo(params.selection as Selection) },
+  ) {
+    const job = { kind, title, actorId: request.actor.id, params: { ...params, back }, requestId: request.id };
+    const id = app.jobs.runner.start(job);
     return reply.code(303).redirect(`/jobs/${id}`);
   }
 
@@ -129,6 +142,7 @@ export default async function bulkRoutes(app: FastifyInstance) {
       );
       return renderConfirmation(reply, {
         title: 'Delete users',
+        verb: 'Delete',
         action: 'delete',
         target: '/users/bulk/apply',
         selection,
@@ -140,6 +154,7 @@ export default async function bulkRoutes(app: FastifyInstance) {
       const result = preview(request, selection, (n) => previewAction(db, n, resetRules(actor), EVERYONE));
       return renderConfirmation(reply, {
         title: 'Reset passwords',
+        verb: 'Reset the passwords of',
         action: 'reset',
         target: '/users/bulk/apply',
         selection,
@@ -158,6 +173,7 @@ export default async function bulkRoutes(app: FastifyInstance) {
     );
     return renderConfirmation(reply, {
       title: `${spec.label}: selected users`,
+      verb: spec.verb,
       action: name,
       target: '/users/bulk/apply',
       selection,
@@ -197,11 +213,13 @@ export default async function bulkRoutes(app: FastifyInstance) {
     form: BulkForm,
     changes: BulkChanges,
     title: string,
+    verb = 'Update',
   ) {
     const rules = updateRules(request.actor, changes);
     const result = preview(request, selection, (n) => previewAction(db, n, rules, changeCondition(changes)));
     return renderConfirmation(reply, {
       title,
+      verb,
       action: 'update',
       target: '/users/bulk/update',
       selection,
@@ -245,7 +263,15 @@ export default async function bulkRoutes(app: FastifyInstance) {
     // The confirmation posts the same fields the update form would, and they are checked again then.
     const form: BulkForm = { supervisor_mode: 'set', supervisor: supervisor.label };
     const changes: BulkChanges = { lists: {}, references: {}, supervisor };
-    return confirmUpdate(request, reply, selection, form, changes, `Change supervisor: ${displayName(from)}`);
+    return confirmUpdate(
+      request,
+      reply,
+      selection,
+      form,
+      changes,
+      `Change supervisor: ${displayName(from)}`,
+      'Change the supervisor of',
+    );
   });
 
   function lookUp(request: FastifyRequest, text: string) {
@@ -263,6 +289,13 @@ export default async function bulkRoutes(app: FastifyInstance) {
       reply.flash('error', 'Select at least one user to restore.');
       return reply.redirect('/trash');
     }
-    return startJob(request, reply, 'bulk.restore', 'Restoring users', { selection });
+    return startJob(
+      request,
+      reply,
+      'bulk.restore',
+      'Restoring users',
+      { selection },
+      { label: 'Back to the trash', href: '/trash' },
+    );
   });
 }

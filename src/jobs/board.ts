@@ -22,7 +22,15 @@ export interface JobSummary {
   refused: { id: number; name: string; reason: string }[];
   refusedMore: number;
   /** Where to go next, e.g. back to the list or to restore what was deleted. */
-  links: { label: string; href: string; method?: 'post'; fields?: Record<string, string> }[];
+  links: JobLink[];
+}
+
+export interface JobLink {
+  label: string;
+  href: string;
+  /** A button that posts these fields, for a next step that changes something. */
+  method?: 'post';
+  fields?: Record<string, string>;
 }
 
 export interface Job {

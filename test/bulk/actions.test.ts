@@ -1,23 +1,13 @@
 import t from 'tap';
 import { sql } from 'drizzle-orm';
-import { addUser, signedInWithAnnAndBoss } from '../helpers/directory.js';
+import { addUser } from '../helpers/directory.js';
 import { Client, ADMIN_PASSWORD } from '../helpers/app.js';
 import { signedInClient } from '../helpers/portal.js';
-import { auditCount, finishedJob, ticked } from '../helpers/bulk.js';
+import { auditCount, bulkTeam, finishedJob, storedUser, ticked } from '../helpers/bulk.js';
 import { verifyPassword } from '../../src/auth/passwords.js';
 
-async function team(t: { teardown(fn: () => unknown): void }) {
-  const ctx = await signedInWithAnnAndBoss(t);
-  const cy = addUser(ctx.db, { username: 'cy', firstName: 'Cy', lastName: 'Nordin', email: 'cy@example.com' });
-  await ctx.browser.get('/users');
-  return { ...ctx, cy };
-}
-
-const row = (ctx: { db: { get: Function } }, id: number) =>
-  (ctx.db.get as (q: unknown) => Record<string, unknown>)(sql`select * from users where id = ${id}`);
-
 t.test('deactivate the selection: the actor is refused, the others change and are signed out', async (t) => {
-  const ctx = await team(t);
+  const ctx = await bulkTeam(t);
   ctx.db.run(
     sql`update users set password_hash = (select password_hash from users where username = 'admin') where id = ${ctx.cy.id}`,
   );
@@ -35,14 +25,14 @@ t.test('deactivate the selection: the actor is refused, the others change and ar
   const { page } = await finishedJob(ctx.app, ctx.browser, started);
   t.match(page.body, /2 users deactivated/);
   t.match(page.body, /You cannot deactivate your own account/, 'the summary names the refused');
-  t.equal(row(ctx, ctx.cy.id).status, 'inactive');
-  t.equal(row(ctx, ctx.admin.id).status, 'active');
+  t.equal(storedUser(ctx.db, ctx.cy.id).status, 'inactive');
+  t.equal(storedUser(ctx.db, ctx.admin.id).status, 'active');
   t.equal(auditCount(ctx.app, 'user.status') - before, 2);
   t.equal(ctx.db.get<{ n: number }>(sql`select count(*) as n from sessions where user_id = ${ctx.cy.id}`)!.n, 0);
 });
 
 t.test('block, unblock, unlock, activate and expire password each act on the selection', async (t) => {
-  const ctx = await team(t);
+  const ctx = await bulkTeam(t);
   const ids = [ctx.ann.id, ctx.cy.id];
   ctx.db.run(
     sql`update users set locked_until = ${Date.now() + 60_000}, failed_signin_count = 10 where id = ${ctx.ann.id}`,
@@ -51,14 +41,14 @@ t.test('block, unblock, unlock, activate and expire password each act on the sel
     finishedJob(ctx.app, ctx.browser, await ctx.browser.post('/users/bulk/apply', ticked(action, ...ids)));
 
   await run('block');
-  t.same([row(ctx, ctx.ann.id).blocked, row(ctx, ctx.cy.id).blocked], [1, 1]);
+  t.same([storedUser(ctx.db, ctx.ann.id).blocked, storedUser(ctx.db, ctx.cy.id).blocked], [1, 1]);
   await run('unblock');
-  t.same([row(ctx, ctx.ann.id).blocked, row(ctx, ctx.cy.id).blocked], [0, 0]);
+  t.same([storedUser(ctx.db, ctx.ann.id).blocked, storedUser(ctx.db, ctx.cy.id).blocked], [0, 0]);
   const unlocked = await run('unlock');
   t.match(unlocked.page.body, /1 user unlocked/, 'only the locked user changes');
-  t.equal(row(ctx, ctx.ann.id).locked_until, null);
+  t.equal(storedUser(ctx.db, ctx.ann.id).locked_until, null);
   await run('expire');
-  t.ok(Number(row(ctx, ctx.cy.id).password_expires_at) <= Date.now());
+  t.ok(Number(storedUser(ctx.db, ctx.cy.id).password_expires_at) <= Date.now());
   const entry = ctx.db.get<{ changes: string }>(
     sql`select changes from audit_entries where action = 'user.password' and target_user_id = ${ctx.cy.id}`,
   )!;
@@ -66,7 +56,7 @@ t.test('block, unblock, unlock, activate and expire password each act on the sel
 });
 
 t.test('bulk delete: confirmation names them, refuses supervisors of others, then the batch restores', async (t) => {
-  const ctx = await team(t);
+  const ctx = await bulkTeam(t);
   const confirm = await ctx.browser.post('/users/bulk', ticked('delete', ctx.boss.id, ctx.cy.id, ctx.admin.id));
   t.match(confirm.body, /<strong>1 user<\/strong> will change, of 3 users selected/);
   t.match(confirm.body, /Supervises users who are not being deleted/);
@@ -99,7 +89,7 @@ t.test('bulk delete: confirmation names them, refuses supervisors of others, the
 });
 
 t.test('restoring refuses a user whose username was taken meanwhile', async (t) => {
-  const ctx = await team(t);
+  const ctx = await bulkTeam(t);
   await finishedJob(ctx.app, ctx.browser, await ctx.browser.post('/users/bulk/apply', ticked('delete', ctx.cy.id)));
   addUser(ctx.db, { username: 'CY', firstName: 'Cyrus' });
   const restored = await finishedJob(
@@ -112,7 +102,7 @@ t.test('restoring refuses a user whose username was taken meanwhile', async (t) 
 });
 
 t.test('bulk reset: temporary passwords shown once, downloadable once as CSV, sessions ended', async (t) => {
-  const ctx = await team(t);
+  const ctx = await bulkTeam(t);
   const confirm = await ctx.browser.post('/users/bulk', ticked('reset', ctx.ann.id, ctx.cy.id, ctx.admin.id));
   t.match(confirm.body, /Change your own password from your account instead/);
   const { page, id } = await finishedJob(
@@ -124,7 +114,7 @@ t.test('bulk reset: temporary passwords shown once, downloadable once as CSV, se
   t.equal(page.headers['cache-control'], 'no-store');
   const shown = [...page.body.matchAll(/<code>([A-Za-z0-9-]{23})<\/code>/g)].map((m) => m[1]!);
   t.equal(shown.length, 2);
-  const cy = row(ctx, ctx.cy.id);
+  const cy = storedUser(ctx.db, ctx.cy.id);
   t.equal(cy.must_change_password, 1);
   t.ok(
     (await verifyPassword(String(cy.password_hash), shown[1]!)) ||

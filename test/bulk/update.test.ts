@@ -1,40 +1,17 @@
 import t from 'tap';
 import { sql } from 'drizzle-orm';
-import { signedInWithAnnAndBoss, addUser, referenceId } from '../helpers/directory.js';
-import { auditCount, finishedJob, ticked } from '../helpers/bulk.js';
+import type { Db } from '../../src/db/connection.js';
+import { auditCount, bulkTeam, finishedJob, ticked } from '../helpers/bulk.js';
 
-async function withTeam(t: { teardown(fn: () => unknown): void }) {
-  const ctx = await signedInWithAnnAndBoss(t);
-  const cy = addUser(ctx.db, {
-    username: 'cy',
-    firstName: 'Cy',
-    lastName: 'Nordin',
-    territory: 'Iberia',
-    groups: ['Sales'],
-  });
-  const di = addUser(ctx.db, {
-    username: 'di',
-    firstName: 'Di',
-    lastName: 'Åhlund',
-    territory: 'Nordics',
-    groups: ['Support'],
-  });
-  const nordics = referenceId(ctx.db, 'territories', 'Nordics');
-  const sales = referenceId(ctx.db, 'groups', 'Sales');
-  // The list page gives the token its forms carry, as a person starts from it.
-  await ctx.browser.get('/users');
-  return { ...ctx, cy, di, nordics, sales };
-}
-
-const territoryOf = (ctx: { db: { get: Function } }, id: number) =>
-  (ctx.db.get as (q: unknown) => { name: string | null })(
+const territoryOf = (db: Db, id: number) =>
+  db.get<{ name: string | null }>(
     sql`select t.name from users u left join territories t on t.id = u.territory_id where u.id = ${id}`,
-  ).name;
+  )!.name;
 
 t.test(
   'ticked users: form, confirmation with counts and a preview, then one audit entry per changed user',
   async (t) => {
-    const ctx = await withTeam(t);
+    const ctx = await bulkTeam(t);
     const form = await ctx.browser.post('/users/bulk', ticked('update', ctx.ann.id, ctx.cy.id, ctx.di.id));
     t.equal(form.statusCode, 200);
     t.match(form.body, /Update 3 users/);
@@ -60,8 +37,8 @@ t.test(
     const { page, job } = await finishedJob(ctx.app, ctx.browser, started);
     t.equal(job.state, 'done');
     t.match(page.body, /3 users updated/);
-    t.equal(territoryOf(ctx, ctx.ann.id), 'Nordics');
-    t.equal(territoryOf(ctx, ctx.cy.id), 'Nordics');
+    t.equal(territoryOf(ctx.db, ctx.ann.id), 'Nordics');
+    t.equal(territoryOf(ctx.db, ctx.cy.id), 'Nordics');
     t.equal(auditCount(ctx.app, 'user.update') - before, 3, 'one entry per changed user');
     const entry = ctx.db.get<{ changes: string; detail: string }>(
       sql`select changes, detail from audit_entries where target_user_id = ${ctx.cy.id} and action = 'user.update' order by id desc limit 1`,
@@ -78,7 +55,7 @@ t.test(
 );
 
 t.test('all matching: the filters decide, scope applies, and users already as asked are counted apart', async (t) => {
-  const ctx = await withTeam(t);
+  const ctx = await bulkTeam(t);
   const query = `group=${ctx.sales}`;
   const fields: [string, string][] = [
     ['all', '1'],
@@ -99,7 +76,7 @@ t.test('all matching: the filters decide, scope applies, and users already as as
 });
 
 t.test('the form keeps its input and says what is wrong', async (t) => {
-  const ctx = await withTeam(t);
+  const ctx = await bulkTeam(t);
   const nothing = await ctx.browser.post('/users/bulk/update/review', [['id', String(ctx.ann.id)]]);
   t.equal(nothing.statusCode, 422);
   t.match(nothing.body, /Choose at least one change/);
@@ -117,7 +94,7 @@ t.test('the form keeps its input and says what is wrong', async (t) => {
 });
 
 t.test('refused users are named with the reason; the rest change', async (t) => {
-  const ctx = await withTeam(t);
+  const ctx = await bulkTeam(t);
   const fields: [string, string][] = [
     ...ticked('update', ctx.admin.id, ctx.ann.id, ctx.boss.id).slice(1),
     ['supervisor_mode', 'set'],
@@ -134,7 +111,7 @@ t.test('refused users are named with the reason; the rest change', async (t) => 
 });
 
 t.test('ids outside the scope or unknown refuse the whole action', async (t) => {
-  const ctx = await withTeam(t);
+  const ctx = await bulkTeam(t);
   const res = await ctx.browser.post('/users/bulk/update/review', [
     ['id', String(ctx.ann.id)],
     ['id', '424242'],
@@ -154,7 +131,7 @@ t.test('ids outside the scope or unknown refuse the whole action', async (t) => 
 });
 
 t.test('all or nothing: a failure part-way through changes nothing', async (t) => {
-  const ctx = await withTeam(t);
+  const ctx = await bulkTeam(t);
   // The audit log refuses the third entry: the users updated before it must be rolled back.
   ctx.db.run(sql`create trigger fail_third before insert on audit_entries
     when (select count(*) from audit_entries where detail = 'Bulk update') >= 2
@@ -177,7 +154,7 @@ t.test('all or nothing: a failure part-way through changes nothing', async (t) =
 });
 
 t.test('without a CSRF token nothing starts', async (t) => {
-  const ctx = await withTeam(t);
+  const ctx = await bulkTeam(t);
   const res = await ctx.browser.post('/users/bulk/update', [
     ['_csrf', ''],
     ['id', String(ctx.ann.id)],
