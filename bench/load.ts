@@ -21,10 +21,24 @@ function percentile(sorted: Float64Array, p: number): number {
  * Drives one URL with autocannon. Its own summary stops at p90 and p97.5, so the latency of
  * every response is kept here and the percentiles are read from that exact distribution.
  */
-export function drive(url: string, cookie: string, seconds: number, connections: number): Promise<LoadResult> {
+export function drive(
+  url: string,
+  cookie: string,
+  seconds: number,
+  connections: number,
+  /** Requests per second across all connections; as fast as the server answers when left out. */
+  overallRate?: number,
+): Promise<LoadResult> {
   const latencies: number[] = [];
   return new Promise((resolve, reject) => {
-    const instance = autocannon({ url, connections, duration: seconds, headers: { cookie } }, (err, result) => {
+    const options = {
+      url,
+      connections,
+      duration: seconds,
+      headers: { cookie },
+      ...(overallRate ? { overallRate } : {}),
+    };
+    const instance = autocannon(options, (err, result) => {
       if (err) return reject(err);
       const sorted = Float64Array.from(latencies).sort();
       resolve({

@@ -28,7 +28,8 @@ async function stopChild(child: ChildProcess): Promise<void> {
   const timer = sleep(STOP_TIMEOUT_MS).then(() => 'timeout' as const);
   if ((await Promise.race([exited, timer])) === 'timeout') {
     console.error(`The server did not stop within ${STOP_TIMEOUT_MS / 1000} s of SIGTERM; killing it`);
-    child.kill('SIGKILL');
+    // The whole process group: a worker busy in a long transaction would outlive its primary.
+    process.kill(-child.pid!, 'SIGKILL');
     await exited;
   }
 }
@@ -52,6 +53,8 @@ export async function startServer(repoRoot: string, dataDir: string): Promise<Ru
       SIGNIN_RATE_LIMIT: '10000',
     },
     stdio: ['ignore', 'inherit', 'inherit'],
+    // A process group of its own, so stopping it reaches the worker processes too.
+    detached: true,
   });
   const stop = () => stopChild(child);
 

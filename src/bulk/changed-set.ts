@@ -5,7 +5,7 @@ import type { User } from '../db/schema.js';
 import type { Progress } from '../jobs/run-job.js';
 import { allRows, run } from '../db/statements.js';
 import { displayName, displayNameSql } from '../users/derived-fields.js';
-import { allowedBy, type Refusal, refusedCount, refusedUsers, type Rule } from './refusals.js';
+import { markRefused, NOT_REFUSED, type Refusal, type Rule } from './refusals.js';
 import { IN_BULK } from './selection.js';
 
 /**
@@ -38,7 +38,8 @@ export function previewAction(
   changes: SQL,
   sampleSize = 5,
 ): ActionPreview {
-  const willChange = sql`${IN_BULK} and ${changes} and ${allowedBy(rules)}`;
+  const { refused, refusedTotal } = markRefused(db, rules);
+  const willChange = sql`${IN_BULK} and ${changes} and ${NOT_REFUSED}`;
   return {
     selected,
     willChange: allRows<{ n: number }>(db, sql`select count(*) as n from users u where ${willChange}`)[0]!.n,
@@ -46,8 +47,8 @@ export function previewAction(
       db,
       sql`select u.id, ${displayNameSql('u')} as name from users u where ${willChange} order by u.name_sort, u.id limit ${sampleSize}`,
     ),
-    refused: refusedUsers(db, IN_BULK, rules),
-    refusedTotal: refusedCount(db, IN_BULK, rules),
+    refused,
+    refusedTotal,
   };
 }
 
@@ -103,13 +104,12 @@ export function runBulk(
     (tx) => {
       progress('Finding the selected users', 0, 3);
       const selected = work.select(tx);
-      const refused = refusedUsers(tx, IN_BULK, work.rules);
-      const refusedTotal = refusedCount(tx, IN_BULK, work.rules);
+      const { refused, refusedTotal } = markRefused(tx, work.rules);
       run(tx, sql`create temp table if not exists bulk_changed (id integer primary key)`);
       run(tx, sql`delete from bulk_changed`);
       run(
         tx,
-        sql`insert into bulk_changed select u.id from users u where ${IN_BULK} and ${work.changes} and ${allowedBy(work.rules)}`,
+        sql`insert into bulk_changed select u.id from users u where ${IN_BULK} and ${work.changes} and ${NOT_REFUSED}`,
       );
       progress('Saving the changes', 1, 3);
       const changes = work.write(tx);

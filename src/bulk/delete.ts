@@ -67,8 +67,10 @@ export function restoreRules(): Rule[] {
     },
     {
       // Two trashed users can share a username; only the first of them can have it back.
-      when: sql`exists (select 1 from users t where t.id < u.id and t.id in (select id from bulk_ids)
-                          and lower(t.username) = lower(u.username))`,
+      // Numbered once for the whole batch: a lookup per user would compare every pair.
+      when: sql`u.id in (select id from (
+          select t.id, row_number() over (partition by lower(t.username) order by t.id) as n
+          from bulk_ids b join users t on t.id = b.id) where n > 1)`,
       reason: 'Another user being restored has the same username: restore them on their own.',
     },
   ];

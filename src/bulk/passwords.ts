@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Progress } from '../jobs/run-job.js';
 import { generatePassword, hashPassword } from '../auth/passwords.js';
 import type { Db } from '../db/connection.js';
-import { oneRow, prepared, run } from '../db/statements.js';
+import { prepared, run } from '../db/statements.js';
 import { JobRefusedError } from '../jobs/refused.js';
 import {
   type Actor,
@@ -13,8 +13,8 @@ import {
   IN_CHANGED,
   runBulk,
 } from './changed-set.js';
-import { allowedBy, type Rule } from './refusals.js';
-import { IN_BULK, resolveSelection, type Selection } from './selection.js';
+import { allowedCount, markRefused, type Rule } from './refusals.js';
+import { resolveSelection, type Selection } from './selection.js';
 
 /**
  * Bulk password reset (B5) with temporary passwords: each user gets a new random password that
@@ -50,8 +50,8 @@ export async function applyReset(
   // Who is meant, read first to know how many passwords to make; decided again in the transaction.
   const planned = db.transaction((tx) => {
     resolveSelection(tx, actor, selection);
-    return oneRow<{ n: number }>(tx, sql`select count(*) as n from users u where ${IN_BULK} and ${allowedBy(rules)}`)!
-      .n;
+    markRefused(tx, rules);
+    return allowedCount(tx);
   });
   if (planned > MAX_TEMPORARY_PASSWORDS) {
     throw new JobRefusedError(

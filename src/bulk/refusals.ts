@@ -1,7 +1,9 @@
-import { type SQL, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
+import type { SQL } from 'drizzle-orm';
 import type { Queryable } from '../db/connection.js';
-import { allRows, oneRow } from '../db/statements.js';
+import { allRows, oneRow, run } from '../db/statements.js';
 import { displayNameSql } from '../users/derived-fields.js';
+import { IN_BULK } from './selection.js';
 
 /**
  * The rules that hold for one user hold in bulk: each is a condition over the users table
@@ -21,31 +23,35 @@ export interface Refusal {
 
 export const REFUSALS_SHOWN = 20;
 
-const anyRule = (rules: Rule[]) =>
-  sql`(${sql.join(
-    rules.map((r) => r.when),
-    sql` or `,
-  )})`;
+/** Selected users no rule refuses, as a condition over `u` (after markRefused). */
+export const NOT_REFUSED = sql`u.id not in (select id from bulk_refused)`;
 
-/** The condition a user meets when no rule refuses them. */
-export function allowedBy(rules: Rule[]): SQL {
-  return rules.length === 0 ? sql`1` : sql`not ${anyRule(rules)}`;
-}
-
-export function refusedUsers(db: Queryable, selected: SQL, rules: Rule[]): Refusal[] {
-  if (rules.length === 0) return [];
+/**
+ * Checks the rules once for every selected user (bulk_ids), keeping the refused ones and their
+ * first reason in the temporary table bulk_refused; returns the first few by name, and how many.
+ */
+export function markRefused(db: Queryable, rules: Rule[]): { refused: Refusal[]; refusedTotal: number } {
+  run(db, sql`create temp table if not exists bulk_refused (id integer primary key, reason text not null)`);
+  run(db, sql`delete from bulk_refused`);
+  if (rules.length === 0) return { refused: [], refusedTotal: 0 };
   const reason = sql`case ${sql.join(
     rules.map((r) => sql`when ${r.when} then ${r.reason}`),
     sql` `,
   )} end`;
-  return allRows<Refusal>(
+  const refusedTotal = run(
     db,
-    sql`select u.id, ${displayNameSql('u')} as name, ${reason} as reason from users u
-        where ${selected} and ${anyRule(rules)} order by u.name_sort, u.id limit ${REFUSALS_SHOWN}`,
+    sql`insert into bulk_refused select id, reason from (select u.id, ${reason} as reason from users u where ${IN_BULK})
+        where reason is not null`,
+  ).changes;
+  const refused = allRows<Refusal>(
+    db,
+    sql`select u.id, ${displayNameSql('u')} as name, r.reason from bulk_refused r join users u on u.id = r.id
+        order by u.name_sort, u.id limit ${REFUSALS_SHOWN}`,
   );
+  return { refused, refusedTotal };
 }
 
-export function refusedCount(db: Queryable, selected: SQL, rules: Rule[]): number {
-  if (rules.length === 0) return 0;
-  return oneRow<{ n: number }>(db, sql`select count(*) as n from users u where ${selected} and ${anyRule(rules)}`)!.n;
+/** How many selected users no rule refuses (after markRefused). */
+export function allowedCount(db: Queryable): number {
+  return oneRow<{ n: number }>(db, sql`select count(*) as n from users u where ${IN_BULK} and ${NOT_REFUSED}`)!.n;
 }

@@ -2,7 +2,8 @@ import { type SQL, sql } from 'drizzle-orm';
 import type { Progress } from '../jobs/run-job.js';
 import type { Db, Queryable } from '../db/connection.js';
 import type { LICENCE_TYPES, USER_STATUSES } from '../db/schema.js';
-import { allRows, run } from '../db/statements.js';
+import { allRows, oneRow, run } from '../db/statements.js';
+import { JobRefusedError } from '../jobs/refused.js';
 import { displayNameSql, PARTS_OF_FIELD, refreshDerivedFields } from '../users/derived-fields.js';
 import { diff } from '../users/user-writes.js';
 import {
@@ -44,12 +45,12 @@ export interface BulkChanges {
   twoStep?: boolean;
 }
 
-const ids = (list: number[]) => sql`(select value from json_each(${JSON.stringify(list)}))`;
+const idList = (list: number[]) => sql`(select value from json_each(${JSON.stringify(list)}))`;
 
 /** Whether a user's memberships would differ after the change. */
 function listChanges(field: Membership, mode: ListMode, refIds: number[]): SQL {
   const m = sql.raw(MEMBERSHIP_LISTS[field].membership);
-  const held = sql`(select count(*) from ${m} m where m.user_id = u.id and m.ref_id in ${ids(refIds)})`;
+  const held = sql`(select count(*) from ${m} m where m.user_id = u.id and m.ref_id in ${idList(refIds)})`;
   switch (mode) {
     case 'add':
       return sql`${held} < ${refIds.length}`;
@@ -161,7 +162,7 @@ function writeChanges(tx: Queryable, actor: Actor, changes: BulkChanges, at: num
     const m = sql.raw(MEMBERSHIP_LISTS[field].membership);
     if (change.mode === 'replace') run(tx, sql`delete from ${m} where user_id in ${IN_CHANGED}`);
     if (change.mode === 'remove') {
-      run(tx, sql`delete from ${m} where user_id in ${IN_CHANGED} and ref_id in ${ids(change.ids)}`);
+      run(tx, sql`delete from ${m} where user_id in ${IN_CHANGED} and ref_id in ${idList(change.ids)}`);
     } else {
       run(
         tx,
@@ -171,6 +172,34 @@ function writeChanges(tx: Queryable, actor: Actor, changes: BulkChanges, at: num
   }
   // A deactivated user is signed out everywhere at once, as when deactivated one by one.
   if (changes.status === 'inactive') run(tx, sql`delete from sessions where user_id in ${IN_CHANGED}`);
+}
+
+/**
+ * Refuses the update when an id it would write is gone: a list entry or supervisor removed since
+ * the form was checked. Jobs write without SQLite's foreign-key checks (see jobs/job-database.ts),
+ * so this check, inside the transaction, is what keeps the references whole.
+ */
+function referencesExist(tx: Queryable, changes: BulkChanges): void {
+  const missing = (table: string, ids: number[]) =>
+    oneRow<{ n: number }>(tx, sql`select count(*) as n from ${sql.raw(table)} where id in ${idList(ids)}`)!.n <
+    new Set(ids).size;
+  for (const [field, id] of Object.entries(changes.references) as [SingleReference, number | null][]) {
+    const { table, label } = SINGLE_REFERENCES[field];
+    if (id !== null && missing(table, [id]))
+      throw new JobRefusedError(`The ${label.toLowerCase()} chosen no longer exists.`);
+  }
+  for (const [field, change] of Object.entries(changes.lists) as [Membership, { ids: number[] }][]) {
+    const { table, label } = MEMBERSHIP_LISTS[field];
+    if (missing(table, change.ids))
+      throw new JobRefusedError(`Some of the ${label.toLowerCase()} chosen no longer exist.`);
+  }
+  const supervisor = changes.supervisor?.id;
+  if (
+    supervisor !== undefined &&
+    !oneRow(tx, sql`select 1 from users where id = ${supervisor} and deleted_at is null`)
+  ) {
+    throw new JobRefusedError('The supervisor chosen is no longer in the list.');
+  }
 }
 
 /** The derived sort and search columns the changed fields make stale. */
@@ -199,6 +228,7 @@ export function applyUpdate(
     rules: updateRules(actor, changes),
     changes: changeCondition(changes),
     write: (tx) => {
+      referencesExist(tx, changes);
       const before = readState(tx, changes);
       writeChanges(tx, actor, changes, now.getTime());
       refreshDerivedFields(tx, [...before.keys()], derivedParts(changes));

@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import pino from 'pino';
-import { openDatabase } from '../db/connection.js';
+import { openJobDatabase } from './job-database.js';
 import { JobBoard } from './board.js';
 import type { JobFiles } from './runner.js';
 import { runJob } from './run-job.js';
@@ -11,9 +11,7 @@ import { runJob } from './run-job.js';
  * leaves the users as they were.
  */
 const files = workerData as JobFiles;
-const db = openDatabase(files.databaseFile);
-// Another job, or a burst of single edits, may hold the write lock for a few seconds.
-db.$client.pragma('busy_timeout = 60000');
+const db = openJobDatabase(files.databaseFile);
 const board = new JobBoard(files.boardFile, files.secret);
 const log = pino({ level: files.logLevel });
 

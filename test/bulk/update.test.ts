@@ -2,6 +2,8 @@ import t from 'tap';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../src/db/connection.js';
 import { auditCount, bulkTeam, finishedJob, ticked } from '../helpers/bulk.js';
+import { applyUpdate, type BulkChanges } from '../../src/bulk/update.js';
+import { openJobDatabase } from '../../src/jobs/job-database.js';
 
 const territoryOf = (db: Db, id: number) =>
   db.get<{ name: string | null }>(
@@ -161,4 +163,22 @@ t.test('without a CSRF token nothing starts', async (t) => {
     ['status', 'inactive'],
   ]);
   t.equal(res.statusCode, 403);
+});
+
+t.test('jobs write without foreign-key checks, so a reference gone since the form refuses the update', async (t) => {
+  const ctx = await bulkTeam(t);
+  const jobDb = openJobDatabase(ctx.app.config.databaseFile);
+  t.teardown(() => jobDb.$client.close());
+  const selection = { ids: [ctx.ann.id, ctx.cy.id] };
+  const apply = (changes: BulkChanges) => () => applyUpdate(jobDb, ctx.admin, selection, changes, 'r1', () => {});
+  t.throws(apply({ lists: {}, references: { territory: 424242 } }), { message: 'The territory chosen no longer exists.' });
+  t.throws(apply({ lists: { groups: { mode: 'add', ids: [ctx.sales, 424242] } }, references: {} }), {
+    message: 'Some of the groups chosen no longer exist.',
+  });
+  t.throws(apply({ lists: {}, references: {}, supervisor: { id: 424242, label: 'Gone (424242)' } }), {
+    message: 'The supervisor chosen is no longer in the list.',
+  });
+  t.equal(territoryOf(ctx.db, ctx.cy.id), 'Iberia', 'nothing changed');
+  t.equal(ctx.db.get<{ n: number }>(sql`select count(*) as n from user_groups where ref_id = 424242`)!.n, 0);
+  t.equal(ctx.db.get<{ n: number }>(sql`pragma foreign_key_check`), undefined, 'no dangling reference');
 });

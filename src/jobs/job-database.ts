@@ -1,0 +1,20 @@
+import { type Db, openDatabase } from '../db/connection.js';
+
+/**
+ * The connection bulk jobs write through. It differs from a request's in three ways, each
+ * measured on 100,000 users:
+ * - Foreign keys are not enforced. SQLite spends about 0.1 ms a row checking a self-referencing
+ *   key such as updated_by, which made a bulk update take 11 s instead of 2. Every id a job
+ *   writes is checked inside its transaction instead (see referencesExist in bulk/update.ts),
+ *   and no job deletes a row another refers to.
+ * - A larger page cache, so one big transaction's changed pages stay in memory rather than
+ *   being written to the log twice.
+ * - A long busy timeout: another job, or a burst of single edits, may hold the write lock.
+ */
+export function openJobDatabase(file: string): Db {
+  const db = openDatabase(file);
+  db.$client.pragma('foreign_keys = OFF');
+  db.$client.pragma('cache_size = -524288');
+  db.$client.pragma('busy_timeout = 60000');
+  return db;
+}
