@@ -77,7 +77,7 @@ export function restoreRules(): Rule[] {
 }
 
 /** The trashed users selected, into bulk_ids, with scope applied. */
-export function resolveTrashSelection(tx: Queryable, actor: Actor, selection: TrashSelection): number {
+function resolveTrashSelection(tx: Queryable, actor: Actor, selection: TrashSelection): number {
   if ('ids' in selection) {
     const ticked = sql`u.id in (select value from json_each(${JSON.stringify(selection.ids)}))`;
     return fillBulkIds(tx, sql`${trashedVisibleTo(actor, u)} and ${ticked}`, selection.ids.length);

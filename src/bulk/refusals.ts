@@ -21,7 +21,7 @@ export interface Refusal {
   reason: string;
 }
 
-export const REFUSALS_SHOWN = 20;
+const REFUSALS_SHOWN = 20;
 
 /** Selected users no rule refuses, as a condition over `u` (after markRefused). */
 export const NOT_REFUSED = sql`u.id not in (select id from bulk_refused)`;

@@ -49,7 +49,7 @@ export function selectionQuery(selection: Selection): ListQuery | undefined {
 }
 
 /** The selection as a condition over the users table aliased `u`, scope included. */
-export function selectionCondition(actor: Actor, selection: Selection): SQL {
+function selectionCondition(actor: Actor, selection: Selection): SQL {
   if ('query' in selection) return and(...listConditions(actor, selectionQuery(selection)!))!;
   return and(visibleTo(actor, u), sql`u.id in (select value from json_each(${JSON.stringify(selection.ids)}))`)!;
 }

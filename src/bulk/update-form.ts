@@ -116,7 +116,7 @@ export function validateBulkForm(
   return { changes };
 }
 
-export function hasChanges(changes: BulkChanges): boolean {
+function hasChanges(changes: BulkChanges): boolean {
   return (
     Object.keys(changes.lists).length > 0 ||
     Object.keys(changes.references).length > 0 ||

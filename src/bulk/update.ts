@@ -12,16 +12,7 @@ import {
   SINGLE_REFERENCES,
   type SingleReference,
 } from '../users/reference-tables.js';
-import {
-  type ActionPreview,
-  type Actor,
-  type BulkOutcome,
-  type BulkWork,
-  IN_CHANGED,
-  previewAction,
-  runBulk,
-  updateChanged,
-} from './changed-set.js';
+import { type Actor, type BulkOutcome, type BulkWork, IN_CHANGED, runBulk, updateChanged } from './changed-set.js';
 import type { Rule } from './refusals.js';
 import { resolveSelection, type Selection } from './selection.js';
 
@@ -97,11 +88,6 @@ export function updateRules(actor: Actor, changes: BulkChanges): Rule[] {
     });
   }
   return rules;
-}
-
-/** What the changes would do to the users in bulk_ids. */
-export function previewUpdate(db: Queryable, actor: Actor, selected: number, changes: BulkChanges): ActionPreview {
-  return previewAction(db, selected, updateRules(actor, changes), changeCondition(changes));
 }
 
 /** The fields an audit entry shows, read for the changed users: names rather than ids. */
