@@ -46,6 +46,7 @@ async function serve(config: Config, setupToken: string | null | undefined): Pro
     });
   }
   await app.listen({ port: config.port, host: config.host });
+  app.jobs.runner.warm();
   if (cluster.isPrimary)
     announce(
       config,

@@ -1,10 +1,10 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { Progress } from '../jobs/run-job.js';
 import type { Db, Queryable } from '../db/connection.js';
-import type { LICENCE_TYPES, USER_STATUSES } from '../db/schema.js';
+import { type LICENCE_TYPES, type USER_STATUSES, users } from '../db/schema.js';
 import { allRows, oneRow, run } from '../db/statements.js';
 import { JobRefusedError } from '../jobs/refused.js';
-import { displayNameSql, PARTS_OF_FIELD, refreshDerivedFields } from '../users/derived-fields.js';
+import { displayNameSql, PARTS_OF_FIELD, referenceSortKey, refreshDerivedFields } from '../users/derived-fields.js';
 import { diff } from '../users/user-writes.js';
 import {
   type Membership,
@@ -136,7 +136,12 @@ function readState(tx: Queryable, changes: BulkChanges): Map<number, State> {
 function writeChanges(tx: Queryable, actor: Actor, changes: BulkChanges, at: number): void {
   const set: SQL[] = [];
   for (const [field, id] of Object.entries(changes.references) as [SingleReference, number | null][]) {
-    set.push(sql`${sql.raw(SINGLE_REFERENCES[field].column)} = ${id}`);
+    const { column, table } = SINGLE_REFERENCES[field];
+    const name =
+      id === null ? null : oneRow<{ name: string }>(tx, sql`select name from ${sql.raw(table)} where id = ${id}`)!.name;
+    // The derived sort key is the same for every user here: written in the same pass over the rows.
+    const sortColumn = users[PARTS_OF_FIELD[field][0]!].name;
+    set.push(sql`${sql.raw(column)} = ${id}`, sql`${sql.raw(sortColumn)} = ${referenceSortKey(name)}`);
   }
   if (changes.supervisor !== undefined) set.push(sql`supervisor_id = ${changes.supervisor?.id ?? null}`);
   if (changes.licence) set.push(sql`licence_type = ${changes.licence}`);
@@ -188,9 +193,9 @@ function referencesExist(tx: Queryable, changes: BulkChanges): void {
   }
 }
 
-/** The derived sort and search columns the changed fields make stale. */
+/** The derived sort and search columns the changed fields make stale, besides the references' (see writeChanges). */
 function derivedParts(changes: BulkChanges) {
-  const fields: string[] = [...Object.keys(changes.lists), ...Object.keys(changes.references)];
+  const fields: string[] = Object.keys(changes.lists);
   if (changes.supervisor !== undefined) fields.push('supervisor');
   return [...new Set(fields.flatMap((field) => PARTS_OF_FIELD[field as keyof typeof PARTS_OF_FIELD] ?? []))];
 }

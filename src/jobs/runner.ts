@@ -43,6 +43,14 @@ export class JobRunner {
     return id;
   }
 
+  /**
+   * Starts the thread ahead of the first job, so that job does not wait for the thread to load
+   * (about half a second). The server does this once it listens; tests start it on demand.
+   */
+  warm(): void {
+    this.thread();
+  }
+
   /** Resolves once the job has finished or failed (tests and the benchmark wait on it). */
   finished(jobId: string): Promise<void> {
     const waiters = this.pending.get(jobId);

@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import pino from 'pino';
-import { openJobDatabase } from './job-database.js';
+import { checkpointAfterJob, openJobDatabase } from './job-database.js';
 import { JobBoard } from './board.js';
 import type { JobFiles } from './runner.js';
 import { runJob } from './run-job.js';
@@ -20,5 +20,8 @@ let queue = Promise.resolve();
 parentPort!.on('message', (message: { jobId: string; requestId: string }) => {
   queue = queue
     .then(() => runJob(db, board, log, message.jobId, message.requestId))
-    .finally(() => parentPort!.postMessage({ jobId: message.jobId }));
+    .finally(() => {
+      parentPort!.postMessage({ jobId: message.jobId });
+      checkpointAfterJob(db);
+    });
 });

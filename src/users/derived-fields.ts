@@ -130,6 +130,14 @@ const RULES: {
   supervisorSort: { reads: ['supervisor'], derive: (u, fold) => fold(u.supervisor ?? '') },
 };
 
+/**
+ * The sort key a territory, role or user type gives everyone who has it: the same for all of
+ * them, so a bulk change writes it together with the reference (RULES says the same per user).
+ */
+export function referenceSortKey(name: string | null): string {
+  return normalize(name ?? '');
+}
+
 export function deriveFields(u: DerivationSource): DerivedFields {
   const fields = {} as DerivedFields;
   for (const part of DERIVED_PARTS) fields[part] = RULES[part].derive(u, normalize);
