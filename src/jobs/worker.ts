@@ -15,13 +15,16 @@ const db = openJobDatabase(files.databaseFile);
 const board = new JobBoard(files.boardFile, files.secret);
 const log = pino({ level: files.logLevel });
 
-// Jobs run strictly one after another, even those that wait for hashing between steps.
+// Jobs run strictly one after another, even those that wait for hashing between steps. The
+// log is checkpointed once no job is waiting, so a queued job never waits for it.
 let queue = Promise.resolve();
+let waiting = 0;
 parentPort!.on('message', (message: { jobId: string; requestId: string }) => {
+  waiting++;
   queue = queue
     .then(() => runJob(db, board, log, message.jobId, message.requestId))
     .finally(() => {
       parentPort!.postMessage({ jobId: message.jobId });
-      checkpointAfterJob(db);
+      if (--waiting === 0) checkpointAfterJob(db);
     });
 });
