@@ -1,8 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { sql } from 'drizzle-orm';
 import type { Queryable } from '../db/connection.js';
 import type { User } from '../db/schema.js';
-import { oneRow } from '../db/statements.js';
+import { prepared } from '../db/statements.js';
 import { toUser } from '../users/user-rows.js';
 import { sessionTimedOut, touchSession } from './session-lifetime.js';
 import { navigate, signInUrl } from './redirects.js';
@@ -13,10 +12,9 @@ const sendToSignin = (request: FastifyRequest, reply: FastifyReply, reason?: str
 
 /** An administrator who may act now: not in the trash, active and not blocked. */
 export function activeAdministrator(db: Queryable, id: number): User | undefined {
-  const row = oneRow<Record<string, unknown>>(
-    db,
-    sql`select * from users where id = ${id} and admin_role is not null and deleted_at is null`,
-  );
+  const row = prepared(db, 'select * from users where id = ? and admin_role is not null and deleted_at is null').get(
+    id,
+  ) as Record<string, unknown> | undefined;
   const user = row && toUser(row);
   return user && isEnabled(user) ? user : undefined;
 }

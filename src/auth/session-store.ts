@@ -1,8 +1,8 @@
 import type { Session } from 'fastify';
-import { eq, lte, sql } from 'drizzle-orm';
+import { eq, lte } from 'drizzle-orm';
 import type { Db, Queryable } from '../db/connection.js';
 import { sessions } from '../db/schema.js';
-import { oneRow } from '../db/statements.js';
+import { prepared } from '../db/statements.js';
 
 type Callback = (err?: unknown) => void;
 
@@ -44,10 +44,10 @@ export class SqliteSessionStore {
 
   get(sid: string, callback: (err: unknown, session?: Session | null) => void): void {
     try {
-      const row = oneRow<{ data: string }>(
-        this.db,
-        sql`select data from sessions where sid = ${sid} and expires_at > ${Date.now()}`,
-      );
+      const row = prepared(this.db, 'select data from sessions where sid = ? and expires_at > ?').get(
+        sid,
+        Date.now(),
+      ) as { data: string } | undefined;
       callback(null, row ? (JSON.parse(row.data) as Session) : null);
     } catch (err) {
       callback(err);

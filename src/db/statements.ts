@@ -14,7 +14,7 @@ const caches = new WeakMap<object, Map<string, Database.Statement>>();
 const CACHE_SIZE = 500;
 
 /** The better-sqlite3 connection under a drizzle database or transaction (both keep it there). */
-function clientOf(db: Queryable): Database.Database {
+export function clientOf(db: Queryable): Database.Database {
   return (db as unknown as { session: { client: Database.Database } }).session.client;
 }
 

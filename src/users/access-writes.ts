@@ -5,7 +5,6 @@ import { endSessionsOf } from '../auth/session-store.js';
 import type { Db, Queryable } from '../db/connection.js';
 import { sessions, signinFailures, type User, users } from '../db/schema.js';
 import { displayName } from './derived-fields.js';
-import { usersChanged } from './list-service.js';
 import { findVisibleUser } from './repository.js';
 
 export type AccessAction = 'activate' | 'deactivate' | 'block' | 'unblock' | 'unlock';
@@ -143,7 +142,6 @@ export function changeAccess(
     },
     { behavior: 'immediate' },
   );
-  if (outcome?.done) usersChanged(db);
   return outcome;
 }
 

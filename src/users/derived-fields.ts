@@ -25,7 +25,7 @@ export function displayName(user: Pick<DerivationSource, 'fullName' | 'firstName
 }
 
 /** The same rule in SQL, for the supervisor's name read alongside a user. */
-const displayNameText = (alias: string) =>
+export const displayNameText = (alias: string) =>
   `coalesce(nullif(trim(${alias}.full_name), ''), nullif(trim(${alias}.first_name || ' ' || ${alias}.last_name), ''), ${alias}.username)`;
 
 export const displayNameSql = (alias: string) => sql.raw(displayNameText(alias));

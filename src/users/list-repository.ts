@@ -1,15 +1,22 @@
 import { and, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { Queryable } from '../db/connection.js';
-import { allRows, oneRow } from '../db/statements.js';
+import { allRows, oneRow, prepared } from '../db/statements.js';
 import { type User, users } from '../db/schema.js';
 import type { ColumnKey } from './columns.js';
-import { displayName, displayNameSql } from './derived-fields.js';
+import { displayNameSql, displayNameText } from './derived-fields.js';
 import type { AdhocFilter, Cursor, ListQuery } from './list-query.js';
 import { visibleTo } from './scope.js';
-import { toUser } from './user-rows.js';
+import { arrayReader } from './user-rows.js';
 import { normalize } from '../text.js';
-import { MEMBERSHIP_LISTS, SINGLE_REFERENCES } from './reference-tables.js';
+import {
+  type Membership,
+  MEMBERSHIP_LISTS,
+  MEMBERSHIPS,
+  SINGLE_REFERENCES,
+  type SingleReference,
+} from './reference-tables.js';
+import { type NamedList, referenceLists } from './reference-lists.js';
 import { longestLiteral, termPattern } from './search-text.js';
 
 type Actor = Pick<User, 'adminRole'>;
@@ -522,13 +529,6 @@ const FIELDS_OF: Record<ColumnKey, readonly string[]> = {
   notes: ['notes'],
 };
 
-/** Names of the single-valued reference columns, read only when their column is shown. */
-const REFERENCE_NAMES = {
-  territory: sql`(select name from territories where id = u.territory_id) as ref_territory`,
-  role: sql`(select name from roles where id = u.role_id) as ref_role`,
-  userType: sql`(select name from user_types where id = u.user_type_id) as ref_user_type`,
-} as const;
-
 /** The user fields list cells read; a row holds those its page's columns need. */
 export type ListUser = Pick<
   User,
@@ -570,72 +570,73 @@ export interface ListRow {
   databases: string[];
 }
 
-/** Names of one many-valued list for a page of users, each user's in alphabetical order. */
-function namesByUser(db: Queryable, key: keyof typeof MEMBERSHIP_LISTS, idList: string): Map<number, string[]> {
-  const m = MEMBERSHIP_LISTS[key];
-  const rows = allRows<{ user_id: number; name: string }>(
-    db,
-    sql`select m.user_id, r.name from ${sql.raw(m.membership)} m join ${sql.raw(m.table)} r on r.id = m.ref_id
-        where m.user_id in (select value from json_each(${idList})) order by r.name`,
-  );
-  const names = new Map<number, string[]>();
-  for (const row of rows) names.set(row.user_id, [...(names.get(row.user_id) ?? []), row.name]);
-  return names;
+/** A many-valued list's ids for the user in hand, as group_concat gives them: "3,7", or null. */
+const MEMBERSHIP_IDS = Object.fromEntries(
+  MEMBERSHIPS.map((key) => [
+    key,
+    `(select group_concat(ref_id) from ${MEMBERSHIP_LISTS[key].membership} where user_id = u.id)`,
+  ]),
+) as Record<Membership, string>;
+
+const SINGLES = Object.keys(SINGLE_REFERENCES) as SingleReference[];
+
+/** The names of a membership list's ids, in the list's name order. */
+function namesOf(list: NamedList, ids: string | null): string[] {
+  if (!ids) return [];
+  const entries = ids.split(',').flatMap((id) => list.byId.get(Number(id)) ?? []);
+  return entries.sort((a, b) => a.rank - b.rank).map((e) => e.name);
 }
 
 /**
- * Loads the rows of one page, in the page's order. Lists and supervisors' names are read in one
- * query each for the whole page, and only the lists its columns show.
+ * Loads the rows of one page, in the page's order, reading only what its columns show. It is
+ * one statement returning one JSON text: better-sqlite3 turns a row's values into JavaScript one
+ * by one, which cost more than the query itself, while SQLite's JSON and JSON.parse do the same
+ * work natively. Reference names come from the cached lists, not from joins.
  */
 export function loadRows(db: Queryable, ids: number[], columns: readonly ColumnKey[]): ListRow[] {
   if (ids.length === 0) return [];
-  const idList = JSON.stringify(ids);
   // The name always: a row's actions are labelled with it, whatever columns are shown.
-  const fields = new Set(['id', ...FIELDS_OF.name, ...columns.flatMap((key) => FIELDS_OF[key])]);
-  const references = (Object.keys(REFERENCE_NAMES) as (keyof typeof REFERENCE_NAMES)[]).filter((key) =>
-    columns.includes(key),
-  );
+  const fields = [...new Set(['id', ...FIELDS_OF.name, ...columns.flatMap((key) => FIELDS_OF[key])])];
+  const singles = SINGLES.filter((key) => columns.includes(key));
+  const lists = MEMBERSHIPS.filter((key) => columns.includes(key));
+  const supervisor = columns.includes('supervisor');
   const selected = [
-    sql.raw([...fields].map((f) => `u.${f}`).join(', ')),
-    ...references.map((key) => REFERENCE_NAMES[key]),
+    ...fields.map((f) => `u.${f}`),
+    ...singles.map((key) => `u.${SINGLE_REFERENCES[key].column}`),
+    ...lists.map((key) => MEMBERSHIP_IDS[key]),
+    ...(supervisor ? [`(select ${displayNameText('s')} from users s where s.id = u.supervisor_id)`] : []),
   ];
-  const rows = allRows<Record<string, unknown> & { id: number }>(
+  const text = prepared(
     db,
-    sql`select ${sql.join(selected, sql`, `)} from users u where u.id in (select value from json_each(${idList}))`,
-  );
-  const supervisorIds = [...new Set(rows.map((r) => r.supervisor_id).filter((id) => id != null))];
-  const supervisors = new Map(
-    allRows<Record<string, unknown> & { id: number }>(
-      db,
-      sql`select id, username, first_name, last_name, full_name from users where id in (select value from json_each(${JSON.stringify(supervisorIds)}))`,
-    ).map((s) => [s.id, displayName(toUser<'username' | 'firstName' | 'lastName' | 'fullName'>(s))]),
-  );
-  const lists = Object.fromEntries(
-    (Object.keys(MEMBERSHIP_LISTS) as (keyof typeof MEMBERSHIP_LISTS)[]).map((key) => [
-      key,
-      columns.includes(key) ? namesByUser(db, key, idList) : new Map<number, string[]>(),
-    ]),
-  ) as Record<keyof typeof MEMBERSHIP_LISTS, Map<number, string[]>>;
-  const byId = new Map(rows.map((r) => [r.id, r]));
-  return ids.flatMap((id) => {
-    const row = byId.get(id);
-    if (!row) return [];
-    const user = toUser<keyof ListUser>(row);
-    return [
-      {
-        id,
-        user,
-        territory: (row.ref_territory as string | null) ?? null,
-        role: (row.ref_role as string | null) ?? null,
-        userType: (row.ref_user_type as string | null) ?? null,
-        supervisor: user.supervisorId == null ? null : (supervisors.get(user.supervisorId) ?? null),
-        supervisorId: user.supervisorId ?? null,
-        groups: lists.groups.get(id) ?? [],
-        teams: lists.teams.get(id) ?? [],
-        companies: lists.companies.get(id) ?? [],
-        addons: lists.addons.get(id) ?? [],
-        databases: lists.databases.get(id) ?? [],
-      },
-    ];
-  });
+    `select json_group_array(json_array(${selected.join(', ')})) from json_each(?) j join users u on u.id = j.value`,
+  )
+    .pluck()
+    .get(JSON.stringify(ids)) as string;
+  const references = referenceLists(db);
+  const toListUser = arrayReader<keyof ListUser>(fields);
+  const byId = new Map<number, ListRow>();
+  for (const values of JSON.parse(text) as unknown[][]) {
+    const user = toListUser(values);
+    const row: ListRow = {
+      id: user.id,
+      user,
+      territory: null,
+      role: null,
+      userType: null,
+      supervisor: null,
+      supervisorId: user.supervisorId ?? null,
+      groups: [],
+      teams: [],
+      companies: [],
+      addons: [],
+      databases: [],
+    };
+    let at = fields.length;
+    for (const key of singles)
+      row[key] = references[SINGLE_REFERENCES[key].list].byId.get(values[at++] as number)?.name ?? null;
+    for (const key of lists) row[key] = namesOf(references[key], values[at++] as string | null);
+    if (supervisor) row.supervisor = (values[at] as string | null) ?? null;
+    byId.set(row.id, row);
+  }
+  return ids.flatMap((id) => byId.get(id) ?? []);
 }

@@ -1,6 +1,6 @@
-import { sql } from 'drizzle-orm';
 import type { Db } from '../db/connection.js';
-import { oneRow } from '../db/statements.js';
+import { prepared } from '../db/statements.js';
+import { UntilChanged } from '../db/change-stamp.js';
 import { adminPreferences, type User } from '../db/schema.js';
 import { type ColumnKey, DEFAULT_COLUMNS, isColumnKey } from './columns.js';
 import { type ListPlan, type ListRow, loadRows, type MatchCount, pageOfIds, planList } from './list-repository.js';
@@ -22,37 +22,16 @@ export interface UserListPage {
   lastOfEstimate: boolean;
 }
 
-const PLAN_TTL_MS = 10_000;
-const PLAN_CACHE_SIZE = 200;
-
 /**
  * Finding which users match (and how many) is the costly part of a list page, and it does not
- * change as people sort and page through the same filters: plans are kept for a few seconds
- * per filter set, and dropped at once whenever users change (see usersChanged).
+ * change as people sort and page through the same filters: plans are kept per filter set until
+ * the data changes, and for a few seconds at most so that memory goes back to idle.
  */
-interface PlanCache {
-  plans: Map<string, { plan: ListPlan; at: number }>;
-  /** SQLite's data_version: it changes when another connection (another worker, a CLI) commits. */
-  dataVersion: number;
-}
-const planCaches = new WeakMap<Db, PlanCache>();
-
-export function usersChanged(db: Db): void {
-  planCaches.get(db)?.plans.clear();
-}
+const plans = new UntilChanged<ListPlan>(200, 10_000);
 
 function cachedPlan(db: Db, actor: User, query: ListQuery): ListPlan {
-  const dataVersion = db.$client.pragma('data_version', { simple: true }) as number;
-  let entry = planCaches.get(db);
-  if (!entry || entry.dataVersion !== dataVersion) planCaches.set(db, (entry = { plans: new Map(), dataVersion }));
-  const cache = entry.plans;
   const key = JSON.stringify([actor.id, actor.adminRole, query.filters, query.adhoc, query.q]);
-  const hit = cache.get(key);
-  if (hit && Date.now() - hit.at < PLAN_TTL_MS) return hit.plan;
-  const plan = planList(db, actor, query);
-  if (cache.size >= PLAN_CACHE_SIZE) cache.delete(cache.keys().next().value!);
-  cache.set(key, { plan, at: Date.now() });
-  return plan;
+  return plans.get(db, key, () => planList(db, actor, query));
 }
 
 /** How many users match a list query, without reading a page: for summaries such as the overview. */
@@ -95,9 +74,9 @@ export function listUsers(db: Db, actor: User, asked: ListQuery, columns: readon
 
 /** The administrator's chosen columns, in their order; the default when none were chosen. */
 export function chosenColumns(db: Db, adminId: number): ColumnKey[] {
-  const saved = oneRow<{ list_columns: string | null }>(
-    db,
-    sql`select list_columns from admin_preferences where user_id = ${adminId}`,
+  const saved = (
+    prepared(db, 'select list_columns from admin_preferences where user_id = ?').get(adminId) as
+      { list_columns: string | null } | undefined
   )?.list_columns;
   const valid = (saved ? (JSON.parse(saved) as string[]) : []).filter(isColumnKey);
   return valid.length > 0 ? valid : [...DEFAULT_COLUMNS];

@@ -5,7 +5,6 @@ import { allRows, oneRow } from '../db/statements.js';
 import { recordAudit } from '../audit/record.js';
 import { endSessionsOf } from '../auth/session-store.js';
 import { displayName, displayNameSql, refreshDerivedFields } from './derived-fields.js';
-import { usersChanged } from './list-service.js';
 import { findVisibleUser } from './repository.js';
 import { blankInput, supervisorLabel, validateUserForm } from './user-form.js';
 import { UsernameTakenError } from './user-writes.js';
@@ -178,7 +177,6 @@ export function trashUser(
     },
     { behavior: 'immediate' },
   );
-  usersChanged(db);
   return result;
 }
 
@@ -334,7 +332,6 @@ export function restoreUser(
     },
     { behavior: 'immediate' },
   );
-  usersChanged(db);
   return restored;
 }
 
@@ -371,7 +368,6 @@ export function purgeUser(db: Db, actor: Actor, id: number, requestId: string, n
     },
     { behavior: 'immediate' },
   );
-  usersChanged(db);
   return purged;
 }
 
@@ -432,6 +428,5 @@ export function purgeExpired(db: Db, trashDays: number, now = new Date()): Purge
     },
     { behavior: 'immediate' },
   );
-  if (outcome.purged > 0) usersChanged(db);
   return outcome;
 }

@@ -6,7 +6,6 @@ import { recordAudit } from '../audit/record.js';
 import { endSessionsOf } from '../auth/session-store.js';
 import { type AvatarChange, writeAvatar } from './avatar.js';
 import { displayName, displayNameSql, refreshDerivedFields } from './derived-fields.js';
-import { usersChanged } from './list-service.js';
 import { visibleTo } from './scope.js';
 import type { UserValues } from './user-form.js';
 import { MEMBERSHIP_LISTS, MEMBERSHIPS } from './reference-tables.js';
@@ -177,7 +176,6 @@ export function createUser(
       },
       { behavior: 'immediate' },
     );
-    usersChanged(db);
     return user;
   } catch (error) {
     // Two administrators may pick the same name at once; the index is the last word.
@@ -242,7 +240,6 @@ export function updateUser(
       },
       { behavior: 'immediate' },
     );
-    usersChanged(db);
     return changes;
   } catch (error) {
     if (isUniqueViolation(error)) throw new UsernameTakenError();

@@ -171,7 +171,9 @@ t.test('jobs write without foreign-key checks, so a reference gone since the for
   t.teardown(() => jobDb.$client.close());
   const selection = { ids: [ctx.ann.id, ctx.cy.id] };
   const apply = (changes: BulkChanges) => () => applyUpdate(jobDb, ctx.admin, selection, changes, 'r1', () => {});
-  t.throws(apply({ lists: {}, references: { territory: 424242 } }), { message: 'The territory chosen no longer exists.' });
+  t.throws(apply({ lists: {}, references: { territory: 424242 } }), {
+    message: 'The territory chosen no longer exists.',
+  });
   t.throws(apply({ lists: { groups: { mode: 'add', ids: [ctx.sales, 424242] } }, references: {} }), {
     message: 'Some of the groups chosen no longer exist.',
   });

@@ -3,7 +3,6 @@ import type { FastifyInstance } from 'fastify';
 import type { Db, Queryable } from '../../src/db/connection.js';
 import { type NewUser, type User, users } from '../../src/db/schema.js';
 import { refreshDerivedFields } from '../../src/users/derived-fields.js';
-import { usersChanged } from '../../src/users/list-service.js';
 import { hashPassword } from '../../src/auth/passwords.js';
 import { addSuperuser, buildTestApp, Client } from './app.js';
 
@@ -33,7 +32,7 @@ export function referenceId(db: Queryable, table: ReferenceTable, name: string):
 
 /**
  * Adds a user the way a write path would: the row, its memberships, then the derived search
- * and sort fields; cached list plans are dropped so the next list sees the new user.
+ * and sort fields.
  */
 export function addUser(db: Db, fields: UserFields): User {
   const { groups = [], teams = [], companies = [], territory, role, userType, ...columns } = fields;
@@ -61,7 +60,6 @@ export function addUser(db: Db, fields: UserFields): User {
     refreshDerivedFields(tx, [id]);
     return id;
   });
-  usersChanged(db);
   return db.select().from(users).where(eq(users.id, id)).get()!;
 }
 
