@@ -79,7 +79,7 @@ export async function measureBulk(
   const lines: string[] = [];
   /** Moves the batch to a territory while the other administrator loads the first list page. */
   async function updateWhileListing(territory: { id: number; name: string }, rate?: number) {
-    const load = drive(`${baseUrl}/users`, otherCookie, 12, connections, rate);
+    const load = drive(`${baseUrl}/users`, otherCookie, 12, connections, { overallRate: rate, fresh: true });
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const update = await timedJob(baseUrl, cookie, '/users/bulk/update', [
       ...selection,

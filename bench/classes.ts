@@ -19,6 +19,8 @@ export interface QueryClass {
   /** Judged against the targets; extra lines are shown for comparison only. */
   judged: boolean;
   minRps?: number;
+  /** Whether each request asks for a page rendered afresh (see drive); all but one class do. */
+  fresh: boolean;
   resolve(probe: Probe): Promise<Resolved>;
 }
 
@@ -69,20 +71,29 @@ async function rareTerm(probe: Probe): Promise<Resolved> {
 }
 
 export function queryClasses(supervisorId: number): QueryClass[] {
+  const rendered = (label: string, resolve: QueryClass['resolve'], judged = true): QueryClass => ({
+    label,
+    judged,
+    fresh: true,
+    resolve,
+  });
   return [
-    { label: 'first page, default sort', judged: true, minRps: 2000, resolve: fixed('/users') },
-    { label: 'sort by last name, descending', judged: true, resolve: fixed('/users?sort=-lastName') },
-    { label: 'page 2,000 of that sort (keyset)', judged: true, resolve: keysetPage2000 },
-    { label: 'page 2,000 by page number (offset)', judged: false, resolve: fixed('/users?sort=-lastName&page=2000') },
-    { label: 'group + territory + status', judged: true, resolve: fixed('/users?group=3&territory=2&status=active') },
-    { label: 'rare search term', judged: true, resolve: rareTerm },
-    { label: 'common 3-letter term', judged: true, resolve: fixed('/users?q=son') },
-    { label: 'wildcard ann*', judged: true, resolve: fixed('/users?q=ann*') },
-    { label: "one supervisor's users", judged: true, resolve: fixed(`/users?supervisor=${supervisorId}`) },
     {
-      label: 'filters + search + sort',
+      label: 'first page, default sort (kept page)',
       judged: true,
-      resolve: fixed('/users?group=3&status=active&q=son&sort=-lastSignin'),
+      minRps: 2000,
+      fresh: false,
+      resolve: fixed('/users'),
     },
+    rendered('first page, default sort', fixed('/users')),
+    rendered('sort by last name, descending', fixed('/users?sort=-lastName')),
+    rendered('page 2,000 of that sort (keyset)', keysetPage2000),
+    rendered('page 2,000 by page number (offset)', fixed('/users?sort=-lastName&page=2000'), false),
+    rendered('group + territory + status', fixed('/users?group=3&territory=2&status=active')),
+    rendered('rare search term', rareTerm),
+    rendered('common 3-letter term', fixed('/users?q=son')),
+    rendered('wildcard ann*', fixed('/users?q=ann*')),
+    rendered("one supervisor's users", fixed(`/users?supervisor=${supervisorId}`)),
+    rendered('filters + search + sort', fixed('/users?group=3&status=active&q=son&sort=-lastSignin')),
   ];
 }

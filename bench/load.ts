@@ -26,19 +26,26 @@ export function drive(
   cookie: string,
   seconds: number,
   connections: number,
-  /** Requests per second across all connections; as fast as the server answers when left out. */
-  overallRate?: number,
+  options: {
+    /** Requests per second across all connections; as fast as the server answers when left out. */
+    overallRate?: number;
+    /**
+     * Sends `Cache-Control: no-cache`, as a hard reload does, so the server renders every page
+     * afresh instead of replying with the page it kept while nothing changed.
+     */
+    fresh?: boolean;
+  } = {},
 ): Promise<LoadResult> {
   const latencies: number[] = [];
   return new Promise((resolve, reject) => {
-    const options = {
+    const settings = {
       url,
       connections,
       duration: seconds,
-      headers: { cookie },
-      ...(overallRate ? { overallRate } : {}),
+      headers: { cookie, ...(options.fresh ? { 'cache-control': 'no-cache' } : {}) },
+      ...(options.overallRate ? { overallRate: options.overallRate } : {}),
     };
-    const instance = autocannon(options, (err, result) => {
+    const instance = autocannon(settings, (err, result) => {
       if (err) return reject(err);
       const sorted = Float64Array.from(latencies).sort();
       resolve({

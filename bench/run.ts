@@ -76,9 +76,10 @@ async function main(): Promise<void> {
       const count = matchCount(cold.html);
       const url = baseUrl + resolved.path;
 
-      const warmup = await drive(url, cookie, options.warmupSeconds, options.connections);
+      const settings = { fresh: cls.fresh };
+      const warmup = await drive(url, cookie, options.warmupSeconds, options.connections, settings);
       checkAllOk(cls.label, 'warm-up', warmup);
-      const load = await drive(url, cookie, options.seconds, options.connections);
+      const load = await drive(url, cookie, options.seconds, options.connections, settings);
       clock.used(resolved.path);
       checkAllOk(cls.label, 'measured run', load);
       return {

@@ -18,6 +18,7 @@ import { filterOptions } from './reference-lists.js';
 import { findVisibleUser } from './repository.js';
 import type { QueryParams } from '../query-params.js';
 import { BULK_ACTION_CHOICES } from '../bulk/choices.js';
+import { viewKept } from './page-cache.js';
 
 /** Where to return after choosing columns: a users list on this site, nothing else. */
 function listReturn(back: unknown): string {
@@ -32,12 +33,17 @@ export default async function userListRoutes(app: FastifyInstance) {
     query: ListQuery,
     extra: Record<string, unknown> = {},
   ) {
+    const template = fragmentAsked(request, reply) ? 'users/_results' : 'users/list';
+    return viewKept(request, reply, template, () => listData(request, query, extra));
+  }
+
+  function listData(request: FastifyRequest, query: ListQuery, extra: Record<string, unknown>) {
     const columns = chosenColumns(app.db, request.actor.id);
     const result = listUsers(app.db, request.actor, query, columns);
     const supervisor = query.filters.supervisor
       ? findVisibleUser(app.db, request.actor, query.filters.supervisor)
       : undefined;
-    const data = {
+    return {
       title: 'Users',
       query,
       columns: columns.map((key) => COLUMNS.find((c) => c.key === key)!),
@@ -58,8 +64,6 @@ export default async function userListRoutes(app: FastifyInstance) {
       canAdd: request.actor.adminRole === 'superuser',
       ...extra,
     };
-    if (fragmentAsked(request, reply)) return reply.view('users/_results', data);
-    return reply.view('users/list', data);
   }
 
   app.get<{ Querystring: QueryParams }>('/users', async (request, reply) =>
