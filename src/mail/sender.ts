@@ -40,8 +40,8 @@ export class MailSender {
   ) {}
 
   /** Looks for due mail every few seconds; the timer never keeps the process alive. */
-  start(): void {
-    this.timer ??= setInterval(() => void this.deliverDueOnce(), POLL_MS).unref();
+  start(everyMs = POLL_MS): void {
+    this.timer ??= setInterval(() => void this.deliverDueOnce(), everyMs).unref();
   }
 
   async stop(): Promise<void> {

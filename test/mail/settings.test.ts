@@ -31,6 +31,7 @@ t.test('only superusers see and change the mail settings', async (t) => {
   const page = await browser.get('/settings/mail');
   t.equal(page.statusCode, 200);
   t.match(page.body, /<a href="\/settings\/mail" aria-current="page">Mail<\/a>/, 'in the nav for a superuser');
+  t.match((await browser.get('/settings/mail/queue')).body, /No mail yet/);
 
   const helper = await signedInHelper(app);
   const home = await helper.client.get('/');
