@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { recordAudit } from '../audit/record.js';
 import type { Db, Queryable } from '../db/connection.js';
 import { mailSettings, type SmtpSecurity } from '../db/schema.js';
+import { prepared } from '../db/statements.js';
 import { Sealer } from '../sealed.js';
 
 /** The mail settings as the page shows them: everything but the password, which is never shown. */
@@ -58,7 +59,8 @@ function shown(row: typeof mailSettings.$inferSelect): MailSettings {
  * point to) is required to save the settings, so saved settings are complete ones.
  */
 export function mailConfigured(db: Queryable): boolean {
-  return storedRow(db) !== undefined;
+  // The users list asks on every page: a statement prepared once, not a query compiled each time.
+  return prepared(db, `select 1 from mail_settings where id = ${SETTINGS_ID}`).get() !== undefined;
 }
 
 export function readSmtpSettings(db: Queryable, sealer: Sealer): SmtpSettings | undefined {
