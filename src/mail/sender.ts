@@ -59,33 +59,36 @@ export class MailSender {
   }
 
   /**
-   * Sends every mail due at `now`, one claim at a time, and records each outcome. While mail is
-   * not set up nothing is claimed: the mail waits, untouched, until it is.
+   * Sends every mail due, one claim at a time, and records each outcome. `now` fixes the clock
+   * (tests); left out, each claim reads the time afresh, so a long round never claims a row with
+   * a lease that has already run out. While mail is not set up nothing is claimed: the mail
+   * waits, untouched, until it is.
    */
-  async deliverDue(now = new Date()): Promise<{ sent: number; failed: number }> {
+  async deliverDue(now?: Date): Promise<{ sent: number; failed: number }> {
     const outcome = { sent: 0, failed: 0 };
     if (!mailConfigured(this.db)) return outcome;
+    const clock = () => now ?? new Date();
     const claimId = randomUUID();
     let connection: Connection | undefined;
     try {
-      for (
-        let row = claimNextMail(this.db, claimId, now, LEASE_MS);
-        row;
-        row = claimNextMail(this.db, claimId, now, LEASE_MS)
-      ) {
+      for (let row = claimNextMail(this.db, claimId, clock(), LEASE_MS); row;) {
         try {
           // Opened once a mail is claimed, so an empty queue costs two small queries.
           connection ??= this.connect();
           await deliver(connection.transport, connection.settings, this.outbox.open(row));
-          markSent(this.db, row, claimId, now);
+          markSent(this.db, row, claimId, clock());
           outcome.sent++;
         } catch (err) {
           const error = connection ? describeSmtpError(err, connection.settings) : (err as Error).message;
-          const retryAt = nextAttempt(row.attempts + 1, row.createdAt, now);
+          const retryAt = nextAttempt(row.attempts + 1, row.createdAt, clock());
           markAttemptFailed(this.db, row, claimId, error, retryAt);
           outcome.failed++;
           this.log.warn({ mailId: row.id, error, retryAt }, retryAt ? 'mail not sent; will retry' : 'mail given up');
+          // Unless the server refused this one mail, the next would fail the same way: the rest
+          // keep their turn rather than each waiting out a timeout now.
+          if (!refusedThisMail(err)) break;
         }
+        row = claimNextMail(this.db, claimId, clock(), LEASE_MS);
       }
     } finally {
       connection?.transport.close();
@@ -103,4 +106,10 @@ export class MailSender {
 interface Connection {
   settings: SmtpSettings;
   transport: SmtpTransport;
+}
+
+/** The server answered, about this mail only (a refused recipient or message). */
+function refusedThisMail(err: unknown): boolean {
+  const code = (err as { code?: string } | undefined)?.code;
+  return code === 'EENVELOPE' || code === 'EMESSAGE';
 }

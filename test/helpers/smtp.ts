@@ -27,11 +27,12 @@ export async function freePort(): Promise<number> {
 
 /**
  * A real SMTP server on loopback, which Roster reaches through nodemailer over a socket as it
- * would reach any other. With `login`, it accepts only that user name and password.
+ * would reach any other. With `login`, it accepts only that user name and password; mail to
+ * `refuse` is turned away as a server does for an unknown mailbox.
  */
 export async function startSmtpServer(
   t: Teardown,
-  options: { port?: number; login?: { username: string; password: string } } = {},
+  options: { port?: number; login?: { username: string; password: string }; refuse?: string } = {},
 ): Promise<TestSmtpServer> {
   const received: ParsedMail[] = [];
   const { login } = options;
@@ -44,6 +45,12 @@ export async function startSmtpServer(
       if (login && auth.username === login.username && auth.password === login.password)
         return callback(null, { user: auth.username });
       return callback(new Error('Invalid user name or password'));
+    },
+    onRcptTo(address, _session, callback) {
+      if (address.address === options.refuse) {
+        return callback(Object.assign(new Error('No such mailbox'), { responseCode: 550 }));
+      }
+      return callback();
     },
     onData(stream, _session, callback) {
       simpleParser(stream)

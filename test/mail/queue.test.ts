@@ -128,6 +128,35 @@ t.test('while the server is down the mail waits with its error, and goes out onc
   t.equal(row.attempts, 2);
 });
 
+t.test(
+  'a mail the server refuses waits for its retry without holding up the rest; a server down ends the round',
+  async (t) => {
+    const smtp = await startSmtpServer(t, { refuse: 'gone@example.com' });
+    const ctx = await withMail(t, smtp.port);
+    const enqueue = (...to: string[]) =>
+      ctx.db.transaction((tx) => {
+        for (const address of to)
+          ctx.app.mail.outbox.enqueue(tx, { to: address, subject: `To ${address}`, text: 'Hi' });
+      });
+    enqueue('gone@example.com', 'ann@example.com');
+    t.same(await ctx.app.mail.sender.deliverDue(), { sent: 1, failed: 1 });
+    const [gone] = queued(ctx);
+    t.equal(gone!.status, 'queued');
+    t.match(gone!.last_error, /^The SMTP server refused the message: 550 No such mailbox/);
+    t.equal(smtp.received.length, 1);
+
+    await smtp.close();
+    enqueue('bo@example.com', 'cy@example.com');
+    t.same(await ctx.app.mail.sender.deliverDue(), { sent: 0, failed: 1 }, 'one attempt, then the round stops');
+    t.same(
+      queued(ctx)
+        .slice(2)
+        .map((row) => row.attempts),
+      [1, 0],
+    );
+  },
+);
+
 t.test('after a day of failures a mail is given up, its error kept and its link erased', async (t) => {
   const ctx = await withMail(t);
   await ctx.browser.get(`/users/${ctx.ann.id}`);
