@@ -27,6 +27,10 @@ import bulkRoutes from './bulk/routes.js';
 import { JobBoard } from './jobs/board.js';
 import jobRoutes from './jobs/routes.js';
 import { JobRunner } from './jobs/runner.js';
+import { Outbox } from './mail/queue.js';
+import { MailSender } from './mail/sender.js';
+import mailSettingsRoutes from './settings/routes.js';
+import { smtpPasswordSealer } from './settings/mail-settings.js';
 import path from 'node:path';
 
 /**
@@ -65,7 +69,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     app.log,
   );
   app.decorate('jobs', { board, runner });
+  const outbox = new Outbox(config.sessionSecret);
+  const smtpSealer = smtpPasswordSealer(config.sessionSecret);
+  const sender = new MailSender(db, outbox, smtpSealer, app.log);
+  app.decorate('mail', { outbox, sender, smtpSealer });
   app.addHook('onClose', async () => {
+    await sender.stop();
     await runner.close();
     board.close();
     db.$client.close();
@@ -95,6 +104,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await admin.register(auditRoutes);
     await admin.register(bulkRoutes);
     await admin.register(jobRoutes);
+    await admin.register(mailSettingsRoutes);
   });
 
   return app;

@@ -47,6 +47,8 @@ async function serve(config: Config, setupToken: string | null | undefined): Pro
   }
   await app.listen({ port: config.port, host: config.host });
   app.jobs.runner.warm();
+  // Every serving process sends queued mail; claims keep them from sending one twice (mail/sender.ts).
+  app.mail.sender.start();
   if (cluster.isPrimary)
     announce(
       config,

@@ -4,6 +4,9 @@ import type { User } from './db/schema.js';
 import type { FirstRun } from './setup/first-run.js';
 import type { JobBoard } from './jobs/board.js';
 import type { JobRunner } from './jobs/runner.js';
+import type { Outbox } from './mail/queue.js';
+import type { MailSender } from './mail/sender.js';
+import type { Sealer } from './sealed.js';
 
 /** What every template can use, besides its own data. */
 export interface ViewLocals {
@@ -26,6 +29,8 @@ declare module 'fastify' {
     firstRun: FirstRun;
     /** Long work off the request path: the board it reports to, and the thread that runs it. */
     jobs: { board: JobBoard; runner: JobRunner };
+    /** Outgoing mail: the queue it is written to, the sender that delivers it, the SMTP password's sealer. */
+    mail: { outbox: Outbox; sender: MailSender; smtpSealer: Sealer };
   }
   interface FastifyRequest {
     /** The signed-in administrator; set on every route behind the sign-in guard. */

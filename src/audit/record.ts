@@ -16,6 +16,7 @@ export const AUDIT_ACTIONS = {
   'user.restore': 'User restored',
   'user.purge': 'User deleted permanently',
   'account.password': 'Changed their own password',
+  'settings.mail': 'Mail settings changed',
 } as const;
 
 export type AuditAction = keyof typeof AUDIT_ACTIONS;

@@ -85,7 +85,8 @@ export interface BulkWork {
    * returns the field-level changes each user's audit entry shows, when entries show any.
    */
   write(tx: Queryable): Map<number, Record<string, [unknown, unknown]>> | void;
-  audit: { action: AuditAction; detail: string };
+  /** The entry each changed user gets; the detail may differ from user to user. */
+  audit: { action: AuditAction; detail: string | ((userId: number) => string) };
 }
 
 /**
@@ -116,6 +117,7 @@ export function runBulk(
       progress('Recording the changes in the audit log', 2, 3);
       const rows = changedUsers(tx);
       const actorRef = { id: actor.id, name: displayName(actor) };
+      const { detail } = work.audit;
       recordAudits(
         tx,
         rows.map((row) => ({
@@ -123,7 +125,7 @@ export function runBulk(
           actor: actorRef,
           target: { id: row.id, name: row.name },
           changes: changes?.get(row.id),
-          detail: work.audit.detail,
+          detail: typeof detail === 'string' ? detail : detail(row.id),
           requestId,
         })),
         now,

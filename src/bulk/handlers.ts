@@ -65,10 +65,26 @@ export const BULK_HANDLERS = {
     return { summary: summary(outcome, `${users(outcome.changed)} restored.`, [params.back]) };
   },
 
-  'bulk.reset': async ({ db, actor, params, requestId, progress }: Params) => {
-    const { passwords, ...outcome } = await applyReset(db, actor, params.selection, requestId, progress);
-    const headline = `${users(passwords.length)} got a temporary password and must change it at their next sign-in.`;
-    return { summary: summary(outcome, headline, [params.back]), secret: passwords };
+  'bulk.reset': async ({ db, actor, params, requestId, progress, outbox }: Params) => {
+    const { passwords, mailed, ...outcome } = await applyReset(
+      db,
+      actor,
+      params.selection,
+      requestId,
+      progress,
+      outbox,
+    );
+    const byMail = `${users(mailed)} will get a set-password link by email.`;
+    const byPassword = `${users(passwords.length)} got a temporary password and must change it at their next sign-in.`;
+    const headline = mailed === 0 ? byPassword : passwords.length === 0 ? byMail : `${byMail} ${byPassword}`;
+    const result = summary(outcome, headline, [params.back]);
+    if (mailed > 0)
+      result.counts.push(
+        { label: 'Links by email', value: mailed },
+        { label: 'Temporary passwords', value: passwords.length },
+      );
+    // Only temporary passwords are secrets to show; links travel by mail and are never shown.
+    return { summary: result, secret: passwords.length > 0 ? passwords : undefined };
   },
 } satisfies Record<string, (context: JobContext<never>) => JobOutcome | Promise<JobOutcome>>;
 

@@ -51,7 +51,10 @@ export function markRefused(db: Queryable, rules: Rule[]): { refused: Refusal[];
   return { refused, refusedTotal };
 }
 
-/** How many selected users no rule refuses (after markRefused). */
-export function allowedCount(db: Queryable): number {
-  return oneRow<{ n: number }>(db, sql`select count(*) as n from users u where ${IN_BULK} and ${NOT_REFUSED}`)!.n;
+/** How many selected users no rule refuses (after markRefused), of those meeting `also` when given. */
+export function allowedCount(db: Queryable, also: SQL = sql`1`): number {
+  return oneRow<{ n: number }>(
+    db,
+    sql`select count(*) as n from users u where ${IN_BULK} and ${NOT_REFUSED} and ${also}`,
+  )!.n;
 }

@@ -8,7 +8,8 @@ import { type ActionPreview, EVERYONE, previewAction } from './changed-set.js';
 import { deleteRules, type TrashSelection } from './delete.js';
 import type { BulkJobKind } from './handlers.js';
 import type { JobLink } from '../jobs/board.js';
-import { MAX_TEMPORARY_PASSWORDS, resetRules } from './passwords.js';
+import { mailConfigured } from '../settings/mail-settings.js';
+import { MAX_TEMPORARY_PASSWORDS, resetRules, resetSplit } from './passwords.js';
 import {
   OutOfScopeError,
   readSelection,
@@ -85,6 +86,8 @@ export default async function bulkRoutes(app: FastifyInstance) {
       danger?: boolean;
       extraFields?: [string, string][];
       problem?: string;
+      /** A password reset: how many get a link by mail, how many a temporary password. */
+      split?: { byMail: number; byPassword: number };
     },
   ) {
     return reply.view('bulk/confirm', {
@@ -151,19 +154,27 @@ export default async function bulkRoutes(app: FastifyInstance) {
       });
     }
     if (action === 'reset') {
-      const result = preview(request, selection, (n) => previewAction(db, n, resetRules(actor), EVERYONE));
+      const mailReady = mailConfigured(db);
+      const { split, ...result } = preview(request, selection, (n) => ({
+        ...previewAction(db, n, resetRules(actor), EVERYONE),
+        split: resetSplit(db, mailReady),
+      }));
+      const limit = `Temporary passwords are made for at most ${MAX_TEMPORARY_PASSWORDS.toLocaleString('en')} users at a time`;
       return renderConfirmation(reply, {
-        title: 'Reset passwords',
+        title: mailReady ? 'Reset passwords (email links)' : 'Reset passwords',
         verb: 'Reset the passwords of',
         action: 'reset',
         target: '/users/bulk/apply',
         selection,
         preview: result,
+        split,
         danger: true,
         problem:
-          result.willChange > MAX_TEMPORARY_PASSWORDS
-            ? `Temporary passwords are made for at most ${MAX_TEMPORARY_PASSWORDS.toLocaleString('en')} users at a time: select fewer.`
-            : undefined,
+          split.byPassword <= MAX_TEMPORARY_PASSWORDS
+            ? undefined
+            : mailReady
+              ? `${limit}, and ${split.byPassword.toLocaleString('en')} of these users have no email address: select fewer.`
+              : `${limit}: select fewer.`,
       });
     }
     const name = action as keyof typeof ACCESS_ACTIONS;

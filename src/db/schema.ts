@@ -265,3 +265,59 @@ export type UserText = Pick<
   User,
   'username' | 'firstName' | 'lastName' | 'fullName' | 'signature' | 'email' | 'phone' | 'extension' | 'notes'
 >;
+
+export const SMTP_SECURITY = ['none', 'starttls', 'tls'] as const;
+export type SmtpSecurity = (typeof SMTP_SECURITY)[number];
+
+/**
+ * How Roster sends mail (M1): one row, kept by superusers. The password is sealed with a key
+ * derived from the session secret (see sealed.ts) and is never shown back.
+ */
+export const mailSettings = sqliteTable('mail_settings', {
+  /** Always 1: there is one set of settings. */
+  id: integer('id').primaryKey(),
+  host: text('host').notNull(),
+  port: integer('port').notNull(),
+  security: text('security', { enum: SMTP_SECURITY }).notNull(),
+  username: text('username').notNull().default(''),
+  passwordSealed: blob('password_sealed', { mode: 'buffer' }),
+  fromAddress: text('from_address').notNull(),
+  /** Roster's public address, e.g. https://roster.example.com, for links in mail. */
+  externalUrl: text('external_url').notNull(),
+  updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+  updatedBy: integer('updated_by').references(() => users.id, { onDelete: 'set null' }),
+});
+
+export const MAIL_STATUSES = ['queued', 'sent', 'failed'] as const;
+
+/**
+ * Outgoing mail, written in the same transaction as the change that causes it, so a change is
+ * never committed without its mail nor a mail queued for a change that was rolled back. A sender
+ * claims due rows (claim_id, lease_until) and delivers them; see mail/sender.ts.
+ */
+export const mailQueue = sqliteTable(
+  'mail_queue',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    recipient: text('recipient').notNull(),
+    subject: text('subject').notNull(),
+    /** The text body; a secret part (a set-password link) stands here as a placeholder. */
+    body: text('body').notNull(),
+    /** The secret parts, sealed, until the mail is sent or given up; then erased. */
+    secretSealed: blob('secret_sealed', { mode: 'buffer' }),
+    status: text('status', { enum: MAIL_STATUSES }).notNull().default('queued'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: integer('next_attempt_at', { mode: 'timestamp_ms' }).notNull(),
+    claimId: text('claim_id'),
+    leaseUntil: integer('lease_until', { mode: 'timestamp_ms' }),
+    lastError: text('last_error'),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    sentAt: integer('sent_at', { mode: 'timestamp_ms' }),
+  },
+  (t) => [
+    index('mail_queue_due')
+      .on(t.nextAttemptAt)
+      .where(sql`status = 'queued'`),
+    index('mail_queue_created').on(t.createdAt),
+  ],
+);

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
-import { createCipheriv, createDecipheriv, createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { Sealer } from '../sealed.js';
 
 /**
  * The job board: where long work (bulk actions over many users) is queued and reports progress.
@@ -83,7 +84,7 @@ export const SECRET_KEPT_MS = 15 * 60_000;
 
 export class JobBoard {
   private readonly db: Database.Database;
-  private readonly key: Buffer;
+  private readonly sealer: Sealer;
 
   constructor(file: string, secret: string) {
     this.db = new Database(file);
@@ -91,7 +92,8 @@ export class JobBoard {
     // Progress is not precious: a lost update after a power cut is redrawn by the next one.
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
-    this.key = createHash('sha256').update(`roster job secrets\0${secret}`).digest();
+    // Secrets are encrypted at rest, so the board file alone reveals none.
+    this.sealer = new Sealer(secret, 'roster job secrets');
     if (this.db.pragma('user_version', { simple: true }) !== BOARD_VERSION) {
       this.db.transaction(() => {
         this.db.exec('drop table if exists jobs');
@@ -164,7 +166,7 @@ export class JobBoard {
       )
       .run(
         JSON.stringify(summary),
-        secret === undefined ? null : this.seal(secret),
+        secret === undefined ? null : this.sealer.seal(secret),
         secret === undefined ? null : now + SECRET_KEPT_MS,
         now,
         id,
@@ -195,7 +197,7 @@ export class JobBoard {
     const row = this.db
       .prepare(`select secret from jobs where id = ? and secret_until > ? and ${condition}`)
       .get(id, now) as Pick<JobRow, 'secret'> | undefined;
-    return row?.secret ? this.open(row.secret) : undefined;
+    return row?.secret ? this.sealer.open(row.secret) : undefined;
   }
 
   forgetSecret(id: string): void {
@@ -204,20 +206,6 @@ export class JobBoard {
 
   close(): void {
     this.db.close();
-  }
-
-  /** Secrets are encrypted at rest (AES-256-GCM), so the board file alone reveals none. */
-  private seal(value: unknown): Buffer {
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
-    const body = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);
-    return Buffer.concat([iv, cipher.getAuthTag(), body]);
-  }
-
-  private open(sealed: Buffer): unknown {
-    const decipher = createDecipheriv('aes-256-gcm', this.key, sealed.subarray(0, 12));
-    decipher.setAuthTag(sealed.subarray(12, 28));
-    return JSON.parse(Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]).toString('utf8'));
   }
 }
 

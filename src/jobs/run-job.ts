@@ -3,6 +3,7 @@ import type { Db } from '../db/connection.js';
 import type { User } from '../db/schema.js';
 import { activeAdministrator } from '../auth/require-admin.js';
 import { BULK_HANDLERS } from '../bulk/handlers.js';
+import type { Outbox } from '../mail/queue.js';
 import type { JobBoard, JobSummary } from './board.js';
 import { JobRefusedError } from './refused.js';
 
@@ -16,6 +17,8 @@ export interface JobContext<P> {
   params: P;
   requestId: string;
   progress: Progress;
+  /** Mail a job queues goes in its own transaction, through here. */
+  outbox: Outbox;
 }
 
 export interface JobOutcome {
@@ -26,7 +29,14 @@ export interface JobOutcome {
 
 export type JobHandler<P = never> = (context: JobContext<P>) => JobOutcome | Promise<JobOutcome>;
 
-export async function runJob(db: Db, board: JobBoard, log: Logger, jobId: string, requestId: string): Promise<void> {
+export async function runJob(
+  db: Db,
+  board: JobBoard,
+  outbox: Outbox,
+  log: Logger,
+  jobId: string,
+  requestId: string,
+): Promise<void> {
   const job = board.get(jobId);
   if (!job || job.state !== 'queued') return;
   const handler = BULK_HANDLERS[job.kind as keyof typeof BULK_HANDLERS] as JobHandler<unknown> | undefined;
@@ -40,7 +50,7 @@ export async function runJob(db: Db, board: JobBoard, log: Logger, jobId: string
   const progress = (phase: string, done: number, total: number) => board.progress(jobId, phase, done, total);
   try {
     progress('Starting', 0, 0);
-    const outcome = await handler({ db, actor, params: job.params, requestId, progress });
+    const outcome = await handler({ db, actor, params: job.params, requestId, progress, outbox });
     board.finish(jobId, outcome.summary, outcome.secret);
   } catch (err) {
     if (err instanceof JobRefusedError) {

@@ -2,6 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import pino from 'pino';
 import { checkpointAfterJob, openJobDatabase } from './job-database.js';
 import { JobBoard } from './board.js';
+import { Outbox } from '../mail/queue.js';
 import type { JobFiles } from './runner.js';
 import { runJob } from './run-job.js';
 
@@ -13,6 +14,7 @@ import { runJob } from './run-job.js';
 const files = workerData as JobFiles;
 const db = openJobDatabase(files.databaseFile);
 const board = new JobBoard(files.boardFile, files.secret);
+const outbox = new Outbox(files.secret);
 const log = pino({ level: files.logLevel });
 
 // Jobs run strictly one after another, even those that wait for hashing between steps. The
@@ -22,7 +24,7 @@ let waiting = 0;
 parentPort!.on('message', (message: { jobId: string; requestId: string }) => {
   waiting++;
   queue = queue
-    .then(() => runJob(db, board, log, message.jobId, message.requestId))
+    .then(() => runJob(db, board, outbox, log, message.jobId, message.requestId))
     .finally(() => {
       parentPort!.postMessage({ jobId: message.jobId });
       if (--waiting === 0) checkpointAfterJob(db);

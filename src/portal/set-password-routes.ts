@@ -5,14 +5,14 @@ import type { User } from '../db/schema.js';
 import { formPostLimit } from '../plugins/rate-limit.js';
 import { displayName } from '../users/derived-fields.js';
 import { findVisibleUser } from '../users/repository.js';
+import { mailSetPasswordLink } from '../mail/set-password-mail.js';
 import {
   createSetPasswordToken,
   findUsableToken,
   LINK_LIFETIME_MS,
+  SET_PASSWORD_PAGE,
   setPasswordWithToken,
 } from './set-password-tokens.js';
-
-export const SET_PASSWORD_PAGE = '/set-password';
 
 interface SetPasswordInput {
   newPassword: string;
@@ -69,6 +69,25 @@ export default async function setPasswordRoutes(app: FastifyInstance) {
         expiresAt,
         lifetimeHours: LINK_LIFETIME_MS / 3_600_000,
       });
+    },
+  );
+
+  /** The link by mail instead (M4), when mail is set up and the user has an address. */
+  app.post<{ Params: { id: string } }>(
+    '/users/:id/set-password-mail',
+    { onRequest: requireAdmin },
+    async (request, reply) => {
+      const id = idParam(request.params.id);
+      const user = id ? findVisibleUser(app.db, request.actor, id) : undefined;
+      if (!user) return reply.callNotFound();
+      const admin = { id: request.actor.id, name: displayName(request.actor) };
+      if (mailSetPasswordLink(app.db, app.mail.outbox, admin, user, { requestId: request.id })) {
+        request.log.info({ userId: user.id }, 'set-password link queued for mail');
+        reply.flash('success', `A set-password link is on its way to ${user.email}.`);
+      } else {
+        reply.flash('error', 'The link cannot be sent by mail: mail is not set up, or the user has no email address.');
+      }
+      return reply.redirect(`/users/${user.id}`);
     },
   );
 

@@ -4,8 +4,11 @@ import { recordAudit } from '../audit/record.js';
 import { hashPassword } from '../auth/passwords.js';
 import { storeOwnPassword } from './account.js';
 import type { Db, Queryable } from '../db/connection.js';
+import { prepared } from '../db/statements.js';
 import { passwordTokens, sessions, type User, users } from '../db/schema.js';
 import { displayName } from '../users/derived-fields.js';
+
+export const SET_PASSWORD_PAGE = '/set-password';
 
 /** Long enough to reach someone over a weekend, short enough that a forgotten link dies. */
 export const LINK_LIFETIME_MS = 72 * 3_600_000;
@@ -18,9 +21,27 @@ export function hashToken(token: string): string {
 }
 
 /**
- * A new link for the user. Earlier unused links stop working, so only the one last handed out
- * can be used, and the table never holds more than one live token per user.
+ * A new token for the user, written with the caller's transaction. Earlier unused links stop
+ * working, so only the one last handed out can be used, and the table never holds more than
+ * one live token per user. Prepared statements: a bulk reset issues one per user.
  */
+export function issueToken(
+  tx: Queryable,
+  userId: number,
+  createdBy: number,
+  now: Date,
+): { token: string; expiresAt: Date } {
+  const token = randomBytes(32).toString('base64url');
+  const expiresAt = new Date(now.getTime() + LINK_LIFETIME_MS);
+  prepared(tx, 'delete from password_tokens where user_id = ? and used_at is null').run(userId);
+  prepared(
+    tx,
+    'insert into password_tokens (user_id, token_hash, created_at, expires_at, created_by) values (?, ?, ?, ?, ?)',
+  ).run(userId, hashToken(token), now.getTime(), expiresAt.getTime(), createdBy);
+  return { token, expiresAt };
+}
+
+/** A new link for the user, to hand over by hand (the administrator sees it once). */
 export function createSetPasswordToken(
   db: Db,
   admin: { id: number; name: string },
@@ -28,16 +49,9 @@ export function createSetPasswordToken(
   options: { requestId?: string; now?: Date } = {},
 ): { token: string; expiresAt: Date } {
   const now = options.now ?? new Date();
-  const token = randomBytes(32).toString('base64url');
-  const expiresAt = new Date(now.getTime() + LINK_LIFETIME_MS);
-  db.transaction(
+  return db.transaction(
     (tx) => {
-      tx.delete(passwordTokens)
-        .where(and(eq(passwordTokens.userId, user.id), isNull(passwordTokens.usedAt)))
-        .run();
-      tx.insert(passwordTokens)
-        .values({ userId: user.id, tokenHash: hashToken(token), createdAt: now, expiresAt, createdBy: admin.id })
-        .run();
+      const issued = issueToken(tx, user.id, admin.id, now);
       recordAudit(
         tx,
         {
@@ -49,10 +63,10 @@ export function createSetPasswordToken(
         },
         now,
       );
+      return issued;
     },
     { behavior: 'immediate' },
   );
-  return { token, expiresAt };
 }
 
 export type TokenLookup =

@@ -17,7 +17,8 @@ import { chosenColumns, listUsers, saveColumns } from './list-service.js';
 import { filterOptions } from './reference-lists.js';
 import { findVisibleUser } from './repository.js';
 import type { QueryParams } from '../query-params.js';
-import { BULK_ACTION_CHOICES } from '../bulk/choices.js';
+import { bulkActionChoices } from '../bulk/choices.js';
+import { mailConfigured } from '../settings/mail-settings.js';
 import { viewKept } from './page-cache.js';
 
 /** Where to return after choosing columns: a users list on this site, nothing else. */
@@ -58,7 +59,7 @@ export default async function userListRoutes(app: FastifyInstance) {
       listUrl,
       // The filters and search a bulk action on "all matching" covers (paging and sort do not matter).
       bulkQuery: listQueryParams(query, { page: 1, cursor: undefined }).toString(),
-      bulkActions: BULK_ACTION_CHOICES,
+      bulkActions: bulkActionChoices(mailConfigured(app.db)),
       cell,
       // Adding users is for superusers until scopes can be assigned (see user-routes.ts).
       canAdd: request.actor.adminRole === 'superuser',

@@ -139,7 +139,7 @@ export function readUserForm(body: Record<string, unknown> | undefined): UserFor
 }
 
 const USERNAME = /^[\p{L}\p{N}._@+-]{1,64}$/u;
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+export const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const HOURS = /^\d{1,2}([.,]\d{1,2})?$/;
 
 /** The id at the end of "Name (42)", or a bare id. */

@@ -15,6 +15,7 @@ import { userDetail } from './detail-service.js';
 import { cell, statusOf } from './list-view.js';
 import { findVisibleUser } from './repository.js';
 import { supervisorSuggestions } from './supervisor-picker.js';
+import { mailConfigured } from '../settings/mail-settings.js';
 import {
   blankInput,
   cloneInput,
@@ -124,6 +125,7 @@ export default async function oneUserRoutes(app: FastifyInstance) {
       statusOf,
       generatedPassword,
       hasAvatar: avatarTypeOf(app.db, detail.user.id) !== undefined,
+      canMailLink: detail.user.email !== '' && mailConfigured(app.db),
     });
   });
 

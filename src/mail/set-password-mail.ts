@@ -1,0 +1,80 @@
+import { recordAudit } from '../audit/record.js';
+import type { Db, Queryable } from '../db/connection.js';
+import type { User } from '../db/schema.js';
+import { issueToken, SET_PASSWORD_PAGE } from '../portal/set-password-tokens.js';
+import { readMailSettings } from '../settings/mail-settings.js';
+import { displayName } from '../users/derived-fields.js';
+import type { Outbox, QueuedMail } from './queue.js';
+
+/** Stands for the link in the stored text; the link itself is sealed and erased once sent. */
+const LINK = '[set-password link]';
+
+/** The mail that carries a set-password link, with the link kept apart as a secret. */
+export function setPasswordMail(
+  user: Pick<User, 'username' | 'email'> & { name: string },
+  link: { externalUrl: string; token: string; expiresAt: Date },
+): QueuedMail {
+  const until = link.expiresAt.toISOString().slice(0, 16).replace('T', ' ');
+  return {
+    to: user.email,
+    subject: 'Set your Roster password',
+    text:
+      `Hello ${user.name},\n\n` +
+      `An administrator has asked you to choose a new password for Roster. Your username is ${user.username}.\n\n` +
+      `Open this link to choose it:\n\n${LINK}\n\n` +
+      `The link works once, until ${until} UTC. If you did not expect this mail, tell your administrator.\n`,
+    secrets: { [LINK]: `${link.externalUrl}${SET_PASSWORD_PAGE}?token=${link.token}` },
+  };
+}
+
+/**
+ * Issues a set-password token for the user and queues the mail carrying it, in the caller's
+ * transaction: the link exists only if its mail is queued. Needs saved mail settings (the
+ * public address the link starts with).
+ */
+export function queueSetPasswordMail(
+  tx: Queryable,
+  outbox: Outbox,
+  externalUrl: string,
+  user: Pick<User, 'id' | 'username' | 'email'> & { name: string },
+  adminId: number,
+  now: Date,
+): void {
+  const { token, expiresAt } = issueToken(tx, user.id, adminId, now);
+  outbox.enqueue(tx, setPasswordMail(user, { externalUrl, token, expiresAt }), now);
+}
+
+/**
+ * One user's set-password link by mail (M4), from the user page: the token, the mail and the
+ * audit entry in one transaction. False when mail is not set up or the user has no address.
+ */
+export function mailSetPasswordLink(
+  db: Db,
+  outbox: Outbox,
+  admin: { id: number; name: string },
+  user: User,
+  options: { requestId?: string; now?: Date } = {},
+): boolean {
+  const now = options.now ?? new Date();
+  return db.transaction(
+    (tx) => {
+      const settings = readMailSettings(tx);
+      if (!settings || user.email === '') return false;
+      const target = { id: user.id, name: displayName(user) };
+      queueSetPasswordMail(tx, outbox, settings.externalUrl, { ...user, name: target.name }, admin.id, now);
+      recordAudit(
+        tx,
+        {
+          action: 'user.update',
+          actor: admin,
+          target,
+          detail: `set-password link sent by email to ${user.email}`,
+          requestId: options.requestId,
+        },
+        now,
+      );
+      return true;
+    },
+    { behavior: 'immediate' },
+  );
+}

@@ -1,0 +1,88 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { EMAIL } from '../users/user-form.js';
+import { displayName } from '../users/derived-fields.js';
+import { recentMail } from '../mail/queue.js';
+import { sendTestMail } from '../mail/test-mail.js';
+import { SMTP_SECURITY } from '../db/schema.js';
+import {
+  type MailForm,
+  type MailFormErrors,
+  mailFormOf,
+  readMailForm,
+  SECURITY_LABELS,
+  validateMailForm,
+} from './mail-form.js';
+import { readMailSettings, saveMailSettings } from './mail-settings.js';
+
+type Body = Record<string, unknown> | undefined;
+
+/** The queue page lists this many of the most recent mails. */
+const QUEUE_SHOWN = 100;
+
+/** Settings are for superusers: other administrators are told so, as for adding users. */
+async function superusersOnly(request: FastifyRequest, reply: FastifyReply) {
+  if (request.actor.adminRole === 'superuser') return;
+  return reply.code(403).view('errors/error', {
+    title: 'Not allowed',
+    message: 'Only superusers can change settings.',
+    status: 403,
+  });
+}
+
+/** Mail settings (M1): the SMTP server, the sender, Roster's public address; a test email; the queue. */
+export default async function mailSettingsRoutes(app: FastifyInstance) {
+  const { db } = app;
+  // A preHandler, so the page it answers with has the signed-in context (and a POST's CSRF check ran).
+  app.addHook('preHandler', superusersOnly);
+
+  function renderSettings(
+    reply: FastifyReply,
+    form: MailForm,
+    extra: { errors?: MailFormErrors; testTo?: string; testError?: string } = {},
+  ) {
+    return reply.view('settings/mail', {
+      title: 'Mail settings',
+      form,
+      errors: extra.errors ?? {},
+      stored: readMailSettings(db),
+      securityChoices: SMTP_SECURITY.map((value) => [value, SECURITY_LABELS[value]]),
+      testTo: extra.testTo ?? reply.request.actor.email,
+      testError: extra.testError,
+    });
+  }
+
+  app.get('/settings/mail', async (_request, reply) => renderSettings(reply, mailFormOf(readMailSettings(db))));
+
+  app.post<{ Body: Body }>('/settings/mail', async (request, reply) => {
+    const form = readMailForm(request.body);
+    const checked = validateMailForm(form, readMailSettings(db));
+    if ('errors' in checked) return renderSettings(reply.code(422), form, { errors: checked.errors });
+    saveMailSettings(db, app.mail.smtpSealer, checked.settings, {
+      id: request.actor.id,
+      name: displayName(request.actor),
+      requestId: request.id,
+    });
+    request.log.info('mail settings saved');
+    reply.flash('success', 'The mail settings are saved.');
+    return reply.redirect('/settings/mail');
+  });
+
+  /** Sends a test email at once (not through the queue), so the page can say what the server answered. */
+  app.post<{ Body: Body }>('/settings/mail/test', async (request, reply) => {
+    const to = typeof request.body?.to === 'string' ? request.body.to.trim().slice(0, 320) : '';
+    const settingsForm = mailFormOf(readMailSettings(db));
+    if (!EMAIL.test(to))
+      return renderSettings(reply.code(422), settingsForm, {
+        testTo: to,
+        testError: 'Enter an email address like name@example.com.',
+      });
+    const result = await sendTestMail(db, app.mail.smtpSealer, to);
+    if (!result.sent) return renderSettings(reply.code(422), settingsForm, { testTo: to, testError: result.error });
+    reply.flash('success', `A test email was sent to ${to}. Check that it arrived.`);
+    return reply.redirect('/settings/mail');
+  });
+
+  app.get('/settings/mail/queue', async (_request, reply) =>
+    reply.view('settings/mail-queue', { title: 'Mail queue', mail: recentMail(db, QUEUE_SHOWN) }),
+  );
+}
