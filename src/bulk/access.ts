@@ -7,7 +7,7 @@ import {
   type Actor,
   type BulkOutcome,
   type BulkWork,
-  changedUsers,
+  AUDIT_NOTES,
   IN_CHANGED,
   runBulk,
   updateChanged,
@@ -139,19 +139,15 @@ export function applyAction(
     changes: spec.changes(at),
     write: (tx) => {
       // What the entries show is read before the change: the "before" half varies per user.
-      const columns = shown.map(([field, [before, after]]) =>
-        sql.raw(`, json_array(${before}, ${after}) as "${field}"`),
+      const pairs = shown.map(([field, [before, after]]) => `'${field}', json_array(${before}, ${after})`);
+      run(
+        tx,
+        sql`insert into ${sql.raw(AUDIT_NOTES)} (id, changes)
+            select u.id, json_object(${sql.raw(pairs.join(', '))}) from bulk_changed c join users u on u.id = c.id`,
       );
-      const rows = changedUsers(tx, sql.join(columns));
       updateChanged(tx, actor, at, spec.set(at));
       if (action === 'unlock') run(tx, sql`delete from signin_failures where user_id in ${IN_CHANGED}`);
       if (spec.endsSessions) run(tx, sql`delete from sessions where user_id in ${IN_CHANGED}`);
-      return new Map(
-        rows.map((row) => [
-          row.id,
-          Object.fromEntries(shown.map(([field]) => [field, JSON.parse(String(row[field]))])),
-        ]),
-      );
     },
     audit: { action: spec.audit, detail: spec.endsSessions ? 'Bulk action; sessions ended' : 'Bulk action' },
   };

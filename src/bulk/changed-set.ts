@@ -1,5 +1,5 @@
 import { type SQL, sql } from 'drizzle-orm';
-import { type AuditAction, recordAudits } from '../audit/record.js';
+import type { AuditAction } from '../audit/record.js';
 import type { Db, Queryable } from '../db/connection.js';
 import type { User } from '../db/schema.js';
 import type { Progress } from '../jobs/run-job.js';
@@ -60,13 +60,20 @@ export interface BulkOutcome {
   refusedTotal: number;
 }
 
-/** The changed users' ids and names, with any extra columns (`, expr as name, …`). */
+/** The changed users' ids, with any extra columns (`, expr as name, …`). */
 export function changedUsers(tx: Queryable, extra: SQL = sql``) {
-  return allRows<Record<string, unknown> & { id: number; name: string }>(
+  return allRows<Record<string, unknown> & { id: number }>(
     tx,
-    sql`select u.id, ${displayNameSql('u')} as name ${extra} from bulk_changed c join users u on u.id = c.id order by u.id`,
+    sql`select u.id ${extra} from bulk_changed c join users u on u.id = c.id order by u.id`,
   );
 }
+
+/**
+ * What a changed user's audit entry shows beyond the action: field-level changes, as JSON of
+ * field → [before, after], and the detail where it differs from user to user. Actions fill it
+ * in SQL where they can: the entries are then written in one statement, not one at a time.
+ */
+export const AUDIT_NOTES = 'bulk_audit';
 
 /** Sets columns of every changed user, and marks the rows as changed by the actor now. */
 export function updateChanged(tx: Queryable, actor: Actor, at: number, assignments: SQL[]): void {
@@ -82,11 +89,11 @@ export interface BulkWork {
   changes: SQL;
   /**
    * Changes the users in bulk_changed (it may leave some out by deleting them from it), and
-   * returns the field-level changes each user's audit entry shows, when entries show any.
+   * notes in AUDIT_NOTES what each user's entry shows, when entries show more than the detail.
    */
-  write(tx: Queryable): Map<number, Record<string, [unknown, unknown]>> | void;
-  /** The entry each changed user gets; the detail may differ from user to user. */
-  audit: { action: AuditAction; detail: string | ((userId: number) => string) };
+  write(tx: Queryable): void;
+  /** The entry each changed user gets; a note's detail, where there is one, takes the place of this one. */
+  audit: { action: AuditAction; detail: string };
 }
 
 /**
@@ -112,25 +119,23 @@ export function runBulk(
         tx,
         sql`insert into bulk_changed select u.id from users u where ${IN_BULK} and ${work.changes} and ${NOT_REFUSED}`,
       );
-      progress('Saving the changes', 1, 3);
-      const changes = work.write(tx);
-      progress('Recording the changes in the audit log', 2, 3);
-      const rows = changedUsers(tx);
-      const actorRef = { id: actor.id, name: displayName(actor) };
-      const { detail } = work.audit;
-      recordAudits(
+      run(
         tx,
-        rows.map((row) => ({
-          action: work.audit.action,
-          actor: actorRef,
-          target: { id: row.id, name: row.name },
-          changes: changes?.get(row.id),
-          detail: typeof detail === 'string' ? detail : detail(row.id),
-          requestId,
-        })),
-        now,
+        sql.raw(`create temp table if not exists ${AUDIT_NOTES} (id integer primary key, changes text, detail text)`),
       );
-      const changed = rows.length;
+      run(tx, sql.raw(`delete from ${AUDIT_NOTES}`));
+      progress('Saving the changes', 1, 3);
+      work.write(tx);
+      progress('Recording the changes in the audit log', 2, 3);
+      const changed = run(
+        tx,
+        sql`insert into audit_entries
+              (at, actor_id, actor_name, action, target_user_id, target_name, changes, detail, request_id)
+            select ${now.getTime()}, ${actor.id}, ${displayName(actor)}, ${work.audit.action}, u.id,
+              ${displayNameSql('u')}, n.changes, coalesce(n.detail, ${work.audit.detail}), ${requestId}
+            from bulk_changed c join users u on u.id = c.id left join ${sql.raw(AUDIT_NOTES)} n on n.id = c.id
+            order by c.id`,
+      ).changes;
       return { selected, changed, unchanged: selected - changed - refusedTotal, refused, refusedTotal };
     },
     { behavior: 'immediate' },

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { displayNameSql } from '../users/derived-fields.js';
 import type { Progress } from '../jobs/run-job.js';
 import { generatePassword, hashPassword } from '../auth/passwords.js';
 import type { Db, Queryable } from '../db/connection.js';
@@ -9,6 +10,7 @@ import { queueSetPasswordMail } from '../mail/set-password-mail.js';
 import { readMailSettings } from '../settings/mail-settings.js';
 import {
   type Actor,
+  AUDIT_NOTES,
   type BulkOutcome,
   type BulkWork,
   changedUsers,
@@ -53,6 +55,8 @@ export function resetSplit(db: Queryable, mailReady: boolean): { byMail: number;
 
 const LINK_DETAIL = 'Set-password link sent by email in a bulk reset; old password cleared; sessions ended';
 const PASSWORD_DETAIL = 'Temporary password made in a bulk reset; sessions ended';
+const BY_MAIL_CHANGES = JSON.stringify({ passwordState: [null, 'set-password link sent by email'] });
+const BY_PASSWORD_CHANGES = JSON.stringify({ passwordState: [null, 'must change'] });
 
 export async function applyReset(
   db: Db,
@@ -85,13 +89,16 @@ export async function applyReset(
   }
   const at = now.getTime();
   const passwords: TemporaryPassword[] = [];
-  const mailedIds = new Set<number>();
+  let mailed = 0;
   const work: BulkWork = {
     select: (tx) => resolveSelection(tx, actor, selection),
     rules,
     changes: EVERYONE,
     write: (tx) => {
-      const rows = changedUsers(tx, sql`, u.username, u.email`) as unknown as Omit<TemporaryPassword, 'password'>[];
+      const rows = changedUsers(tx, sql`, ${displayNameSql('u')} as name, u.username, u.email`) as unknown as Omit<
+        TemporaryPassword,
+        'password'
+      >[];
       const byMail = externalUrl ? rows.filter((row) => row.email !== '') : [];
       const byPassword = externalUrl ? rows.filter((row) => row.email === '') : rows;
       // Anyone without an address who joined the selection since the passwords were made waits for the next reset.
@@ -105,28 +112,21 @@ export async function applyReset(
         `update users set password_hash = ?, must_change_password = ?, password_expires_at = null,
            password_changed_at = ?, updated_at = ?, updated_by = ?, version = version + 1 where id = ?`,
       );
+      const note = prepared(tx, `insert into ${AUDIT_NOTES} (id, changes, detail) values (?, ?, ?)`);
       for (const [i, row] of byPassword.slice(0, made.length).entries()) {
         write.run(made[i]!.hash, 1, at, at, actor.id, row.id);
+        note.run(row.id, BY_PASSWORD_CHANGES, PASSWORD_DETAIL);
         passwords.push({ ...row, password: made[i]!.password });
       }
       // The old password stops working; the link is the way back in.
       for (const row of byMail) {
         write.run(null, 0, at, at, actor.id, row.id);
+        note.run(row.id, BY_MAIL_CHANGES, LINK_DETAIL);
         queueSetPasswordMail(tx, outbox, externalUrl!, row, actor.id, now);
-        mailedIds.add(row.id);
+        mailed++;
       }
-      return new Map([
-        ...passwords.map((p): [number, Record<string, [unknown, unknown]>] => [
-          p.id,
-          { passwordState: [null, 'must change'] },
-        ]),
-        ...byMail.map((row): [number, Record<string, [unknown, unknown]>] => [
-          row.id,
-          { passwordState: [null, 'set-password link sent by email'] },
-        ]),
-      ]);
     },
-    audit: { action: 'user.password', detail: (id) => (mailedIds.has(id) ? LINK_DETAIL : PASSWORD_DETAIL) },
+    audit: { action: 'user.password', detail: PASSWORD_DETAIL },
   };
-  return { ...runBulk(db, actor, work, requestId, progress, now), passwords, mailed: mailedIds.size };
+  return { ...runBulk(db, actor, work, requestId, progress, now), passwords, mailed };
 }

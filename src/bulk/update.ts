@@ -2,17 +2,25 @@ import { type SQL, sql } from 'drizzle-orm';
 import type { Progress } from '../jobs/run-job.js';
 import type { Db, Queryable } from '../db/connection.js';
 import { type LICENCE_TYPES, type USER_STATUSES, users } from '../db/schema.js';
-import { allRows, oneRow, run } from '../db/statements.js';
+import { oneRow, run } from '../db/statements.js';
 import { JobRefusedError } from '../jobs/refused.js';
-import { displayNameSql, PARTS_OF_FIELD, referenceSortKey, refreshDerivedFields } from '../users/derived-fields.js';
-import { diff } from '../users/user-writes.js';
+import { displayNameText, PARTS_OF_FIELD, referenceSortKey, refreshDerivedFields } from '../users/derived-fields.js';
 import {
   type Membership,
   MEMBERSHIP_LISTS,
   SINGLE_REFERENCES,
   type SingleReference,
 } from '../users/reference-tables.js';
-import { type Actor, type BulkOutcome, type BulkWork, IN_CHANGED, runBulk, updateChanged } from './changed-set.js';
+import {
+  type Actor,
+  AUDIT_NOTES,
+  type BulkOutcome,
+  type BulkWork,
+  changedUsers,
+  IN_CHANGED,
+  runBulk,
+  updateChanged,
+} from './changed-set.js';
 import type { Rule } from './refusals.js';
 import { resolveSelection, type Selection } from './selection.js';
 
@@ -90,46 +98,80 @@ export function updateRules(actor: Actor, changes: BulkChanges): Rule[] {
   return rules;
 }
 
-/** The fields an audit entry shows, read for the changed users: names rather than ids. */
-function stateColumns(changes: BulkChanges): SQL[] {
-  const columns: SQL[] = [];
+/**
+ * A field an audit entry shows, as SQL over a user `u`: names rather than ids. Lists are JSON
+ * arrays of names in name order, so a before and an after compare as text.
+ */
+interface ShownField {
+  key: string;
+  value: string;
+  kind: 'text' | 'list' | 'boolean';
+}
+
+function shownFields(changes: BulkChanges): ShownField[] {
+  const fields: ShownField[] = [];
   for (const field of Object.keys(changes.lists) as Membership[]) {
     const f = MEMBERSHIP_LISTS[field];
-    columns.push(
-      sql`(select json_group_array(name) from (select r.name from ${sql.raw(f.membership)} m join ${sql.raw(f.table)} r
-            on r.id = m.ref_id where m.user_id = u.id order by r.name)) as ${sql.raw(field)}`,
-    );
+    fields.push({
+      key: field,
+      value: `(select json_group_array(name) from (select r.name from ${f.membership} m join ${f.table} r
+               on r.id = m.ref_id where m.user_id = u.id order by r.name))`,
+      kind: 'list',
+    });
   }
   for (const field of Object.keys(changes.references) as SingleReference[]) {
     const f = SINGLE_REFERENCES[field];
-    columns.push(
-      sql`(select name from ${sql.raw(f.table)} where id = ${sql.raw(`u.${f.column}`)}) as ${sql.raw(field)}`,
-    );
+    fields.push({ key: field, value: `(select name from ${f.table} where id = u.${f.column})`, kind: 'text' });
   }
   if (changes.supervisor !== undefined) {
-    columns.push(
-      sql`(select ${displayNameSql('s')} || ' (' || s.id || ')' from users s where s.id = u.supervisor_id) as supervisor`,
-    );
+    fields.push({
+      key: 'supervisor',
+      value: `(select ${displayNameText('s')} || ' (' || s.id || ')' from users s where s.id = u.supervisor_id)`,
+      kind: 'text',
+    });
   }
-  if (changes.licence) columns.push(sql`u.licence_type as licenceType`);
-  if (changes.status) columns.push(sql`u.status`);
-  if (changes.twoStep !== undefined) columns.push(sql`u.two_step_enabled = 1 as twoStepEnabled`);
-  return columns;
+  if (changes.licence) fields.push({ key: 'licenceType', value: 'u.licence_type', kind: 'text' });
+  if (changes.status) fields.push({ key: 'status', value: 'u.status', kind: 'text' });
+  if (changes.twoStep !== undefined)
+    fields.push({ key: 'twoStepEnabled', value: 'u.two_step_enabled', kind: 'boolean' });
+  return fields;
 }
 
-type State = Record<string, unknown> & { id: number };
+/** A stored value as it goes into the entry's JSON. */
+function asJson(field: ShownField, value: string): string {
+  if (field.kind === 'list') return `json(${value})`;
+  if (field.kind === 'boolean') return `json(case when ${value} then 'true' else 'false' end)`;
+  return value;
+}
 
-function readState(tx: Queryable, changes: BulkChanges): Map<number, State> {
-  const rows = allRows<Record<string, unknown> & { id: number }>(
+/** Keeps the changed users' shown fields as they are before the write, in bulk_before. */
+function keepBefore(tx: Queryable, fields: ShownField[]): void {
+  run(tx, sql`drop table if exists temp.bulk_before`);
+  const columns = fields.map((f, i) => `${f.value} as b${i}`);
+  run(
     tx,
-    sql`select u.id, ${sql.join(stateColumns(changes), sql`, `)} from bulk_changed c join users u on u.id = c.id`,
+    sql.raw(`create temp table bulk_before as
+      select u.id as id, ${columns.join(', ')} from bulk_changed c join users u on u.id = c.id`),
   );
-  return new Map(
-    rows.map((row) => {
-      for (const field of Object.keys(changes.lists)) row[field] = JSON.parse(String(row[field] ?? '[]'));
-      if ('twoStepEnabled' in row) row.twoStepEnabled = row.twoStepEnabled === 1;
-      return [row.id, row];
-    }),
+}
+
+/**
+ * Notes each changed user's field-level changes for the audit (see AUDIT_NOTES): the fields
+ * whose value differs between bulk_before and now, as field → [before, after].
+ */
+function noteChanges(tx: Queryable, fields: ShownField[]): void {
+  const after = fields.map((f, i) => `${f.value} as a${i}`);
+  // json_patch adds one field's pair at a time, and '{}' where the field did not change.
+  const changes = fields.reduce(
+    (json, f, i) =>
+      `json_patch(${json}, case when b${i} is a${i} then '{}' else
+         json_object('${f.key}', json_array(${asJson(f, `b${i}`)}, ${asJson(f, `a${i}`)})) end)`,
+    `'{}'`,
+  );
+  run(
+    tx,
+    sql.raw(`insert into ${AUDIT_NOTES} (id, changes)
+      select id, ${changes} from (select b.*, ${after.join(', ')} from bulk_before b join users u on u.id = b.id)`),
   );
 }
 
@@ -220,11 +262,17 @@ export function applyUpdate(
     changes: changeCondition(changes),
     write: (tx) => {
       referencesExist(tx, changes);
-      const before = readState(tx, changes);
+      const fields = shownFields(changes);
+      keepBefore(tx, fields);
       writeChanges(tx, actor, changes, now.getTime());
-      refreshDerivedFields(tx, [...before.keys()], derivedParts(changes));
-      const after = readState(tx, changes);
-      return new Map([...before].map(([id, state]) => [id, diff(state, after.get(id)!)]));
+      const parts = derivedParts(changes);
+      if (parts.length > 0)
+        refreshDerivedFields(
+          tx,
+          changedUsers(tx).map((row) => row.id),
+          parts,
+        );
+      noteChanges(tx, fields);
     },
     audit: { action: 'user.update', detail: 'Bulk update' },
   };

@@ -184,3 +184,45 @@ t.test('jobs write without foreign-key checks, so a reference gone since the for
   t.equal(ctx.db.get<{ n: number }>(sql`select count(*) as n from user_groups where ref_id = 424242`)!.n, 0);
   t.equal(ctx.db.get<{ n: number }>(sql`pragma foreign_key_check`), undefined, 'no dangling reference');
 });
+
+t.test('each entry shows exactly the fields that changed for that user, in every kind of field', async (t) => {
+  const ctx = await bulkTeam(t);
+  const jobDb = openJobDatabase(ctx.app.config.databaseFile);
+  t.teardown(() => jobDb.$client.close());
+  jobDb.$client.prepare("update users set licence_type = 'full', two_step_enabled = 1 where id = ?").run(ctx.di.id);
+  const support = ctx.db.get<{ id: number }>(sql`select id from groups where name = 'Support'`)!.id;
+  const changes: BulkChanges = {
+    lists: { groups: { mode: 'remove', ids: [support] } },
+    references: { territory: null },
+    supervisor: { id: ctx.boss.id, label: 'Bo Ssman' },
+    licence: 'full',
+    status: 'inactive',
+    twoStep: true,
+  };
+  const outcome = applyUpdate(jobDb, ctx.admin, { ids: [ctx.cy.id, ctx.di.id] }, changes, 'r1', () => {});
+  t.equal(outcome.changed, 2);
+  const entryOf = (id: number) =>
+    JSON.parse(
+      ctx.db.get<{ changes: string }>(
+        sql`select changes from audit_entries where target_user_id = ${id} and action = 'user.update'`,
+      )!.changes,
+    );
+  const boss = `Bo Ssman (${ctx.boss.id})`;
+  t.same(entryOf(ctx.cy.id), {
+    territory: ['Iberia', null],
+    supervisor: [null, boss],
+    licenceType: ['none', 'full'],
+    status: ['active', 'inactive'],
+    twoStepEnabled: [false, true],
+  });
+  t.same(
+    entryOf(ctx.di.id),
+    {
+      groups: [['Support'], []],
+      territory: ['Nordics', null],
+      supervisor: [null, boss],
+      status: ['active', 'inactive'],
+    },
+    'licence and two-step were already as asked, and Di alone was in Support',
+  );
+});
