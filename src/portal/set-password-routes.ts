@@ -49,14 +49,21 @@ function holdsToken(reply: FastifyReply): FastifyReply {
 export default async function setPasswordRoutes(app: FastifyInstance) {
   const policy = { minLength: app.config.passwordMinLength };
 
+  /** The user a link is for, when the administrator may see them, and the administrator making it. */
+  const linkFor = (request: FastifyRequest<{ Params: { id: string } }>) => {
+    const id = idParam(request.params.id);
+    return {
+      user: id ? findVisibleUser(app.db, request.actor, id) : undefined,
+      admin: { id: request.actor.id, name: displayName(request.actor) },
+    };
+  };
+
   app.post<{ Params: { id: string } }>(
     '/users/:id/set-password-link',
     { onRequest: requireAdmin },
     async (request, reply) => {
-      const id = idParam(request.params.id);
-      const user = id ? findVisibleUser(app.db, request.actor, id) : undefined;
+      const { user, admin } = linkFor(request);
       if (!user) return reply.callNotFound();
-      const admin = { id: request.actor.id, name: displayName(request.actor) };
       const { token, expiresAt } = createSetPasswordToken(app.db, admin, user, { requestId: request.id });
       request.log.info({ userId: user.id }, 'set-password link created');
       // Shown in the response itself and nowhere else: the token is never stored, not even in
@@ -77,10 +84,8 @@ export default async function setPasswordRoutes(app: FastifyInstance) {
     '/users/:id/set-password-mail',
     { onRequest: requireAdmin },
     async (request, reply) => {
-      const id = idParam(request.params.id);
-      const user = id ? findVisibleUser(app.db, request.actor, id) : undefined;
+      const { user, admin } = linkFor(request);
       if (!user) return reply.callNotFound();
-      const admin = { id: request.actor.id, name: displayName(request.actor) };
       if (mailSetPasswordLink(app.db, app.mail.outbox, admin, user, { requestId: request.id })) {
         request.log.info({ userId: user.id }, 'set-password link queued for mail');
         reply.flash('success', `A set-password link is on its way to ${user.email}.`);
