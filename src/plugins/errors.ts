@@ -15,7 +15,15 @@ const CLIENT_MESSAGES: Record<number, { title: string; message: string }> = {
   413: { title: 'Too large', message: 'What you sent is larger than Roster accepts.' },
   415: { title: 'Unsupported content', message: 'Roster cannot read what was sent.' },
   429: { title: 'Too many attempts', message: 'Too many attempts. Wait a minute and try again.' },
+  503: {
+    title: 'Busy for a moment',
+    message:
+      'Roster is saving a large change (such as a bulk action) and could not save this in time. Nothing was changed: go back and try again in a few seconds.',
+  },
 };
+
+/** SQLite's answer when another connection held the write lock for longer than the busy timeout. */
+const isBusy = (error: unknown) => (error as { code?: string }).code?.startsWith('SQLITE_BUSY') === true;
 
 function renderError(reply: FastifyReply, status: number, message?: string) {
   const known = CLIENT_MESSAGES[status];
@@ -34,6 +42,10 @@ export default fp(async (app) => {
   app.setNotFoundHandler((_request, reply) => renderError(reply, 404));
 
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    if (isBusy(error)) {
+      request.log.warn({ err: error.message }, 'database busy: request refused');
+      return renderError(reply.header('Retry-After', '5'), 503);
+    }
     const status = error.statusCode ?? 500;
     if (status >= 500) {
       request.log.error({ err: error }, 'request failed');

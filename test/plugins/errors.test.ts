@@ -1,4 +1,5 @@
 import t from 'tap';
+import Database from 'better-sqlite3';
 import { PassThrough } from 'node:stream';
 import { addSuperuser, buildTestApp, Client } from '../helpers/app.js';
 
@@ -36,4 +37,30 @@ t.test('a signed-in administrator sees the navigation on error pages too', async
   const browser = new Client(app);
   await browser.signIn();
   t.match((await browser.get('/')).body, /aria-label="Main"/);
+});
+
+t.test('a write that waits too long for a bulk change says so, changes nothing, and works again after', async (t) => {
+  const app = await buildTestApp(t);
+  await addSuperuser(app);
+  const browser = new Client(app);
+  await browser.signIn();
+  await browser.get('/users/columns');
+  await browser.post('/users/columns', { columns: 'username', order: 'username', back: '/users' });
+
+  // Another connection holds the write lock, as a bulk job does while it commits.
+  const job = new Database(app.config.databaseFile);
+  t.teardown(() => job.close());
+  job.exec('begin immediate');
+  const refused = await browser.post('/users/columns', { reset: '1', back: '/users' });
+  t.equal(refused.statusCode, 503);
+  t.equal(refused.headers['retry-after'], '5');
+  t.match(refused.body, /Busy for a moment/);
+  t.match(refused.body, /Nothing was changed: go back and try again in a few seconds/);
+  job.exec('commit');
+
+  const columns = () =>
+    (app.db.$client.prepare('select list_columns from admin_preferences').pluck().get() as string | null) ?? 'default';
+  t.equal(columns(), '["username"]', 'the choice is as it was');
+  t.equal((await browser.post('/users/columns', { reset: '1', back: '/users' })).statusCode, 302, 'then it saves');
+  t.equal(columns(), 'default');
 });
