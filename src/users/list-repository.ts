@@ -338,6 +338,12 @@ export function planList(db: Queryable, actor: Actor, query: ListQuery, limit = 
   return { where, count: { value: roundEstimate(Math.max(estimate, ids.length)), exact: false } };
 }
 
+/**
+ * What reading a page needs of a list query. The size is any count here: an export reads the
+ * same order in batches larger than a page.
+ */
+export type PageRequest = Omit<ListQuery, 'size'> & { size: number };
+
 export interface PageOfIds {
   ids: number[];
   /** Sort values of the first and last row, for the previous and next cursors. */
@@ -365,7 +371,7 @@ function sortedMatches(db: Queryable, plan: ListPlan & { matches: number[] }, so
 function pageFromMatches(
   db: Queryable,
   plan: ListPlan & { matches: number[] },
-  query: ListQuery,
+  query: PageRequest,
 ): PageOfIds | undefined {
   const order = sortedMatches(db, plan, query.sort);
   const n = order.length;
@@ -415,7 +421,7 @@ function boundaryKeys(db: Queryable, sort: ColumnKey, ids: number[]): Pick<PageO
  * right before) the cursor's row: keyset paging, as fast on page 2,000 as on page 1. Without
  * one it is read by offset, which is what a typed page number or a bookmark needs.
  */
-export function pageOfIds(db: Queryable, plan: ListPlan, query: ListQuery): PageOfIds {
+export function pageOfIds(db: Queryable, plan: ListPlan, query: PageRequest): PageOfIds {
   if (plan.matches) {
     const page = pageFromMatches(db, { ...plan, matches: plan.matches }, query);
     if (page) return page;
