@@ -47,6 +47,11 @@ export default async function exportRoutes(app: FastifyInstance) {
   timer.unref();
   app.addHook('onClose', async () => clearInterval(timer));
 
+  /**
+   * Streams a small export. There is no snapshot across the batches (a transaction cannot stay
+   * open while other requests share the connection), but the users and their order are fixed
+   * before the first row is written, so an edit meanwhile at most shows in its row.
+   */
   function sendCsv(
     request: FastifyRequest,
     reply: FastifyReply,
