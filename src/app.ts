@@ -26,6 +26,7 @@ import trashRoutes from './users/trash-routes.js';
 import bulkRoutes from './bulk/routes.js';
 import { JobBoard } from './jobs/board.js';
 import jobRoutes from './jobs/routes.js';
+import exportRoutes from './exports/routes.js';
 import { JobRunner } from './jobs/runner.js';
 import { Outbox } from './mail/queue.js';
 import { MailSender } from './mail/sender.js';
@@ -65,7 +66,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const board = new JobBoard(boardFile, config.sessionSecret);
   const runner = new JobRunner(
     board,
-    { databaseFile: config.databaseFile, boardFile, secret: config.sessionSecret, logLevel: config.logLevel },
+    {
+      databaseFile: config.databaseFile,
+      boardFile,
+      dataDir: config.dataDir,
+      secret: config.sessionSecret,
+      logLevel: config.logLevel,
+    },
     app.log,
   );
   app.decorate('jobs', { board, runner });
@@ -103,6 +110,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await admin.register(trashRoutes);
     await admin.register(auditRoutes);
     await admin.register(bulkRoutes);
+    await admin.register(exportRoutes);
     await admin.register(jobRoutes);
     await admin.register(mailSettingsRoutes);
   });

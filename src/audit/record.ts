@@ -15,6 +15,7 @@ export const AUDIT_ACTIONS = {
   'user.delete': 'User moved to the trash',
   'user.restore': 'User restored',
   'user.purge': 'User deleted permanently',
+  'users.export': 'Users exported',
   'account.password': 'Changed their own password',
   'settings.mail': 'Mail settings changed',
 } as const;

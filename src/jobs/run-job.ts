@@ -3,6 +3,7 @@ import type { Db } from '../db/connection.js';
 import type { User } from '../db/schema.js';
 import { activeAdministrator } from '../auth/require-admin.js';
 import { BULK_HANDLERS } from '../bulk/handlers.js';
+import { EXPORT_HANDLERS } from '../exports/handlers.js';
 import type { Outbox } from '../mail/queue.js';
 import type { JobBoard, JobSummary } from './board.js';
 import { JobRefusedError } from './refused.js';
@@ -12,6 +13,7 @@ export type Progress = (phase: string, done: number, total: number) => void;
 
 /** What a job's work is given: its own connection, the administrator who asked, and a progress line. */
 export interface JobContext<P> {
+  jobId: string;
   db: Db;
   actor: User;
   params: P;
@@ -19,6 +21,8 @@ export interface JobContext<P> {
   progress: Progress;
   /** Mail a job queues goes in its own transaction, through here. */
   outbox: Outbox;
+  /** DATA_DIR, where a job that makes a file (an export) writes it. */
+  dataDir: string;
 }
 
 export interface JobOutcome {
@@ -29,6 +33,9 @@ export interface JobOutcome {
 
 export type JobHandler<P = never> = (context: JobContext<P>) => JobOutcome | Promise<JobOutcome>;
 
+/** Every kind of job, by the name the board stores. */
+const JOB_HANDLERS = { ...BULK_HANDLERS, ...EXPORT_HANDLERS };
+
 export async function runJob(
   db: Db,
   board: JobBoard,
@@ -36,10 +43,11 @@ export async function runJob(
   log: Logger,
   jobId: string,
   requestId: string,
+  dataDir: string,
 ): Promise<void> {
   const job = board.get(jobId);
   if (!job || job.state !== 'queued') return;
-  const handler = BULK_HANDLERS[job.kind as keyof typeof BULK_HANDLERS] as JobHandler<unknown> | undefined;
+  const handler = JOB_HANDLERS[job.kind as keyof typeof JOB_HANDLERS] as JobHandler<unknown> | undefined;
   // The administrator is read again: one demoted or blocked since the request may no longer act.
   const actor = activeAdministrator(db, job.actorId);
   if (!handler || !actor) {
@@ -50,7 +58,7 @@ export async function runJob(
   const progress = (phase: string, done: number, total: number) => board.progress(jobId, phase, done, total);
   try {
     progress('Starting', 0, 0);
-    const outcome = await handler({ db, actor, params: job.params, requestId, progress, outbox });
+    const outcome = await handler({ jobId, db, actor, params: job.params, requestId, progress, outbox, dataDir });
     board.finish(jobId, outcome.summary, outcome.secret);
   } catch (err) {
     if (err instanceof JobRefusedError) {

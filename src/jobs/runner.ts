@@ -5,6 +5,7 @@ import type { JobBoard } from './board.js';
 export interface JobFiles {
   databaseFile: string;
   boardFile: string;
+  dataDir: string;
   secret: string;
   logLevel: string;
 }

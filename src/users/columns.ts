@@ -1,6 +1,6 @@
 /**
  * Every field a user list can show, filter on and sort by. The list page, the column chooser,
- * the ad hoc filter and (later) the CSV export all read this one table.
+ * the ad hoc filter and the CSV export all read this one table.
  */
 
 export type FieldKind = 'text' | 'date' | 'reference' | 'references' | 'choice';

@@ -2,7 +2,7 @@ import { COLUMN_BY_KEY, type ColumnKey, isColumnKey } from './columns.js';
 import { type QueryParams as Params, single } from '../query-params.js';
 
 /**
- * One list query drives the page, its htmx fragment and (later) exports and bulk actions, so
+ * One list query drives the page, its htmx fragment, the CSV export and bulk actions, so
  * they always agree on which users are meant. These pure functions turn a URL's query string
  * into that object and back; nothing here touches the database.
  */

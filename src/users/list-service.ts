@@ -29,7 +29,8 @@ export interface UserListPage {
  */
 const plans = new UntilChanged<ListPlan>(200, 10_000);
 
-function cachedPlan(db: Db, actor: User, query: ListQuery): ListPlan {
+/** Which users a list query matches, for the actor: the plan the list page reads, kept as above. */
+export function cachedPlan(db: Db, actor: User, query: ListQuery): ListPlan {
   const key = JSON.stringify([actor.id, actor.adminRole, query.filters, query.adhoc, query.q]);
   return plans.get(db, key, () => planList(db, actor, query));
 }

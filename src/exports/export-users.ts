@@ -1,0 +1,92 @@
+import { and, sql } from 'drizzle-orm';
+import { recordAudit } from '../audit/record.js';
+import type { Db, Queryable } from '../db/connection.js';
+import type { User } from '../db/schema.js';
+import { allRows } from '../db/statements.js';
+import { MAX_TICKED, resolveSelection, u } from '../bulk/selection.js';
+import { COLUMN_BY_KEY, type ColumnKey } from '../users/columns.js';
+import { displayName } from '../users/derived-fields.js';
+import { type Cursor, DEFAULT_PAGE_SIZE, type ListQuery, listQueryParams } from '../users/list-query.js';
+import { type ListPlan, loadRows, pageOfIds } from '../users/list-repository.js';
+import { visibleTo } from '../users/scope.js';
+import { csvHeader, csvLines } from './csv.js';
+
+/**
+ * Exports of the users list (F1): the same list query that draws the page decides which users
+ * and in what order, with scope applied the same way, and the chosen columns decide what each
+ * line says. Rows are read a batch at a time, never all at once.
+ */
+
+/**
+ * Up to this many users the file is written straight into the response: that is under a second
+ * of work, cut into batches with the event loop free between them, and the administrator gets
+ * the file at once instead of a progress page. Larger exports run as a job. Ticked selections
+ * are capped at the same number (MAX_TICKED), so they always come back at once.
+ */
+export const STREAM_LIMIT = MAX_TICKED;
+
+/** Users read per batch: large enough that a batch's queries cost little, small enough to keep turns short. */
+export const BATCH = 1_000;
+
+/**
+ * The ticked users as a plan the list's reader understands. resolveSelection applies the scope
+ * and refuses the whole export (OutOfScopeError) when any id is not the administrator's to see.
+ */
+export function tickedPlan(db: Db, actor: User, ids: number[]): ListPlan {
+  const matches = db.transaction((tx) => {
+    resolveSelection(tx, actor, { ids });
+    return allRows<{ id: number }>(tx, sql`select id from bulk_ids`).map((r) => r.id);
+  });
+  const where = and(visibleTo(actor, u), sql`u.id in (select value from json_each(${JSON.stringify(matches)}))`)!;
+  return { where, matches, count: { value: matches.length, exact: true }, orders: new Map() };
+}
+
+/** One piece of the file: its text, and how many users it holds (none for the header). */
+export interface CsvChunk {
+  text: string;
+  rows: number;
+}
+
+/**
+ * The file in pieces: the header, then the plan's users in the list's sort order, BATCH at a
+ * time. Each batch starts after the sort values of the one before (keyset), as the list's Next
+ * link does, so the millionth row costs what the first did.
+ */
+export function* csvChunks(
+  db: Queryable,
+  plan: ListPlan,
+  query: ListQuery,
+  columns: readonly ColumnKey[],
+): Generator<CsvChunk> {
+  yield { text: csvHeader(columns), rows: 0 };
+  let cursor: Cursor | undefined;
+  for (let page = 1; ; page++) {
+    const batch = pageOfIds(db, plan, { ...query, size: BATCH, page, cursor });
+    const rows = loadRows(db, batch.ids, columns);
+    if (rows.length > 0) yield { text: csvLines(rows, columns), rows: rows.length };
+    if (!batch.hasMore || !batch.lastKey) return;
+    cursor = { direction: 'after', key: batch.lastKey };
+  }
+}
+
+/**
+ * Data leaving Roster is worth a record: who exported how many users, which of them (ticked,
+ * or the filters and search), and which columns.
+ */
+export function recordExport(
+  db: Queryable,
+  actor: User,
+  exported: { count: number; query: ListQuery; ticked: boolean; columns: readonly ColumnKey[] },
+  requestId: string,
+): void {
+  const filter = listQueryParams(exported.query, { page: 1, cursor: undefined, size: DEFAULT_PAGE_SIZE }).toString();
+  const which = exported.ticked ? 'ticked' : filter ? `matching ${filter}` : 'the whole list';
+  const labels = exported.columns.map((key) => COLUMN_BY_KEY.get(key)!.label).join(', ');
+  const count = `${exported.count.toLocaleString('en')} ${exported.count === 1 ? 'user' : 'users'}`;
+  recordAudit(db, {
+    action: 'users.export',
+    actor: { id: actor.id, name: displayName(actor) },
+    detail: `${count} to CSV (${which}); columns: ${labels}`,
+    requestId,
+  });
+}
