@@ -24,6 +24,7 @@ import oneUserRoutes from './users/user-routes.js';
 import accessRoutes from './users/access-routes.js';
 import trashRoutes from './users/trash-routes.js';
 import bulkRoutes from './bulk/routes.js';
+import importRoutes from './imports/routes.js';
 import { JobBoard } from './jobs/board.js';
 import jobRoutes from './jobs/routes.js';
 import { JobRunner } from './jobs/runner.js';
@@ -65,7 +66,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const board = new JobBoard(boardFile, config.sessionSecret);
   const runner = new JobRunner(
     board,
-    { databaseFile: config.databaseFile, boardFile, secret: config.sessionSecret, logLevel: config.logLevel },
+    {
+      databaseFile: config.databaseFile,
+      dataDir: config.dataDir,
+      boardFile,
+      secret: config.sessionSecret,
+      logLevel: config.logLevel,
+    },
     app.log,
   );
   app.decorate('jobs', { board, runner });
@@ -103,6 +110,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await admin.register(trashRoutes);
     await admin.register(auditRoutes);
     await admin.register(bulkRoutes);
+    await admin.register(importRoutes);
     await admin.register(jobRoutes);
     await admin.register(mailSettingsRoutes);
   });

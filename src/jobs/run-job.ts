@@ -3,6 +3,7 @@ import type { Db } from '../db/connection.js';
 import type { User } from '../db/schema.js';
 import { activeAdministrator } from '../auth/require-admin.js';
 import { BULK_HANDLERS } from '../bulk/handlers.js';
+import { IMPORT_HANDLERS } from '../imports/handlers.js';
 import type { Outbox } from '../mail/queue.js';
 import type { JobBoard, JobSummary } from './board.js';
 import { JobRefusedError } from './refused.js';
@@ -19,6 +20,8 @@ export interface JobContext<P> {
   progress: Progress;
   /** Mail a job queues goes in its own transaction, through here. */
   outbox: Outbox;
+  /** The data directory, where a request leaves files for its job (an uploaded import). */
+  dataDir: string;
 }
 
 export interface JobOutcome {
@@ -29,6 +32,10 @@ export interface JobOutcome {
 
 export type JobHandler<P = never> = (context: JobContext<P>) => JobOutcome | Promise<JobOutcome>;
 
+/** Every kind of job, by the name the board stores. */
+const JOB_HANDLERS = { ...BULK_HANDLERS, ...IMPORT_HANDLERS };
+export type JobKind = keyof typeof JOB_HANDLERS;
+
 export async function runJob(
   db: Db,
   board: JobBoard,
@@ -36,10 +43,11 @@ export async function runJob(
   log: Logger,
   jobId: string,
   requestId: string,
+  dataDir: string,
 ): Promise<void> {
   const job = board.get(jobId);
   if (!job || job.state !== 'queued') return;
-  const handler = BULK_HANDLERS[job.kind as keyof typeof BULK_HANDLERS] as JobHandler<unknown> | undefined;
+  const handler = JOB_HANDLERS[job.kind as JobKind] as JobHandler<unknown> | undefined;
   // The administrator is read again: one demoted or blocked since the request may no longer act.
   const actor = activeAdministrator(db, job.actorId);
   if (!handler || !actor) {
@@ -50,7 +58,7 @@ export async function runJob(
   const progress = (phase: string, done: number, total: number) => board.progress(jobId, phase, done, total);
   try {
     progress('Starting', 0, 0);
-    const outcome = await handler({ db, actor, params: job.params, requestId, progress, outbox });
+    const outcome = await handler({ db, actor, params: job.params, requestId, progress, outbox, dataDir });
     board.finish(jobId, outcome.summary, outcome.secret);
   } catch (err) {
     if (err instanceof JobRefusedError) {

@@ -4,6 +4,8 @@ import type { JobBoard } from './board.js';
 
 export interface JobFiles {
   databaseFile: string;
+  /** Where requests leave files for jobs to read (uploaded imports). */
+  dataDir: string;
   boardFile: string;
   secret: string;
   logLevel: string;

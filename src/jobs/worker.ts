@@ -24,7 +24,7 @@ let waiting = 0;
 parentPort!.on('message', (message: { jobId: string; requestId: string }) => {
   waiting++;
   queue = queue
-    .then(() => runJob(db, board, outbox, log, message.jobId, message.requestId))
+    .then(() => runJob(db, board, outbox, log, message.jobId, message.requestId, files.dataDir))
     .finally(() => {
       parentPort!.postMessage({ jobId: message.jobId });
       if (--waiting === 0) checkpointAfterJob(db);

@@ -70,7 +70,7 @@ t.test('a job runs only for an administrator who may still act, and only a known
   const log = pino({ level: 'silent' });
 
   const unknown = board.create({ kind: 'bulk.teleport', title: 'Teleporting', actorId: admin.id, params: {} });
-  await runJob(app.db, board, app.mail.outbox, log, unknown, 'r1');
+  await runJob(app.db, board, app.mail.outbox, log, unknown, 'r1', app.config.dataDir);
   t.match(board.get(unknown)!.error, /You may no longer do this. Nothing was changed./);
 
   app.db.run(sql`update users set blocked = 1 where id = ${admin.id}`);
@@ -80,7 +80,7 @@ t.test('a job runs only for an administrator who may still act, and only a known
     actorId: admin.id,
     params: { selection: { query: '' }, action: 'unblock' },
   });
-  await runJob(app.db, board, app.mail.outbox, log, blocked, 'r2');
+  await runJob(app.db, board, app.mail.outbox, log, blocked, 'r2', app.config.dataDir);
   t.equal(board.get(blocked)!.state, 'failed');
   t.match(board.get(blocked)!.error, /You may no longer do this/);
   t.equal(app.db.get<{ blocked: number }>(sql`select blocked from users where id = ${admin.id}`)!.blocked, 1);
