@@ -21,7 +21,8 @@ export const IMPORT_HANDLERS = {
     const since = new URLSearchParams({ field: 'created', op: 'after', value: new Date(outcome.at).toISOString() });
     return {
       summary: {
-        headline: `${users(outcome.created)} imported from ${upload.filename}. They have no password yet: when they should sign in, select them in the list and choose Reset password, or send a set-password link from a user's page.`,
+        headline: `${users(outcome.created)} imported from ${upload.filename}.`,
+        note: "They have no password yet. When they should sign in, select them in the list and choose Reset password, or send a set-password link from a user's page.",
         counts: [{ label: 'Created', value: outcome.created }],
         refused: [],
         refusedMore: 0,
