@@ -121,6 +121,19 @@ export function checkRows(db: Queryable, actor: Pick<User, 'adminRole'>, rows: I
   // Every row's username, the file's or a made-up one, so a supervisor may be either.
   const usernames = rows.map((row) => row.cells.username || generate(row));
   const created = new Set(usernames.map((name) => name.toLowerCase()).filter(Boolean));
+  const supervisorOf = new Map(
+    rows.map((row, i) => [usernames[i]!.toLowerCase(), (row.cells.supervisor ?? '').toLowerCase()]),
+  );
+  /** The chain of supervisors in the file above a user, when it leads back to them. */
+  const circle = (username: string): string[] | undefined => {
+    const chain = [username];
+    for (let next = supervisorOf.get(username); next && created.has(next); next = supervisorOf.get(next)) {
+      if (next === username) return [...chain, next];
+      if (chain.includes(next)) return undefined;
+      chain.push(next);
+    }
+    return undefined;
+  };
 
   const supervisors = new Map<string, { id: number; label: string } | undefined>();
   const supervisorInDirectory = (username: string) => {
@@ -184,8 +197,11 @@ export function checkRows(db: Queryable, actor: Pick<User, 'adminRole'>, rows: I
     let supervisorLabel: string | undefined;
     const boss = cell('supervisor').toLowerCase();
     if (boss && boss === username.toLowerCase()) problem('supervisor', 'A user cannot supervise themselves.');
-    else if (boss && created.has(boss)) supervisorInFile = boss;
-    else if (boss) {
+    else if (boss && created.has(boss)) {
+      const round = circle(username.toLowerCase());
+      if (round) problem('supervisor', `Supervisors go round in a circle: ${round.join(' → ')}.`);
+      else supervisorInFile = boss;
+    } else if (boss) {
       const found = supervisorInDirectory(boss);
       if (!found) problem('supervisor', `No user “${cell('supervisor')}” to be the supervisor.`);
       else [supervisor, supervisorLabel] = [String(found.id), found.label];

@@ -174,10 +174,12 @@ t.test('every row with a problem is listed, and the error report has them with t
     'dup,Lund,Eva,Employee,not-an-email,Sales;Marketing,South,nobody,gold,retired',
     'dup,,Ola,Manager,,,,,,',
     'bad name,Nord,Kim,Employee,,,,bad name,,',
+    'c1,Ek,Cy,Employee,,,,c2,,',
+    'c2,Ek,Di,Employee,,,,c1,,',
   ].join('\n');
   const before = userCount(ctx);
   const { page, location } = await previewOf(ctx.app, ctx.browser, file);
-  t.match(page.body, /4 rows of 5 have 13 problems, so nothing can be imported yet/);
+  t.match(page.body, /6 rows of 7 have 15 problems, so nothing can be imported yet/);
   t.notMatch(page.body, /Create \d/, 'confirming is not offered');
   for (const expected of [
     /<td>3<\/td><td>Username<\/td><td>This username is already taken.<\/td>/,
@@ -192,6 +194,8 @@ t.test('every row with a problem is listed, and the error report has them with t
     /<td>5<\/td><td>User Type<\/td><td>Unknown user type “Manager”.<\/td>/,
     /<td>6<\/td><td>Username<\/td><td>Use up to 64 letters/,
     /<td>6<\/td><td>Supervisor<\/td><td>A user cannot supervise themselves.<\/td>/,
+    /<td>7<\/td><td>Supervisor<\/td><td>Supervisors go round in a circle: c1 → c2 → c1.<\/td>/,
+    /<td>8<\/td><td>Supervisor<\/td><td>Supervisors go round in a circle: c2 → c1 → c2.<\/td>/,
   ]) {
     t.match(page.body, expected);
   }
@@ -207,7 +211,7 @@ t.test('every row with a problem is listed, and the error report has them with t
     lines[0],
     'Line,Username,Last Name,First Name,User Type,Email,Groups,Territory,Supervisor,Licence,Status,Errors',
   );
-  t.equal(lines.length, 5, 'the header and the four failing rows');
+  t.equal(lines.length, 7, 'the header and the six failing rows');
   t.match(lines[1], /^3,ann,Berg,Per,Employee,,,,,,,Username: This username is already taken\.$/);
   t.match(
     lines[3],
