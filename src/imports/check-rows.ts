@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { createHash } from 'node:crypto';
 import type { Queryable } from '../db/connection.js';
 import { LICENCE_TYPES, USER_STATUSES, type User } from '../db/schema.js';
 import { oneRow } from '../db/statements.js';
@@ -73,6 +74,17 @@ const FORM_FIELD_COLUMN: Record<string, ImportField> = {
   addons: 'addons',
   databases: 'databases',
 };
+
+/**
+ * The usernames a check arrived at, in one short string: the confirmation carries the preview's,
+ * and the import refuses when its own differ (a name made from a person's names was taken
+ * since, so they would get another than the one shown).
+ */
+export function usernamesFingerprint(rows: CheckedRow[]): string {
+  return createHash('sha256')
+    .update(rows.map((r) => r.username).join('\n'))
+    .digest('base64url');
+}
 
 /** A list cell: names separated by semicolons or commas. */
 export const splitNames = (cell: string) => [

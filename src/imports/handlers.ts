@@ -8,14 +8,21 @@ const users = (n: number) => `${n.toLocaleString('en')} ${n === 1 ? 'user' : 'us
 
 /** The import's job: the upload is read again by the administrator who made it, and written. */
 export const IMPORT_HANDLERS = {
-  'users.import': ({ db, actor, params, requestId, progress, dataDir }: JobContext<{ uploadId: string }>) => {
+  'users.import': ({
+    db,
+    actor,
+    params,
+    requestId,
+    progress,
+    dataDir,
+  }: JobContext<{ uploadId: string; usernames: string }>) => {
     const store = uploadStoreIn(dataDir);
     const upload = store.find(actor.id, params.uploadId);
     if (!upload) throw new JobRefusedError('The uploaded file is no longer kept. Upload it again.');
     const read = readCsv(upload.text);
     // The preview read the same text; only a change to the code between the two could differ.
     if ('problem' in read) throw new JobRefusedError(read.problem);
-    const outcome = writeImport(db, actor, read.rows, requestId, progress);
+    const outcome = writeImport(db, actor, read.rows, params.usernames, requestId, progress);
     // Confirming twice must not try to create the same users again.
     store.remove(actor.id, upload.id);
     const since = new URLSearchParams({ field: 'created', op: 'after', value: new Date(outcome.at).toISOString() });

@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/connection.js';
 import type { User } from '../db/schema.js';
-import { type CheckedRow, checkRows, type RowProblem } from './check-rows.js';
+import { type CheckedRow, checkRows, type RowProblem, usernamesFingerprint } from './check-rows.js';
 import { type CsvContent, readCsv } from './read-csv.js';
 import type { StoredUpload } from './upload-store.js';
 
@@ -17,6 +17,8 @@ export interface ImportPreview extends Pick<CsvContent, 'fields' | 'ignored' | '
   /** The rows with a problem, with their problems: what the error report lists. */
   failing: CheckedRow[];
   sample: CheckedRow[];
+  /** What the confirmation sends back, so the import creates exactly the usernames shown. */
+  usernames: string;
 }
 
 /** What importing the upload would do, read against the directory as it is now. Writes nothing. */
@@ -39,5 +41,6 @@ export function previewImport(
     problemsTotal: check.problems.length,
     failing,
     sample: check.rows.filter((r) => r.problems.length === 0).slice(0, SAMPLE_SIZE),
+    usernames: usernamesFingerprint(check.rows),
   };
 }

@@ -103,7 +103,7 @@ export default async function importRoutes(app: FastifyInstance) {
     return sendCsv(reply, `${baseName(stored)}-errors.csv`, errorReport(preview));
   });
 
-  app.post<{ Params: { id: string } }>('/users/import/:id', async (request, reply) => {
+  app.post<{ Params: { id: string }; Body: { usernames?: string } }>('/users/import/:id', async (request, reply) => {
     const stored = ownUpload(request, reply);
     if (!stored) return reply;
     // The job checks every row again inside its transaction and refuses the whole file on any problem.
@@ -111,7 +111,7 @@ export default async function importRoutes(app: FastifyInstance) {
       kind: 'users.import',
       title: `Import ${stored.filename}`,
       actorId: request.actor.id,
-      params: { uploadId: stored.id },
+      params: { uploadId: stored.id, usernames: String(request.body?.usernames ?? '').slice(0, 100) },
       requestId: request.id,
     });
     return reply.redirect(`/jobs/${jobId}`, 303);

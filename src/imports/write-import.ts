@@ -7,7 +7,7 @@ import { displayName, displayNameText, refreshDerivedFields } from '../users/der
 import type { Option } from '../users/reference-lists.js';
 import { MEMBERSHIP_LISTS, MEMBERSHIPS } from '../users/reference-tables.js';
 import type { FormOptions, UserValues } from '../users/user-form.js';
-import { type CheckedRow, checkRows } from './check-rows.js';
+import { type CheckedRow, checkRows, usernamesFingerprint } from './check-rows.js';
 import type { ImportRow } from './read-csv.js';
 
 export interface ImportOutcome {
@@ -88,6 +88,8 @@ export function writeImport(
   db: Db,
   actor: Actor,
   rows: ImportRow[],
+  /** The preview's usernames (see usernamesFingerprint): the import creates those or none. */
+  usernames: string,
   requestId: string,
   progress: Progress,
   now = new Date(),
@@ -100,6 +102,11 @@ export function writeImport(
         const first = check.problems[0]!;
         throw new JobRefusedError(
           `${check.problems.length.toLocaleString('en')} ${check.problems.length === 1 ? 'problem' : 'problems'} found since the preview, such as line ${first.line}: ${first.message} Upload the file again to see them all.`,
+        );
+      }
+      if (usernamesFingerprint(check.rows) !== usernames) {
+        throw new JobRefusedError(
+          'A username made from the names has been taken since the preview, so a user would get another than the one shown. Upload the file again to see the new usernames.',
         );
       }
       progress('Creating the users', 1, 4);

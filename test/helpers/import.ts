@@ -52,3 +52,9 @@ export async function previewOf(app: FastifyInstance, client: Client, data: Buff
   if (uploaded.statusCode !== 303) return { uploaded, location, page: uploaded };
   return { uploaded, location, page: await client.get(location) };
 }
+
+/** Confirms an import as the preview's button does: with the usernames the last page showed. */
+export function confirmImport(client: Client, location: string) {
+  const usernames = /name="usernames" value="([^"]*)"/.exec(client.lastPage)?.[1] ?? '';
+  return client.post(location, { usernames });
+}

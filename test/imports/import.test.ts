@@ -4,7 +4,7 @@ import t from 'tap';
 import { Client } from '../helpers/app.js';
 import { addUser, signedInHelper } from '../helpers/directory.js';
 import { auditCount, finishedJob } from '../helpers/bulk.js';
-import { importReady, previewOf, uploadCsv } from '../helpers/import.js';
+import { confirmImport, importReady, previewOf, uploadCsv } from '../helpers/import.js';
 
 const HAPPY = [
   'Last Name,First Name,User Type,Email,Groups,Territory,Supervisor,Role,Licence',
@@ -41,7 +41,7 @@ t.test('upload, preview, confirm: the users are created with their groups, terri
   t.equal(auditCount(ctx.app, 'user.create'), before, 'the preview writes nothing');
   t.notOk(stored(ctx, 'asa.holm'));
 
-  const started = await ctx.browser.post(location);
+  const started = await confirmImport(ctx.browser, location);
   const { page: summary, job } = await finishedJob(ctx.app, ctx.browser, started);
   t.equal(job.state, 'done', job.error ?? '');
   t.match(summary.body, /3 users imported from people\.csv/);
@@ -155,7 +155,7 @@ t.test('Excel on Windows: Latin-1 bytes, semicolons, unknown columns', async (t)
   t.match(page.body, /windows-1252 · semicolon separated · 1 row/);
   t.match(page.body, /<td>Åsa<\/td>/);
   t.match(page.body, /“Efternamn”/, 'an unknown column is named as left out');
-  const { job } = await finishedJob(ctx.app, ctx.browser, await ctx.browser.post(location));
+  const { job } = await finishedJob(ctx.app, ctx.browser, await confirmImport(ctx.browser, location));
   t.equal(job.state, 'done');
   t.equal(stored(ctx, 'asa.holm')!.first_name, 'Åsa');
   t.same(groupsOf(ctx, 'asa.holm'), ['Sales', 'Support']);
@@ -218,7 +218,7 @@ t.test('every row with a problem is listed, and the error report has them with t
     /^5,dup,,Ola,Manager,.*Last Name: Missing last name\. Username: Username “dup” is in the file more than once \(lines 4, 5\)\. User Type: Unknown user type “Manager”\./,
   );
 
-  const started = await ctx.browser.post(location);
+  const started = await confirmImport(ctx.browser, location);
   const { job } = await finishedJob(ctx.app, ctx.browser, started);
   t.equal(job.state, 'failed', 'a confirm posted anyway is refused by the job');
   t.equal(userCount(ctx), before, 'and nothing is written');
@@ -241,7 +241,7 @@ t.test('text is stored as typed: markup is escaped on the page, formulas are not
   t.match(report.body, /'@SUM\(A1\)/);
 
   const clean = await previewOf(ctx.app, ctx.browser, file.split('\n').slice(0, 2).join('\n'));
-  const { job } = await finishedJob(ctx.app, ctx.browser, await ctx.browser.post(clean.location));
+  const { job } = await finishedJob(ctx.app, ctx.browser, await confirmImport(ctx.browser, clean.location));
   t.equal(job.state, 'done');
   const user = ctx.db.get<{ last_name: string; first_name: string; notes: string; username: string }>(
     sql`select last_name, first_name, notes, username from users where last_name like '<script>%'`,
@@ -262,7 +262,7 @@ t.test('all or nothing: a username taken between the preview and the confirmatio
   addUser(ctx.db, { username: 'NEW2', firstName: 'Quick', lastName: 'Er' });
   const before = userCount(ctx);
   const audits = auditCount(ctx.app, 'user.create');
-  const { job, page: summary } = await finishedJob(ctx.app, ctx.browser, await ctx.browser.post(location));
+  const { job, page: summary } = await finishedJob(ctx.app, ctx.browser, await confirmImport(ctx.browser, location));
   t.equal(job.state, 'failed');
   t.match(
     summary.body,
@@ -273,6 +273,27 @@ t.test('all or nothing: a username taken between the preview and the confirmatio
   t.equal(auditCount(ctx.app, 'user.create'), audits);
   const preview = await ctx.browser.get(location);
   t.match(preview.body, /This username is already taken/, 'the file is kept to show what went wrong');
+});
+
+t.test('a username made from the names and taken since the preview stops the import too', async (t) => {
+  const ctx = await importReady(t);
+  const { page, location } = await previewOf(
+    ctx.app,
+    ctx.browser,
+    'Last Name,First Name,User Type\nHolm,Åsa,Employee\n',
+  );
+  t.match(page.body, /asa\.holm/);
+  addUser(ctx.db, { username: 'asa.holm', firstName: 'Åsa', lastName: 'Holm' });
+  const { job } = await finishedJob(ctx.app, ctx.browser, await confirmImport(ctx.browser, location));
+  t.equal(job.state, 'failed');
+  t.match(job.error, /A username made from the names has been taken since the preview/);
+  t.notOk(stored(ctx, 'asa.holm2'), 'nobody was created under another name than the one shown');
+
+  const again = await ctx.browser.get(location);
+  t.match(again.body, /asa\.holm2/, 'the preview now shows the name the import would use');
+  const { job: done } = await finishedJob(ctx.app, ctx.browser, await confirmImport(ctx.browser, location));
+  t.equal(done.state, 'done');
+  t.ok(stored(ctx, 'asa.holm2'));
 });
 
 t.test('who may import: superusers only, with the CSRF token, each their own upload', async (t) => {

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import t from 'tap';
 import { auditCount, finishedJob } from '../helpers/bulk.js';
-import { importReady, previewOf } from '../helpers/import.js';
+import { confirmImport, importReady, previewOf } from '../helpers/import.js';
 
 t.test('ten thousand users import in seconds, in one transaction with one audit entry each', async (t) => {
   const ctx = await importReady(t);
@@ -19,7 +19,7 @@ t.test('ten thousand users import in seconds, in one transaction with one audit 
   t.match(page.body, /and 9,990 users more/);
 
   started = Date.now();
-  const { job } = await finishedJob(ctx.app, ctx.browser, await ctx.browser.post(location));
+  const { job } = await finishedJob(ctx.app, ctx.browser, await confirmImport(ctx.browser, location));
   const importMs = Date.now() - started;
   t.equal(job.state, 'done', job.error ?? '');
   t.equal(auditCount(ctx.app, 'user.create'), 10_000);

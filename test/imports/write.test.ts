@@ -3,6 +3,7 @@ import t from 'tap';
 import { openJobDatabase } from '../../src/jobs/job-database.js';
 import { IMPORT_HANDLERS } from '../../src/imports/handlers.js';
 import { uploadStoreIn } from '../../src/imports/upload-store.js';
+import { previewImport } from '../../src/imports/preview.js';
 import { JobRefusedError } from '../../src/jobs/refused.js';
 import { importReady } from '../helpers/import.js';
 
@@ -13,17 +14,24 @@ async function jobContext(t: Parameters<typeof importReady>[0]) {
   t.teardown(() => db.$client.close());
   const store = uploadStoreIn(ctx.app.config.dataDir);
   const phases: string[] = [];
+  // What each upload's preview showed, as its confirmation would send it back.
+  const shown = new Map<string, string>();
   const run = (uploadId: string) =>
     IMPORT_HANDLERS['users.import']({
       db,
       actor: ctx.admin,
-      params: { uploadId },
+      params: { uploadId, usernames: shown.get(uploadId) ?? '' },
       requestId: 'r1',
       progress: (phase) => phases.push(phase),
       outbox: ctx.app.mail.outbox,
       dataDir: ctx.app.config.dataDir,
     });
-  const save = (text: string) => store.save(ctx.admin.id, { filename: 'team.csv', encoding: 'UTF-8', text });
+  const save = (text: string) => {
+    const id = store.save(ctx.admin.id, { filename: 'team.csv', encoding: 'UTF-8', text });
+    const preview = previewImport(ctx.app.db, ctx.admin, store.find(ctx.admin.id, id)!);
+    if ('usernames' in preview) shown.set(id, preview.usernames);
+    return id;
+  };
   return { ...ctx, run, save, store, phases };
 }
 
