@@ -24,6 +24,7 @@ import oneUserRoutes from './users/user-routes.js';
 import accessRoutes from './users/access-routes.js';
 import trashRoutes from './users/trash-routes.js';
 import bulkRoutes from './bulk/routes.js';
+import importRoutes from './imports/routes.js';
 import { JobBoard } from './jobs/board.js';
 import jobRoutes from './jobs/routes.js';
 import exportRoutes from './exports/routes.js';
@@ -111,6 +112,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await admin.register(auditRoutes);
     await admin.register(bulkRoutes);
     await admin.register(exportRoutes);
+    await admin.register(importRoutes);
     await admin.register(jobRoutes);
     await admin.register(mailSettingsRoutes);
   });

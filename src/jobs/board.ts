@@ -18,6 +18,8 @@ export type JobState = 'queued' | 'running' | 'done' | 'failed';
 export interface JobSummary {
   /** One sentence: what happened. */
   headline: string;
+  /** What to know or do next, beneath the headline. */
+  note?: string;
   counts: { label: string; value: number }[];
   /** Users the action left alone, and why; the first few only, with how many more. */
   refused: { id: number; name: string; reason: string }[];

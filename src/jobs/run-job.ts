@@ -4,6 +4,7 @@ import type { User } from '../db/schema.js';
 import { activeAdministrator } from '../auth/require-admin.js';
 import { BULK_HANDLERS } from '../bulk/handlers.js';
 import { EXPORT_HANDLERS } from '../exports/handlers.js';
+import { IMPORT_HANDLERS } from '../imports/handlers.js';
 import type { Outbox } from '../mail/queue.js';
 import type { JobBoard, JobSummary } from './board.js';
 import { JobRefusedError } from './refused.js';
@@ -21,7 +22,7 @@ export interface JobContext<P> {
   progress: Progress;
   /** Mail a job queues goes in its own transaction, through here. */
   outbox: Outbox;
-  /** DATA_DIR, where a job that makes a file (an export) writes it. */
+  /** DATA_DIR: where a job that makes a file (an export) writes it, and where a request leaves files for its job (an uploaded import). */
   dataDir: string;
 }
 
@@ -34,7 +35,8 @@ export interface JobOutcome {
 export type JobHandler<P = never> = (context: JobContext<P>) => JobOutcome | Promise<JobOutcome>;
 
 /** Every kind of job, by the name the board stores. */
-const JOB_HANDLERS = { ...BULK_HANDLERS, ...EXPORT_HANDLERS };
+const JOB_HANDLERS = { ...BULK_HANDLERS, ...EXPORT_HANDLERS, ...IMPORT_HANDLERS };
+export type JobKind = keyof typeof JOB_HANDLERS;
 
 export async function runJob(
   db: Db,
@@ -47,7 +49,7 @@ export async function runJob(
 ): Promise<void> {
   const job = board.get(jobId);
   if (!job || job.state !== 'queued') return;
-  const handler = JOB_HANDLERS[job.kind as keyof typeof JOB_HANDLERS] as JobHandler<unknown> | undefined;
+  const handler = JOB_HANDLERS[job.kind as JobKind] as JobHandler<unknown> | undefined;
   // The administrator is read again: one demoted or blocked since the request may no longer act.
   const actor = activeAdministrator(db, job.actorId);
   if (!handler || !actor) {

@@ -4,8 +4,9 @@ import type { JobBoard } from './board.js';
 
 export interface JobFiles {
   databaseFile: string;
-  boardFile: string;
+  /** Where requests leave files for jobs to read (uploaded imports), and jobs write theirs (exports). */
   dataDir: string;
+  boardFile: string;
   secret: string;
   logLevel: string;
 }

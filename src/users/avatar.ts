@@ -1,51 +1,21 @@
-import type { FastifyMultipartAttachFieldsToBodyOptions, MultipartFile } from '@fastify/multipart';
 import { eq } from 'drizzle-orm';
 import type { FastifyRequest } from 'fastify';
 import { fileTypeFromBuffer } from 'file-type';
 import type { Queryable } from '../db/connection.js';
 import { userAvatars } from '../db/schema.js';
+import { oneFileUpload } from '../plugins/file-upload.js';
 
 export const AVATAR_FIELD = 'avatar';
 export const AVATAR_MAX_BYTES = 2 * 1024 * 1024;
 const ACCEPTED = new Set(['image/png', 'image/jpeg', 'image/webp']);
 
-/** What was posted in the file field, as read off the request. */
-interface Upload {
-  filename: string;
-  data: Buffer;
-  /** The sender went past the size limit: data holds only its first part. */
-  truncated: boolean;
-}
-
-const uploads = new WeakMap<FastifyRequest, Upload>();
-
 /**
- * Multipart for the user form. Fields land in request.body as plain values, exactly as the
- * url-encoded form sends them, so the CSRF check and readUserForm see no difference. Files
- * are read into memory up to the limit plus one byte: an oversized file must come back as a
- * message beside the field, not as a bare error page, so the size limit does not throw.
+ * Multipart for the user form, with the avatar's limits: about sixty fields plus one per ticked
+ * reference-list checkbox; the largest field is the opened-form snapshot (notes are capped at
+ * 10,000 characters).
  */
-export const avatarMultipartOptions: FastifyMultipartAttachFieldsToBodyOptions = {
-  attachFieldsToBody: 'keyValues',
-  throwFileSizeLimit: false,
-  limits: {
-    fileSize: AVATAR_MAX_BYTES,
-    files: 1,
-    // About sixty fields plus one per ticked reference-list checkbox; these bound the memory a
-    // post can take (fields × fieldSize), since multipart bypasses the server's body limit.
-    fields: 3000,
-    parts: 3001,
-    fieldNameSize: 100,
-    // The largest field is the opened-form snapshot; notes are capped at 10,000 characters.
-    fieldSize: 100 * 1024,
-  },
-  async onFile(this: FastifyRequest, part: MultipartFile) {
-    const data = await part.toBuffer();
-    if (part.fieldname === AVATAR_FIELD) {
-      uploads.set(this, { filename: part.filename, data, truncated: part.file.truncated });
-    }
-  },
-};
+const avatarUpload = oneFileUpload(AVATAR_FIELD, { fileSize: AVATAR_MAX_BYTES, fields: 3000, fieldSize: 100 * 1024 });
+export const avatarMultipartOptions = avatarUpload.options;
 
 export type AvatarUpload =
   | { kind: 'none' }
@@ -57,9 +27,8 @@ export type AvatarUpload =
  * a browser would make of the content, and an SVG could carry script.
  */
 export async function readAvatarUpload(request: FastifyRequest): Promise<AvatarUpload> {
-  const upload = uploads.get(request);
-  // A file input left empty is still sent, with no name and no bytes.
-  if (!upload || (upload.filename === '' && upload.data.length === 0)) return { kind: 'none' };
+  const upload = avatarUpload.read(request);
+  if (!upload) return { kind: 'none' };
   if (upload.truncated) {
     return { kind: 'refused', error: 'This image is larger than 2 MB. Choose a smaller one.', tooLarge: true };
   }
@@ -81,8 +50,7 @@ export async function readAvatarUpload(request: FastifyRequest): Promise<AvatarU
 
 /** Whether the request carried a chosen file, which a refused form cannot give back. */
 export function fileWasChosen(request: FastifyRequest): boolean {
-  const upload = uploads.get(request);
-  return upload !== undefined && (upload.filename !== '' || upload.data.length > 0);
+  return avatarUpload.read(request) !== undefined;
 }
 
 /** What the form asks to do with the avatar: undefined leaves it as it is. */

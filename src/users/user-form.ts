@@ -44,7 +44,7 @@ export interface UserValues
     UserText,
     Pick<User, 'territoryId' | 'supervisorId' | 'licenceType' | 'status' | 'twoStepEnabled' | 'kind' | 'availability'> {
   userTypeId: number;
-  roleId: number;
+  roleId: number | null;
   memberships: Record<Membership, number[]>;
 }
 
@@ -159,6 +159,10 @@ interface ValidationContext {
   userId?: number;
   /** Set on New: the password section is part of the form. */
   policy?: PasswordPolicy;
+  /** The reference lists, read once by a caller that checks many users in a row (an import). */
+  options?: FormOptions;
+  /** The form asks for a role; an imported user may be given one later. */
+  roleOptional?: boolean;
 }
 
 /** Checks the form against the rules and the database; returns the values or the problems. */
@@ -168,7 +172,7 @@ export function validateUserForm(
   context: ValidationContext,
 ): { values: UserValues; errors?: undefined } | { values?: undefined; errors: FormErrors } {
   const errors: FormErrors = {};
-  const options = formOptions(db);
+  const options = context.options ?? formOptions(db);
   const idIn = (list: Option[], value: string) => {
     const id = Number(value);
     return list.some((o) => o.id === id) ? id : undefined;
@@ -182,7 +186,7 @@ export function validateUserForm(
 
   const userTypeId = idIn(options.userTypes, input.userTypeId);
   if (userTypeId === undefined) errors.userTypeId = 'Choose a user type.';
-  const roleId = idIn(options.roles, input.roleId);
+  const roleId = input.roleId === '' && context.roleOptional ? null : idIn(options.roles, input.roleId);
   if (roleId === undefined) errors.roleId = 'Choose a role.';
   let territoryId: number | null = null;
   if (input.territoryId !== '') {
@@ -249,7 +253,7 @@ export function validateUserForm(
       phone: input.phone,
       extension: input.extension,
       userTypeId: userTypeId!,
-      roleId: roleId!,
+      roleId: roleId ?? null,
       territoryId,
       supervisorId,
       licenceType: licenceType!,

@@ -92,7 +92,7 @@ function avatarChange(upload: AvatarUpload, input: UserFormInput): AvatarChange 
  * A scoped administrator would not see a user they created: scopes cannot be assigned yet, so
  * until they can, adding users is for superusers.
  */
-function refuseUnlessSuperuser(request: FastifyRequest, reply: FastifyReply) {
+export function refuseUnlessSuperuser(request: FastifyRequest, reply: FastifyReply) {
   if (request.actor.adminRole === 'superuser') return undefined;
   return reply.code(403).view('errors/error', {
     title: 'Not allowed',

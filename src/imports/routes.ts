@@ -1,0 +1,126 @@
+import multipart from '@fastify/multipart';
+import { stringify } from 'csv-stringify/sync';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { oneFileUpload } from '../plugins/file-upload.js';
+import { refuseUnlessSuperuser } from '../users/user-routes.js';
+import { IMPORT_COLUMNS, IMPORT_FIELDS, REQUIRED_FIELDS, templateHeaders } from './columns.js';
+import { decodeUpload } from './decode.js';
+import { previewImport } from './preview.js';
+import { errorReport } from './error-report.js';
+import { MAX_ROWS } from './read-csv.js';
+import { KEPT_MS, type StoredUpload, uploadStoreIn } from './upload-store.js';
+
+export const IMPORT_MAX_BYTES = 10 * 1024 * 1024;
+const FILE_FIELD = 'file';
+const upload = oneFileUpload(FILE_FIELD, { fileSize: IMPORT_MAX_BYTES, fields: 5, fieldSize: 1024 });
+
+/** A CSV download that a browser saves rather than shows, never cached. */
+function sendCsv(reply: FastifyReply, filename: string, rows: string[][]) {
+  reply.header('Content-Type', 'text/csv; charset=utf-8');
+  reply.header('Content-Disposition', `attachment; filename="${filename}"`);
+  reply.header('Cache-Control', 'no-store');
+  // The byte-order mark makes Excel read the file as UTF-8, so "Åsa" stays "Åsa".
+  return reply.send(`\ufeff${stringify(rows)}`);
+}
+
+/**
+ * Importing users from a CSV file (F2): upload, a preview with every problem, then the import
+ * as one all-or-nothing job. The file waits in the data directory between the two steps, under
+ * an id only its uploader can use.
+ */
+export default async function importRoutes(app: FastifyInstance) {
+  await app.register(multipart, upload.options);
+  const store = uploadStoreIn(app.config.dataDir);
+
+  // Adding users is for superusers (see user-routes.ts), and importing adds users.
+  app.addHook('preHandler', async (request, reply) => {
+    if (refuseUnlessSuperuser(request, reply)) return reply;
+  });
+
+  function uploadPage(reply: FastifyReply, status: number, error?: string) {
+    return reply.code(status).view('imports/upload', {
+      title: 'Import users',
+      error,
+      columns: IMPORT_FIELDS.map((f) => ({ ...IMPORT_COLUMNS[f], required: REQUIRED_FIELDS.includes(f) })),
+      maxMegabytes: IMPORT_MAX_BYTES / 1024 / 1024,
+      maxRows: MAX_ROWS,
+    });
+  }
+
+  /** The administrator's own upload, or a 404 for anyone else's, an expired or a made-up one. */
+  function ownUpload(request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) {
+    const found = store.find(request.actor.id, request.params.id);
+    if (!found) reply.callNotFound();
+    return found;
+  }
+
+  app.get('/users/import', async (_request, reply) => uploadPage(reply, 200));
+
+  app.get('/users/import/template.csv', async (_request, reply) =>
+    sendCsv(reply, 'roster-users-template.csv', [templateHeaders()]),
+  );
+
+  app.post('/users/import', async (request, reply) => {
+    const file = upload.read(request);
+    if (!file) return uploadPage(reply, 422, 'Choose a CSV file to import.');
+    if (file.truncated) {
+      return uploadPage(
+        reply,
+        413,
+        `This file is larger than ${IMPORT_MAX_BYTES / 1024 / 1024} MB. Split it into smaller files.`,
+      );
+    }
+    const decoded = await decodeUpload(file.data);
+    if ('problem' in decoded) return uploadPage(reply, 422, decoded.problem);
+    const id = store.save(request.actor.id, {
+      filename: file.filename.slice(0, 200) || 'upload.csv',
+      encoding: decoded.encoding,
+      text: decoded.text,
+    });
+    return reply.redirect(`/users/import/${id}`, 303);
+  });
+
+  app.get<{ Params: { id: string } }>('/users/import/:id', async (request, reply) => {
+    const stored = ownUpload(request, reply);
+    if (!stored) return reply;
+    const preview = previewImport(app.db, request.actor, stored);
+    // A file with a problem of its own (no header, unclosed quote…) goes back to the upload form.
+    if ('problem' in preview) return uploadPage(reply, 422, `${stored.filename}: ${preview.problem}`);
+    reply.header('Cache-Control', 'no-store');
+    return reply.view('imports/preview', {
+      title: 'Import preview',
+      upload: stored,
+      preview,
+      keptMinutes: KEPT_MS / 60_000,
+    });
+  });
+
+  app.get<{ Params: { id: string } }>('/users/import/:id/errors.csv', async (request, reply) => {
+    const stored = ownUpload(request, reply);
+    if (!stored) return reply;
+    const preview = previewImport(app.db, request.actor, stored);
+    if ('problem' in preview) return reply.redirect(`/users/import/${stored.id}`);
+    return sendCsv(reply, `${baseName(stored)}-errors.csv`, errorReport(preview));
+  });
+
+  app.post<{ Params: { id: string }; Body: { usernames?: string } }>('/users/import/:id', async (request, reply) => {
+    const stored = ownUpload(request, reply);
+    if (!stored) return reply;
+    // The job checks every row again inside its transaction and refuses the whole file on any problem.
+    const jobId = app.jobs.runner.start({
+      kind: 'users.import',
+      title: `Import ${stored.filename}`,
+      actorId: request.actor.id,
+      params: { uploadId: stored.id, usernames: String(request.body?.usernames ?? '').slice(0, 100) },
+      requestId: request.id,
+    });
+    return reply.redirect(`/jobs/${jobId}`, 303);
+  });
+}
+
+/** The uploaded file's name without its extension, safe inside a Content-Disposition header. */
+const baseName = (stored: StoredUpload) =>
+  stored.filename
+    .replace(/\.[^.]*$/, '')
+    .replace(/[^\w.-]+/g, '_')
+    .slice(0, 80) || 'import';

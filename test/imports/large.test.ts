@@ -1,0 +1,26 @@
+import { sql } from 'drizzle-orm';
+import t from 'tap';
+import { auditCount, finishedJob } from '../helpers/bulk.js';
+import { confirmImport, importReady, previewOf } from '../helpers/import.js';
+
+t.test('ten thousand users import in one transaction, with one audit entry each', async (t) => {
+  const ctx = await importReady(t);
+  const rows = ['Last Name,First Name,User Type,Email,Groups,Territory,Supervisor'];
+  for (let i = 0; i < 10_000; i++) {
+    // Every tenth person reports to the first one in the file, the rest to Bo, already in Roster.
+    rows.push(
+      `Lund${i},Eva,Employee,eva${i}@example.com,Sales;Support,North,${i % 10 === 0 && i > 0 ? 'eva.lund0' : 'boss'}`,
+    );
+  }
+  const { page, location } = await previewOf(ctx.app, ctx.browser, rows.join('\n'));
+  t.match(page.body, /<strong>10,000 users<\/strong> will be created/);
+  t.match(page.body, /and 9,990 users more/);
+
+  const { job } = await finishedJob(ctx.app, ctx.browser, await confirmImport(ctx.browser, location));
+  t.equal(job.state, 'done', job.error ?? '');
+  t.equal(auditCount(ctx.app, 'user.create'), 10_000);
+  const counted = ctx.db.get<{ n: number; linked: number }>(
+    sql`select count(*) as n, sum(supervisor_id is not null) as linked from users where email like 'eva%'`,
+  )!;
+  t.same(counted, { n: 10_000, linked: 10_000 });
+});

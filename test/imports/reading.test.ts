@@ -1,0 +1,57 @@
+import { utimesSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import iconv from 'iconv-lite';
+import t from 'tap';
+import { decodeUpload } from '../../src/imports/decode.js';
+import { MAX_ROWS, readCsv } from '../../src/imports/read-csv.js';
+import { KEPT_MS, UploadStore } from '../../src/imports/upload-store.js';
+import { tempDir } from '../helpers/app.js';
+
+t.test('the bytes decide the encoding', async (t) => {
+  const text = 'Last Name,First Name,User Type\nÖberg,Åsa,Employee\n';
+  t.same(await decodeUpload(Buffer.from(text)), { text, encoding: 'UTF-8' });
+  const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), iconv.encode(text, 'utf16le')]);
+  t.same(await decodeUpload(utf16), { text, encoding: 'UTF-16LE' }, 'UTF-16 with its byte-order mark');
+  const euro = await decodeUpload(
+    iconv.encode('Last Name;First Name;User Type;Notes\nHolm;Åsa;Employee;€ 5\n', 'windows-1252'),
+  );
+  t.match(euro, { text: /Åsa;Employee;€ 5/, encoding: 'windows-1252' }, 'the euro sign of Windows-1252');
+  const zip = Buffer.concat([Buffer.from('504b0304', 'hex'), Buffer.alloc(100)]);
+  t.match(await decodeUpload(zip), { problem: /not text/ });
+});
+
+t.test('rows keep the line they start on; odd rows are told apart', async (t) => {
+  const read = readCsv('Last Name,First Name,User Type\n"Holm\nBerg",Åsa,Employee\n\nLund,Eva,Employee,,surplus\n');
+  t.ok('rows' in read);
+  if (!('rows' in read)) return;
+  t.same(
+    read.rows.map((r) => [r.line, r.extraValues]),
+    [
+      [2, 0],
+      [5, 1],
+    ],
+    'a value with a line break, a blank line and a value past the last column',
+  );
+  t.match(readCsv('Last Name,First Name,User Type\nHolm,"Åsa"x,Employee\n'), {
+    problem: /^Line 2: a quoted value is followed by more text/,
+  });
+  t.match(readCsv('Last Name,First Name,User Type\n'.repeat(1) + 'a,b,c\n'.repeat(MAX_ROWS + 1)), {
+    problem: /has 20,001 rows; at most 20,000/,
+  });
+});
+
+t.test('uploads are found only by their administrator, and only until they expire', async (t) => {
+  const root = tempDir(t);
+  const store = new UploadStore(root);
+  const id = store.save(1, { filename: 'a.csv', encoding: 'UTF-8', text: 'x' });
+  t.match(store.find(1, id), { id, filename: 'a.csv', text: 'x' });
+  t.equal(store.find(2, id), undefined, 'not in another administrator’s folder');
+  t.equal(store.find(1, '../1/' + id), undefined, 'an id is never a path');
+  const file = path.join(root, '1', `${id}.json`);
+  const old = (Date.now() - KEPT_MS - 1000) / 1000;
+  utimesSync(file, old, old);
+  t.equal(store.find(1, id), undefined, 'expired');
+  store.save(2, { filename: 'b.csv', encoding: 'UTF-8', text: 'y' });
+  t.same(readdirSync(path.join(root, '1')), [], 'the next upload sweeps expired ones away');
+  new UploadStore(path.join(root, 'missing')).removeExpired();
+});

@@ -1,0 +1,82 @@
+import { sql } from 'drizzle-orm';
+import t from 'tap';
+import { openJobDatabase } from '../../src/jobs/job-database.js';
+import { IMPORT_HANDLERS } from '../../src/imports/handlers.js';
+import { uploadStoreIn } from '../../src/imports/upload-store.js';
+import { previewImport } from '../../src/imports/preview.js';
+import { JobRefusedError } from '../../src/jobs/refused.js';
+import { importReady } from '../helpers/import.js';
+
+/** The import job's work, on a connection like the job thread's (no foreign-key checks), in this thread. */
+async function jobContext(t: Parameters<typeof importReady>[0]) {
+  const ctx = await importReady(t);
+  const db = openJobDatabase(ctx.app.config.databaseFile);
+  t.teardown(() => db.$client.close());
+  const store = uploadStoreIn(ctx.app.config.dataDir);
+  const phases: string[] = [];
+  // What each upload's preview showed, as its confirmation would send it back.
+  const shown = new Map<string, string>();
+  const run = (uploadId: string) =>
+    IMPORT_HANDLERS['users.import']({
+      jobId: `import-${uploadId}`,
+      db,
+      actor: ctx.admin,
+      params: { uploadId, usernames: shown.get(uploadId) ?? '' },
+      requestId: 'r1',
+      progress: (phase) => phases.push(phase),
+      outbox: ctx.app.mail.outbox,
+      dataDir: ctx.app.config.dataDir,
+    });
+  const save = (text: string) => {
+    const id = store.save(ctx.admin.id, { filename: 'team.csv', encoding: 'UTF-8', text });
+    const preview = previewImport(ctx.app.db, ctx.admin, store.find(ctx.admin.id, id)!);
+    if ('usernames' in preview) shown.set(id, preview.usernames);
+    return id;
+  };
+  return { ...ctx, run, save, store, phases };
+}
+
+const FILE =
+  'Username,Last Name,First Name,User Type,Groups,Supervisor\nlead,Holm,Åsa,Employee,Sales,\nmember,Berg,Per,Employee,Support,LEAD\n';
+
+t.test('the job creates every user with memberships, supervisor and audit, then forgets the file', async (t) => {
+  const ctx = await jobContext(t);
+  const id = ctx.save(FILE);
+  const outcome = ctx.run(id);
+  t.equal(outcome.summary.headline, '2 users imported from team.csv.');
+  t.same(ctx.phases, [
+    'Checking the rows again',
+    'Creating the users',
+    'Preparing the list and search',
+    'Recording the new users in the audit log',
+  ]);
+  const rows = ctx.db.all<{ username: string; supervisor: string | null; groups_sort: string; search_doc: string }>(
+    sql`select u.username, s.username as supervisor, u.groups_sort, u.search_doc from users u
+        left join users s on s.id = u.supervisor_id where u.username in ('lead', 'member') order by u.username`,
+  );
+  t.match(rows, [
+    { username: 'lead', supervisor: null, groups_sort: 'sales' },
+    { username: 'member', supervisor: 'lead', groups_sort: 'support', search_doc: /asa holm/ },
+  ]);
+  t.equal(ctx.store.find(ctx.admin.id, id), undefined, 'the upload is removed');
+  t.throws(() => ctx.run(id), new JobRefusedError('The uploaded file is no longer kept. Upload it again.'));
+});
+
+t.test(
+  'a group removed since the preview refuses the whole file: the job writes without foreign-key checks',
+  async (t) => {
+    const ctx = await jobContext(t);
+    const id = ctx.save(FILE);
+    const before = ctx.db.get<{ n: number }>(sql`select count(*) as n from users`)!.n;
+    ctx.db.run(sql`delete from groups where name = 'Support'`);
+    t.throws(() => ctx.run(id), { message: /such as line 3: Unknown group “Support”\./ });
+    t.equal(ctx.db.get<{ n: number }>(sql`select count(*) as n from users`)!.n, before);
+    t.ok(ctx.store.find(ctx.admin.id, id), 'the file is kept, so its preview shows why');
+    t.match(await ctx.browser.get(`/users/import/${id}`).then((r) => r.body), /Unknown group “Support”/);
+  },
+);
+
+t.test('a file that can no longer be read is refused as it stands', async (t) => {
+  const ctx = await jobContext(t);
+  t.throws(() => ctx.run(ctx.save('Last Name\nHolm\n')), { message: /no First Name, no User Type column/ });
+});
