@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Client } from './app.js';
 import { referenceId, signedInWithAnnAndBoss } from './directory.js';
+import { postMultipart } from './multipart.js';
 
 /** Posts a file the way the import form does: multipart, the CSRF token first, then the file. */
 export function uploadCsv(
@@ -9,26 +10,8 @@ export function uploadCsv(
   data: Buffer | string,
   { filename = 'people.csv', csrf = true }: { filename?: string; csrf?: boolean } = {},
 ) {
-  const boundary = '----rosterImportBoundary4f9a';
-  const parts: Buffer[] = [];
-  if (csrf) {
-    parts.push(
-      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${client.csrfToken}\r\n`),
-    );
-  }
-  parts.push(
-    Buffer.from(
-      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: text/csv\r\n\r\n`,
-    ),
-    Buffer.isBuffer(data) ? data : Buffer.from(data),
-    Buffer.from(`\r\n--${boundary}--\r\n`),
-  );
-  return app.inject({
-    method: 'POST',
-    url: '/users/import',
-    payload: Buffer.concat(parts),
-    headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, cookie: client.cookieHeader },
-  });
+  const file = { filename, type: 'text/csv', data: Buffer.isBuffer(data) ? data : Buffer.from(data) };
+  return postMultipart(app, client, '/users/import', [], file, { csrf });
 }
 
 /**

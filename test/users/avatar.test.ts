@@ -5,6 +5,7 @@ import { auditEntries, userAvatars, users } from '../../src/db/schema.js';
 import { addSuperuser, buildTestApp, Client } from '../helpers/app.js';
 import { addUser, referenceId, signedInHelper } from '../helpers/directory.js';
 import { formFields, type Pairs, postForm, withFields } from '../helpers/user-form.js';
+import { type FilePart, postMultipart } from '../helpers/multipart.js';
 
 /** Real 1×1 images, small enough to read: what a browser would upload, byte for byte. */
 const PNG = Buffer.from(
@@ -21,36 +22,15 @@ const GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA
 const SVG = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"><script>alert(1)</script></svg>');
 const TWO_MB = 2 * 1024 * 1024;
 
-interface FilePart {
-  filename: string;
-  type: string;
-  data: Buffer;
-}
-
-/** Posts the form as a browser does once it has a file input: multipart, the file last. */
-function postMultipart(app: FastifyInstance, client: Client, url: string, pairs: Pairs, file?: FilePart, csrf = true) {
-  const boundary = '----rosterTestBoundary7MA4YWxkTrZu0gW';
-  const chunks: Buffer[] = [];
-  const fields: Pairs = csrf ? [['_csrf', client.csrfToken], ...pairs] : pairs;
-  for (const [name, value] of fields) {
-    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`));
-  }
-  const f = file ?? { filename: '', type: 'application/octet-stream', data: Buffer.alloc(0) };
-  chunks.push(
-    Buffer.from(
-      `--${boundary}\r\nContent-Disposition: form-data; name="avatar"; filename="${f.filename}"\r\n` +
-        `Content-Type: ${f.type}\r\n\r\n`,
-    ),
-    f.data,
-    Buffer.from(`\r\n--${boundary}--\r\n`),
-  );
-  return app.inject({
-    method: 'POST',
-    url,
-    payload: Buffer.concat(chunks),
-    headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, cookie: client.cookieHeader },
-  });
-}
+/** The user form with an avatar file input. */
+const postAvatarForm = (
+  app: FastifyInstance,
+  client: Client,
+  url: string,
+  pairs: Pairs,
+  file?: FilePart,
+  csrf = true,
+) => postMultipart(app, client, url, pairs, file, { field: 'avatar', csrf });
 
 async function setUp(t: Test) {
   const app = await buildTestApp(t);
@@ -114,7 +94,7 @@ t.test('the New and Edit forms send files and offer an optional avatar', async (
 
 t.test('a PNG given on New is stored with the user, audited and served back as it was', async (t) => {
   const ctx = await setUp(t);
-  const res = await postMultipart(ctx.app, ctx.browser, '/users', newUser(ctx), {
+  const res = await postAvatarForm(ctx.app, ctx.browser, '/users', newUser(ctx), {
     filename: 'me.png',
     type: 'image/png',
     data: PNG,
@@ -148,7 +128,7 @@ t.test('JPEG and WebP replace the avatar on Edit; each change is audited', async
   ];
   for (const [filename, data, mimeType, before] of steps) {
     const fields = await editFields(ctx, ctx.ann.id);
-    const res = await postMultipart(ctx.app, ctx.browser, `/users/${ctx.ann.id}`, fields, {
+    const res = await postAvatarForm(ctx.app, ctx.browser, `/users/${ctx.ann.id}`, fields, {
       filename,
       type: 'application/octet-stream',
       data,
@@ -165,7 +145,7 @@ t.test('JPEG and WebP replace the avatar on Edit; each change is audited', async
   t.match(edit.body, `src="/users/${ctx.ann.id}/avatar?v=4" alt="Current avatar"`);
   t.match(edit.body, 'name="removeAvatar" id="field-removeAvatar"> Remove avatar');
 
-  const untouched = await postMultipart(
+  const untouched = await postAvatarForm(
     ctx.app,
     ctx.browser,
     `/users/${ctx.ann.id}`,
@@ -208,7 +188,7 @@ t.test('refused files: the message is beside the field, the rest is kept and not
   ];
   const users0 = userCount(ctx);
   for (const [name, file, status, message] of cases) {
-    const res = await postMultipart(ctx.app, ctx.browser, '/users', newUser(ctx), file);
+    const res = await postAvatarForm(ctx.app, ctx.browser, '/users', newUser(ctx), file);
     t.equal(res.statusCode, status, name);
     t.match(res.body, /<div class="field avatar-field field-invalid">/, name);
     t.match(res.body, `<p class="field-error" id="field-avatar-error">${message}`, name);
@@ -220,7 +200,7 @@ t.test('refused files: the message is beside the field, the rest is kept and not
     t.equal(avatarCount(ctx), 0, `${name}: no avatar`);
 
     const fields = await editFields(ctx, ctx.ann.id);
-    const edit = await postMultipart(
+    const edit = await postAvatarForm(
       ctx.app,
       ctx.browser,
       `/users/${ctx.ann.id}`,
@@ -233,7 +213,7 @@ t.test('refused files: the message is beside the field, the rest is kept and not
   }
   t.equal(audits(ctx, 'user.update').length + audits(ctx, 'user.create').length, 0);
 
-  const exactly = await postMultipart(ctx.app, ctx.browser, '/users', newUser(ctx), {
+  const exactly = await postAvatarForm(ctx.app, ctx.browser, '/users', newUser(ctx), {
     filename: 'big.png',
     type: 'image/png',
     data: Buffer.concat([PNG, Buffer.alloc(TWO_MB - PNG.length)]),
@@ -243,7 +223,7 @@ t.test('refused files: the message is beside the field, the rest is kept and not
 
 t.test('a good file on a form refused for another field must be chosen again', async (t) => {
   const ctx = await setUp(t);
-  const res = await postMultipart(ctx.app, ctx.browser, '/users', withFields(newUser(ctx), { email: 'nope' }), {
+  const res = await postAvatarForm(ctx.app, ctx.browser, '/users', withFields(newUser(ctx), { email: 'nope' }), {
     filename: 'me.png',
     type: 'image/png',
     data: PNG,
@@ -253,21 +233,21 @@ t.test('a good file on a form refused for another field must be chosen again', a
   t.match(res.body, 'choose the file again');
   t.match(res.body, 'aria-describedby="field-avatar-hint field-avatar-again"');
   t.equal(avatarCount(ctx), 0);
-  const without = await postMultipart(ctx.app, ctx.browser, '/users', withFields(newUser(ctx), { email: 'nope' }));
+  const without = await postAvatarForm(ctx.app, ctx.browser, '/users', withFields(newUser(ctx), { email: 'nope' }));
   t.notMatch(without.body, 'choose the file again', 'no file, nothing to choose again');
 });
 
 t.test('Remove avatar deletes it, audited; the avatar is then gone', async (t) => {
   const ctx = await setUp(t);
   const fields = await editFields(ctx, ctx.ann.id);
-  await postMultipart(ctx.app, ctx.browser, `/users/${ctx.ann.id}`, fields, {
+  await postAvatarForm(ctx.app, ctx.browser, `/users/${ctx.ann.id}`, fields, {
     filename: 'a.png',
     type: 'image/png',
     data: PNG,
   });
   const withAvatar = await editFields(ctx, ctx.ann.id);
 
-  const both = await postMultipart(
+  const both = await postAvatarForm(
     ctx.app,
     ctx.browser,
     `/users/${ctx.ann.id}`,
@@ -279,7 +259,7 @@ t.test('Remove avatar deletes it, audited; the avatar is then gone', async (t) =
   t.match(both.body, 'name="removeAvatar" id="field-removeAvatar" checked');
   t.match(avatarRow(ctx, ctx.ann.id), { mimeType: 'image/png' });
 
-  const removed = await postMultipart(ctx.app, ctx.browser, `/users/${ctx.ann.id}`, [
+  const removed = await postAvatarForm(ctx.app, ctx.browser, `/users/${ctx.ann.id}`, [
     ...withAvatar,
     ['removeAvatar', 'on'],
   ]);
@@ -291,7 +271,7 @@ t.test('Remove avatar deletes it, audited; the avatar is then gone', async (t) =
   t.notMatch(page.body, 'class="avatar');
   t.notMatch((await ctx.browser.get(`/users/${ctx.ann.id}/edit`)).body, 'removeAvatar');
 
-  const again = await postMultipart(ctx.app, ctx.browser, `/users/${ctx.ann.id}`, [
+  const again = await postAvatarForm(ctx.app, ctx.browser, `/users/${ctx.ann.id}`, [
     ...(await editFields(ctx, ctx.ann.id)),
     ['removeAvatar', 'on'],
   ]);
@@ -322,9 +302,9 @@ t.test('the avatar is only served to administrators who may see the user', async
 t.test('multipart posts need the CSRF token', async (t) => {
   const ctx = await setUp(t);
   const file = { filename: 'me.png', type: 'image/png', data: PNG };
-  const created = await postMultipart(ctx.app, ctx.browser, '/users', newUser(ctx), file, false);
+  const created = await postAvatarForm(ctx.app, ctx.browser, '/users', newUser(ctx), file, false);
   t.equal(created.statusCode, 403);
-  const edited = await postMultipart(
+  const edited = await postAvatarForm(
     ctx.app,
     ctx.browser,
     `/users/${ctx.ann.id}`,
@@ -333,7 +313,7 @@ t.test('multipart posts need the CSRF token', async (t) => {
     false,
   );
   t.equal(edited.statusCode, 403);
-  const forged = await postMultipart(
+  const forged = await postAvatarForm(
     ctx.app,
     ctx.browser,
     '/users',
@@ -353,7 +333,7 @@ t.test('Clone does not copy the avatar', async (t) => {
   t.notMatch(form.body, '/avatar?');
   t.notMatch(form.body, 'removeAvatar');
   const fields = formFields(form.body).filter(([name]) => name !== 'avatar');
-  const res = await postMultipart(
+  const res = await postAvatarForm(
     ctx.app,
     ctx.browser,
     '/users',
