@@ -1,7 +1,7 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/connection.js';
 import { mailQueue } from '../db/schema.js';
-import { prepared } from '../db/statements.js';
+import { oneRow, prepared } from '../db/statements.js';
 import { Sealer } from '../sealed.js';
 import type { OutgoingMail } from './transport.js';
 
@@ -54,16 +54,23 @@ export class Outbox {
 
 /**
  * Claims the next due mail for `leaseMs`. A claim whose lease ran out (its process stopped
- * mid-send) is due again, so a crash delays a mail but never loses it.
+ * mid-send) is due again, so a crash delays a mail but never loses it. The queue is looked at
+ * with a read first: an UPDATE takes SQLite's write lock even when it matches nothing, and every
+ * process polls, so an empty queue would otherwise wait behind each bulk job's transaction.
  */
 export function claimNextMail(db: Queryable, claimId: string, now: Date, leaseMs: number): MailRow | undefined {
   const at = now.getTime();
-  const due = sql`(select id from mail_queue where status = 'queued' and next_attempt_at <= ${at}
-    and (lease_until is null or lease_until <= ${at}) order by next_attempt_at, id limit 1)`;
+  const due = sql`status = 'queued' and next_attempt_at <= ${at} and (lease_until is null or lease_until <= ${at})`;
+  const next = oneRow<{ id: number }>(
+    db,
+    sql`select id from mail_queue where ${due} order by next_attempt_at, id limit 1`,
+  );
+  if (!next) return undefined;
+  // The same condition again under the write lock: another process may have claimed it since.
   return db
     .update(mailQueue)
     .set({ claimId, leaseUntil: new Date(at + leaseMs) })
-    .where(eq(mailQueue.id, due))
+    .where(and(eq(mailQueue.id, next.id), due))
     .returning()
     .get();
 }

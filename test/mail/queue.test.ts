@@ -1,9 +1,11 @@
+import Database from 'better-sqlite3';
 import t from 'tap';
 import { sql } from 'drizzle-orm';
 import { existsSync, readFileSync } from 'node:fs';
 import pino from 'pino';
 import { openDatabase } from '../../src/db/connection.js';
-import { MailSender } from '../../src/mail/sender.js';
+import { LEASE_MS, MailSender } from '../../src/mail/sender.js';
+import { claimNextMail } from '../../src/mail/queue.js';
 import { Client } from '../helpers/app.js';
 import { addUser, signedInWithAnnAndBoss } from '../helpers/directory.js';
 import { EXTERNAL_URL, freePort, startSmtpServer, useSmtpServer } from '../helpers/smtp.js';
@@ -222,3 +224,31 @@ t.test('mail is queued with its change or not at all, and waits while mail is no
   await ctx.app.mail.sender.stop();
   t.equal(queued(ctx)[0]!.status, 'sent', 'the running sender delivered it');
 });
+
+t.test(
+  'a claim whose lease ran out is due again, and an empty queue is looked at without the write lock',
+  async (t) => {
+    const smtp = await startSmtpServer(t);
+    const ctx = await withMail(t, smtp.port);
+    const now = new Date(Date.now() + 1000);
+    ctx.db.transaction((tx) =>
+      ctx.app.mail.outbox.enqueue(tx, { to: 'ann@example.com', subject: 'Hello', text: 'Hi' }),
+    );
+    // A process took the mail and stopped before sending it.
+    t.ok(claimNextMail(ctx.db, 'stopped-process', now, LEASE_MS), 'claimed');
+    t.same(
+      await ctx.app.mail.sender.deliverDue(now),
+      { sent: 0, failed: 0 },
+      'nobody else takes it while the lease holds',
+    );
+    t.same(await ctx.app.mail.sender.deliverDue(new Date(now.getTime() + LEASE_MS)), { sent: 1, failed: 0 });
+    t.equal(smtp.received.length, 1, 'delayed, not lost');
+
+    // A bulk job holds the write lock: with nothing due, a sender must not wait for it.
+    const job = new Database(ctx.app.config.databaseFile);
+    t.teardown(() => job.close());
+    job.exec('begin immediate');
+    t.same(await ctx.app.mail.sender.deliverDue(new Date(now.getTime() + 2 * LEASE_MS)), { sent: 0, failed: 0 });
+    job.exec('commit');
+  },
+);
