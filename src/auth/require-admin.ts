@@ -38,3 +38,18 @@ export async function requireAdmin(request: FastifyRequest, reply: FastifyReply)
   touchSession(session);
   request.actor = user;
 }
+
+/**
+ * A preHandler for what only superusers may do (scopes cannot be assigned yet, so a scoped
+ * administrator would not see a user they added); others get a 403 page saying what is refused.
+ */
+export function superusersOnly(refused: string) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    if (request.actor.adminRole === 'superuser') return;
+    return reply.code(403).view('errors/error', {
+      title: 'Not allowed',
+      message: `Only superusers can ${refused}.`,
+      status: 403,
+    });
+  };
+}

@@ -2,7 +2,7 @@ import multipart from '@fastify/multipart';
 import { stringify } from 'csv-stringify/sync';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { oneFileUpload } from '../plugins/file-upload.js';
-import { refuseUnlessSuperuser } from '../users/user-routes.js';
+import { superusersOnly } from '../auth/require-admin.js';
 import { IMPORT_COLUMNS, IMPORT_FIELDS, REQUIRED_FIELDS, templateHeaders } from './columns.js';
 import { decodeUpload } from './decode.js';
 import { previewImport } from './preview.js';
@@ -33,9 +33,7 @@ export default async function importRoutes(app: FastifyInstance) {
   const store = uploadStoreIn(app.config.dataDir);
 
   // Adding users is for superusers (see user-routes.ts), and importing adds users.
-  app.addHook('preHandler', async (request, reply) => {
-    if (refuseUnlessSuperuser(request, reply)) return reply;
-  });
+  app.addHook('preHandler', superusersOnly('add users'));
 
   function uploadPage(reply: FastifyReply, status: number, error?: string) {
     return reply.code(status).view('imports/upload', {

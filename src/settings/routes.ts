@@ -1,4 +1,5 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { superusersOnly } from '../auth/require-admin.js';
 import { EMAIL } from '../users/user-form.js';
 import { displayName } from '../users/derived-fields.js';
 import { recentMail } from '../mail/queue.js';
@@ -19,21 +20,11 @@ type Body = Record<string, unknown> | undefined;
 /** The queue page lists this many of the most recent mails. */
 const QUEUE_SHOWN = 100;
 
-/** Settings are for superusers: other administrators are told so, as for adding users. */
-async function superusersOnly(request: FastifyRequest, reply: FastifyReply) {
-  if (request.actor.adminRole === 'superuser') return;
-  return reply.code(403).view('errors/error', {
-    title: 'Not allowed',
-    message: 'Only superusers can change settings.',
-    status: 403,
-  });
-}
-
 /** Mail settings (M1): the SMTP server, the sender, Roster's public address; a test email; the queue. */
 export default async function mailSettingsRoutes(app: FastifyInstance) {
   const { db } = app;
   // A preHandler, so the page it answers with has the signed-in context (and a POST's CSRF check ran).
-  app.addHook('preHandler', superusersOnly);
+  app.addHook('preHandler', superusersOnly('change settings'));
 
   function renderSettings(
     reply: FastifyReply,

@@ -1,6 +1,7 @@
 import multipart from '@fastify/multipart';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { generatePassword, hashPassword } from '../auth/passwords.js';
+import { superusersOnly } from '../auth/require-admin.js';
 import {
   type AvatarChange,
   avatarMultipartOptions,
@@ -88,19 +89,6 @@ function avatarChange(upload: AvatarUpload, input: UserFormInput): AvatarChange 
   return input.removeAvatar ? 'remove' : undefined;
 }
 
-/**
- * A scoped administrator would not see a user they created: scopes cannot be assigned yet, so
- * until they can, adding users is for superusers.
- */
-export function refuseUnlessSuperuser(request: FastifyRequest, reply: FastifyReply) {
-  if (request.actor.adminRole === 'superuser') return undefined;
-  return reply.code(403).view('errors/error', {
-    title: 'Not allowed',
-    message: 'Only superusers can add users.',
-    status: 403,
-  });
-}
-
 /** One user: their page, and the New, Edit and Clone forms. */
 export default async function oneUserRoutes(app: FastifyInstance) {
   // Only these forms take files, so only their routes accept multipart, with the avatar's limits.
@@ -177,8 +165,9 @@ export default async function oneUserRoutes(app: FastifyInstance) {
     return reply.view('users/_supervisor-options', { suggestions });
   });
 
-  app.get<{ Querystring: { from?: string } }>('/users/new', async (request, reply) => {
-    if (refuseUnlessSuperuser(request, reply)) return reply;
+  const addingUsers = { preHandler: superusersOnly('add users') };
+
+  app.get<{ Querystring: { from?: string } }>('/users/new', addingUsers, async (request, reply) => {
     if (request.query.from === undefined) return renderForm(reply, 200, { input: blankInput() });
     const fromId = idParam(request.query.from);
     const source = fromId ? findVisibleUser(app.db, request.actor, fromId) : undefined;
@@ -189,8 +178,7 @@ export default async function oneUserRoutes(app: FastifyInstance) {
     });
   });
 
-  app.post<{ Body: Record<string, unknown> }>('/users', async (request, reply) => {
-    if (refuseUnlessSuperuser(request, reply)) return reply;
+  app.post<{ Body: Record<string, unknown> }>('/users', addingUsers, async (request, reply) => {
     const input = readUserForm(request.body);
     const policy = { minLength: app.config.passwordMinLength };
     const checked = validateUserForm(app.db, input, { actor: request.actor, policy });
