@@ -1,4 +1,5 @@
-import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { keptFile, removeOlderThan } from '../kept-files.js';
 import path from 'node:path';
 
 /**
@@ -25,23 +26,12 @@ export function exportFile(dataDir: string, jobId: string): string | undefined {
 /** The job's file while it is still kept: written in full (never a part) and not yet expired. */
 export function keptExport(dataDir: string, jobId: string, now = Date.now()): string | undefined {
   const file = exportFile(dataDir, jobId);
-  const made = file && statSync(file, { throwIfNoEntry: false })?.mtimeMs;
-  return made && made > now - EXPORT_KEPT_MS ? file : undefined;
+  return file && keptFile(file, EXPORT_KEPT_MS, now);
 }
 
 /** Removes exports older than EXPORT_KEPT_MS, and parts a stopped job left behind; returns how many. */
 export function removeExpiredExports(dataDir: string, now = Date.now()): number {
   const dir = exportsDir(dataDir);
   mkdirSync(dir, { recursive: true });
-  let removed = 0;
-  for (const name of readdirSync(dir)) {
-    const file = path.join(dir, name);
-    // Another process may be sweeping too: a file gone meanwhile is simply skipped.
-    const made = statSync(file, { throwIfNoEntry: false })?.mtimeMs;
-    if (made !== undefined && made <= now - EXPORT_KEPT_MS) {
-      rmSync(file, { force: true });
-      removed++;
-    }
-  }
-  return removed;
+  return removeOlderThan(dir, EXPORT_KEPT_MS, now);
 }

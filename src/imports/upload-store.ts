@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { keptFile, removeOlderThan } from '../kept-files.js';
 import path from 'node:path';
 
 /** An upload waits this long for its administrator to confirm it, then is removed. */
@@ -37,8 +38,8 @@ export class UploadStore {
   find(actorId: number, id: string, now = Date.now()): StoredUpload | undefined {
     if (!ID.test(id)) return undefined;
     const file = path.join(this.folder(actorId), `${id}.json`);
+    if (!keptFile(file, KEPT_MS, now)) return undefined;
     try {
-      if (statSync(file).mtimeMs < now - KEPT_MS) return undefined;
       return { id, ...(JSON.parse(readFileSync(file, 'utf8')) as Omit<StoredUpload, 'id'>) };
     } catch {
       return undefined;
@@ -51,18 +52,7 @@ export class UploadStore {
 
   /** Removes every upload older than KEPT_MS, whoever left it. */
   removeExpired(now = Date.now()): void {
-    let folders: string[];
-    try {
-      folders = readdirSync(this.root);
-    } catch {
-      return;
-    }
-    for (const folder of folders) {
-      for (const name of readdirSync(path.join(this.root, folder))) {
-        const file = path.join(this.root, folder, name);
-        if (statSync(file).mtimeMs < now - KEPT_MS) rmSync(file, { force: true });
-      }
-    }
+    removeOlderThan(this.root, KEPT_MS, now);
   }
 
   private folder(actorId: number): string {
