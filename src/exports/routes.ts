@@ -11,6 +11,7 @@ import { exportFilename } from './csv.js';
 import { type CsvChunk, csvChunks, recordExport, STREAM_LIMIT, tickedPlan } from './export-users.js';
 import { keptExport, removeExpiredExports } from './files.js';
 import { EXPORT_JOB, type ExportJobParams } from './handlers.js';
+import { csvDownload } from '../csv-download.js';
 
 type Body = Record<string, unknown> | undefined;
 
@@ -61,10 +62,9 @@ export default async function exportRoutes(app: FastifyInstance) {
     ticked: boolean,
   ) {
     recordExport(db, request.actor, { count: plan.count.value, query, ticked, columns }, request.id);
-    reply.header('Content-Type', 'text/csv; charset=utf-8');
-    reply.header('Content-Disposition', `attachment; filename="${exportFilename(new Date())}"`);
-    reply.header('Cache-Control', 'no-store');
-    return reply.send(Readable.from(yielding(csvChunks(db, plan, query, columns))));
+    return csvDownload(reply, exportFilename(new Date())).send(
+      Readable.from(yielding(csvChunks(db, plan, query, columns))),
+    );
   }
 
   function startJob(request: FastifyRequest, reply: FastifyReply, query: ListQuery, columns: ColumnKey[]) {
@@ -121,9 +121,6 @@ export default async function exportRoutes(app: FastifyInstance) {
       return reply.redirect(`/jobs/${job.id}`);
     }
     const { filename } = job.params as ExportJobParams;
-    reply.header('Content-Type', 'text/csv; charset=utf-8');
-    reply.header('Content-Disposition', `attachment; filename="${filename}"`);
-    reply.header('Cache-Control', 'no-store');
-    return reply.send(createReadStream(file));
+    return csvDownload(reply, filename).send(createReadStream(file));
   });
 }

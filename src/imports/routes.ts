@@ -1,5 +1,6 @@
 import multipart from '@fastify/multipart';
 import { stringify } from 'csv-stringify/sync';
+import { csvDownload } from '../csv-download.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { oneFileUpload } from '../plugins/file-upload.js';
 import { superusersOnly } from '../auth/require-admin.js';
@@ -14,14 +15,8 @@ export const IMPORT_MAX_BYTES = 10 * 1024 * 1024;
 const FILE_FIELD = 'file';
 const upload = oneFileUpload(FILE_FIELD, { fileSize: IMPORT_MAX_BYTES, fields: 5, fieldSize: 1024 });
 
-/** A CSV download that a browser saves rather than shows, never cached. */
-function sendCsv(reply: FastifyReply, filename: string, rows: string[][]) {
-  reply.header('Content-Type', 'text/csv; charset=utf-8');
-  reply.header('Content-Disposition', `attachment; filename="${filename}"`);
-  reply.header('Cache-Control', 'no-store');
-  // The byte-order mark makes Excel read the file as UTF-8, so "Åsa" stays "Åsa".
-  return reply.send(`\ufeff${stringify(rows)}`);
-}
+const sendCsv = (reply: FastifyReply, filename: string, rows: string[][]) =>
+  csvDownload(reply, filename).send(stringify(rows, { bom: true }));
 
 /**
  * Importing users from a CSV file (F2): upload, a preview with every problem, then the import

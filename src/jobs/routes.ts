@@ -1,4 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
+import { csvDownload } from '../csv-download.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TemporaryPassword } from '../bulk/passwords.js';
 import { csvSafe } from '../text.js';
@@ -37,10 +38,9 @@ export default async function jobRoutes(app: FastifyInstance) {
       return reply.redirect(`/jobs/${job.id}`);
     }
     const rows = passwords.map((p) => [p.username, p.name, p.email, p.password].map(csvSafe));
-    reply.header('Cache-Control', 'no-store');
-    reply.header('Content-Type', 'text/csv; charset=utf-8');
-    reply.header('Content-Disposition', 'attachment; filename="temporary-passwords.csv"');
-    return stringify([['Username', 'Name', 'Email', 'Temporary password'], ...rows]);
+    return csvDownload(reply, 'temporary-passwords.csv').send(
+      stringify([['Username', 'Name', 'Email', 'Temporary password'], ...rows], { bom: true }),
+    );
   });
 
   app.post<{ Params: { id: string } }>('/jobs/:id/forget', async (request, reply) => {

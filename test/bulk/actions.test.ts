@@ -126,6 +126,7 @@ t.test('bulk reset: temporary passwords shown once, downloadable once as CSV, se
   const csv = await ctx.browser.get(`/jobs/${id}/passwords.csv`);
   t.equal(csv.headers['content-type'], 'text/csv; charset=utf-8');
   t.match(csv.body, /Username,Name,Email,Temporary password/);
+  t.ok(csv.body.startsWith('\ufeff'), 'with a byte-order mark, so a spreadsheet reads names as UTF-8');
   const cyLine = csv.body.split('\n').find((line) => line.startsWith('cy,'))!;
   t.ok(
     shown.some((p) => cyLine === `cy,Cy Nordin,cy@example.com,${p}`),
