@@ -3,7 +3,7 @@ import type { Queryable } from '../db/connection.js';
 import type { User } from '../db/schema.js';
 import { run } from '../db/statements.js';
 import { listConditions } from '../users/list-repository.js';
-import { type ListQuery, parseListQuery } from '../users/list-query.js';
+import { listQueryFromString, type ListQuery } from '../users/list-query.js';
 import { visibleTo } from '../users/scope.js';
 import { users } from '../db/schema.js';
 import { alias } from 'drizzle-orm/sqlite-core';
@@ -45,7 +45,7 @@ export function readSelection(body: Record<string, unknown> | undefined): Select
 }
 
 export function selectionQuery(selection: Selection): ListQuery | undefined {
-  return 'query' in selection ? parseListQuery(Object.fromEntries(new URLSearchParams(selection.query))) : undefined;
+  return 'query' in selection ? listQueryFromString(selection.query) : undefined;
 }
 
 /** The selection as a condition over the users table aliased `u`, scope included. */

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { JobLink } from '../jobs/board.js';
 import type { JobContext } from '../jobs/run-job.js';
 import { type ColumnKey, isColumnKey } from '../users/columns.js';
-import { parseListQuery } from '../users/list-query.js';
+import { listQueryFromString } from '../users/list-query.js';
 import { planList } from '../users/list-repository.js';
 import { csvChunks, recordExport } from './export-users.js';
 import { EXPORT_KEPT_MS, exportFile } from './files.js';
@@ -26,7 +26,7 @@ const users = (n: number) => `${n.toLocaleString('en')} ${n === 1 ? 'user' : 'us
  */
 export const EXPORT_HANDLERS = {
   [EXPORT_JOB]: ({ jobId, db, actor, params, requestId, progress, dataDir }: JobContext<ExportJobParams>) => {
-    const query = parseListQuery(Object.fromEntries(new URLSearchParams(params.query)));
+    const query = listQueryFromString(params.query);
     const columns = params.columns.filter(isColumnKey);
     const file = exportFile(dataDir, jobId)!;
     const part = `${file}.part`;

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { OutOfScopeError, readSelection, tickedIds } from '../bulk/selection.js';
-import { type ListQuery, listQueryParams, listUrl, parseListQuery } from '../users/list-query.js';
+import { type ListQuery, listQueryFromString, listQueryParams, listUrl } from '../users/list-query.js';
 import type { ListPlan } from '../users/list-repository.js';
 import { cachedPlan, chosenColumns } from '../users/list-service.js';
 import type { ColumnKey } from '../users/columns.js';
@@ -90,7 +90,7 @@ export default async function exportRoutes(app: FastifyInstance) {
     // Nothing ticked means the whole list as filtered, which is what "all matching" posts.
     const selection = readSelection(tickedIds(body).length > 0 ? body : { ...body, all: '1' });
     // The list's sort applies to ticked users too: the query string carries it either way.
-    const query = parseListQuery(Object.fromEntries(new URLSearchParams(String(body.query ?? '').slice(0, 2000))));
+    const query = listQueryFromString(String(body.query ?? '').slice(0, 2000));
     const refuse = (status: number, error: string) =>
       reply.code(status).view('bulk/refused', { title: 'Nothing was exported', error, back: listUrl(query) });
     if ('error' in selection) return refuse(422, selection.error);

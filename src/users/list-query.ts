@@ -168,6 +168,11 @@ function parseAdhoc(params: Params): AdhocFilter | undefined {
 }
 
 /** Whether anything narrows the list (filters, ad hoc filter or search). */
+/** A list query from its URL's query string, as the bulk bar and the export forms carry it. */
+export function listQueryFromString(text: string): ListQuery {
+  return parseListQuery(Object.fromEntries(new URLSearchParams(text)));
+}
+
 export function isFiltered(query: ListQuery): boolean {
   return Object.keys(query.filters).length > 0 || query.adhoc !== undefined || query.q !== '';
 }
