@@ -19,3 +19,8 @@ export function normalize(text: string): string {
 export function csvSafe(value: string): string {
   return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
 }
+
+/** A count of users as a sentence says it: "1 user", "1,204 users". */
+export function usersCount(n: number): string {
+  return `${n.toLocaleString('en')} ${n === 1 ? 'user' : 'users'}`;
+}

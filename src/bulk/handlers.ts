@@ -1,4 +1,5 @@
 import type { JobLink, JobSummary } from '../jobs/board.js';
+import { usersCount } from '../text.js';
 import type { JobContext, JobOutcome } from '../jobs/run-job.js';
 import { type AccessActionName, ACCESS_ACTIONS, applyAction } from './access.js';
 import type { BulkOutcome } from './changed-set.js';
@@ -11,8 +12,6 @@ import { applyUpdate, type BulkChanges } from './update.js';
 
 /** What every bulk job is given: its selection, and the list its summary leads back to. */
 type Params<P = object> = JobContext<P & { selection: Selection; back: JobLink }>;
-
-const users = (n: number) => `${n.toLocaleString('en')} ${n === 1 ? 'user' : 'users'}`;
 
 function summary(outcome: BulkOutcome, headline: string, links: JobLink[]): JobSummary {
   const counts = [
@@ -33,25 +32,25 @@ function summary(outcome: BulkOutcome, headline: string, links: JobLink[]): JobS
 export const BULK_HANDLERS = {
   'bulk.update': ({ db, actor, params, requestId, progress }: Params<{ changes: BulkChanges }>) => {
     const outcome = applyUpdate(db, actor, params.selection, params.changes, requestId, progress);
-    return { summary: summary(outcome, `${users(outcome.changed)} updated.`, [params.back]) };
+    return { summary: summary(outcome, `${usersCount(outcome.changed)} updated.`, [params.back]) };
   },
 
   'bulk.access': ({ db, actor, params, requestId, progress }: Params<{ action: AccessActionName }>) => {
     const outcome = applyAction(db, actor, params.selection, params.action, requestId, progress);
     const done = ACCESS_ACTIONS[params.action].done;
-    return { summary: summary(outcome, `${users(outcome.changed)} ${done}.`, [params.back]) };
+    return { summary: summary(outcome, `${usersCount(outcome.changed)} ${done}.`, [params.back]) };
   },
 
   'bulk.delete': ({ db, actor, params, requestId, progress }: Params) => {
     const outcome = applyDelete(db, actor, params.selection, requestId, progress);
     const restore: JobLink = {
-      label: `Restore these ${users(outcome.changed)}`,
+      label: `Restore these ${usersCount(outcome.changed)}`,
       href: '/trash/restore',
       method: 'post',
       fields: { deletedAt: String(outcome.deletedAt) },
     };
     const links = outcome.changed > 0 ? [params.back, restore] : [params.back];
-    return { summary: summary(outcome, `${users(outcome.changed)} moved to the trash.`, links) };
+    return { summary: summary(outcome, `${usersCount(outcome.changed)} moved to the trash.`, links) };
   },
 
   'bulk.restore': ({
@@ -62,7 +61,7 @@ export const BULK_HANDLERS = {
     progress,
   }: JobContext<{ selection: TrashSelection; back: JobLink }>) => {
     const outcome = applyRestore(db, actor, params.selection, requestId, progress);
-    return { summary: summary(outcome, `${users(outcome.changed)} restored.`, [params.back]) };
+    return { summary: summary(outcome, `${usersCount(outcome.changed)} restored.`, [params.back]) };
   },
 
   'bulk.reset': async ({ db, actor, params, requestId, progress, outbox }: Params) => {
@@ -74,8 +73,8 @@ export const BULK_HANDLERS = {
       progress,
       outbox,
     );
-    const byMail = `${users(mailed)} will get a set-password link by email.`;
-    const byPassword = `${users(passwords.length)} got a temporary password and must change it at their next sign-in.`;
+    const byMail = `${usersCount(mailed)} will get a set-password link by email.`;
+    const byPassword = `${usersCount(passwords.length)} got a temporary password and must change it at their next sign-in.`;
     const headline = mailed === 0 ? byPassword : passwords.length === 0 ? byMail : `${byMail} ${byPassword}`;
     const result = summary(outcome, headline, [params.back]);
     if (mailed > 0)

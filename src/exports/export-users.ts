@@ -1,4 +1,5 @@
 import { and, sql } from 'drizzle-orm';
+import { usersCount } from '../text.js';
 import { recordAudit } from '../audit/record.js';
 import type { Db, Queryable } from '../db/connection.js';
 import type { User } from '../db/schema.js';
@@ -82,7 +83,7 @@ export function recordExport(
   const filter = listQueryParams(exported.query, { page: 1, cursor: undefined, size: DEFAULT_PAGE_SIZE }).toString();
   const which = exported.ticked ? 'ticked' : filter ? `matching ${filter}` : 'the whole list';
   const labels = exported.columns.map((key) => COLUMN_BY_KEY.get(key)!.label).join(', ');
-  const count = `${exported.count.toLocaleString('en')} ${exported.count === 1 ? 'user' : 'users'}`;
+  const count = usersCount(exported.count);
   recordAudit(db, {
     action: 'users.export',
     actor: { id: actor.id, name: displayName(actor) },

@@ -1,4 +1,5 @@
 import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { usersCount } from '../text.js';
 import path from 'node:path';
 import type { JobLink } from '../jobs/board.js';
 import type { JobContext } from '../jobs/run-job.js';
@@ -17,8 +18,6 @@ export interface ExportJobParams {
   filename: string;
   back: JobLink;
 }
-
-const users = (n: number) => `${n.toLocaleString('en')} ${n === 1 ? 'user' : 'users'}`;
 
 /**
  * A large export, in the job thread on its own connection: the file is written under DATA_DIR
@@ -56,7 +55,7 @@ export const EXPORT_HANDLERS = {
     const kept = `It is kept for you for ${EXPORT_KEPT_MS / 3_600_000} hours.`;
     return {
       summary: {
-        headline: `${users(written)} exported to ${params.filename}. ${kept}`,
+        headline: `${usersCount(written)} exported to ${params.filename}. ${kept}`,
         counts: [{ label: 'Exported', value: written }],
         refused: [],
         refusedMore: 0,

@@ -1,10 +1,9 @@
 import type { JobContext } from '../jobs/run-job.js';
+import { usersCount } from '../text.js';
 import { JobRefusedError } from '../jobs/refused.js';
 import { readCsv } from './read-csv.js';
 import { uploadStoreIn } from './upload-store.js';
 import { writeImport } from './write-import.js';
-
-const users = (n: number) => `${n.toLocaleString('en')} ${n === 1 ? 'user' : 'users'}`;
 
 /** The import's job: the upload is read again by the administrator who made it, and written. */
 export const IMPORT_HANDLERS = {
@@ -28,7 +27,7 @@ export const IMPORT_HANDLERS = {
     const since = new URLSearchParams({ field: 'created', op: 'after', value: new Date(outcome.at).toISOString() });
     return {
       summary: {
-        headline: `${users(outcome.created)} imported from ${upload.filename}.`,
+        headline: `${usersCount(outcome.created)} imported from ${upload.filename}.`,
         note: "They have no password yet. When they should sign in, select them in the list and choose Reset password, or send a set-password link from a user's page.",
         counts: [{ label: 'Created', value: outcome.created }],
         refused: [],
