@@ -14,7 +14,7 @@ export const EXPORT_KEPT_MS = 24 * 3_600_000;
 /** A job id as the board makes them (a UUID): nothing else ever becomes part of a path. */
 const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-export function exportsDir(dataDir: string): string {
+function exportsDir(dataDir: string): string {
   return path.join(dataDir, 'exports');
 }
 

@@ -87,7 +87,7 @@ export function usernamesFingerprint(rows: CheckedRow[]): string {
 }
 
 /** A list cell: names separated by semicolons or commas. */
-export const splitNames = (cell: string) => [
+const splitNames = (cell: string) => [
   ...new Set(
     cell
       .split(/[;,]/)

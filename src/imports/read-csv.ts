@@ -30,7 +30,7 @@ export type ReadCsv = CsvContent | { problem: string };
  * Comma or semicolon: whichever the header line has more of. Excel writes semicolons where the
  * decimal separator is a comma (most of Europe), commas elsewhere.
  */
-export function detectDelimiter(text: string): ',' | ';' {
+function detectDelimiter(text: string): ',' | ';' {
   const first = text.slice(0, text.search(/\r?\n|$/));
   const count = (c: string) => first.split(c).length - 1;
   return count(';') > count(',') ? ';' : ',';

@@ -11,7 +11,7 @@ import { errorReport } from './error-report.js';
 import { MAX_ROWS } from './read-csv.js';
 import { KEPT_MS, type StoredUpload, uploadStoreIn } from './upload-store.js';
 
-export const IMPORT_MAX_BYTES = 10 * 1024 * 1024;
+const IMPORT_MAX_BYTES = 10 * 1024 * 1024;
 const FILE_FIELD = 'file';
 const upload = oneFileUpload(FILE_FIELD, { fileSize: IMPORT_MAX_BYTES, fields: 5, fieldSize: 1024 });
 

@@ -18,7 +18,7 @@ export interface ImportOutcome {
 
 type Actor = Pick<User, 'id' | 'adminRole' | 'fullName' | 'firstName' | 'lastName' | 'username'>;
 
-export const IMPORT_DETAIL = 'Imported from a CSV file. No password: the user sets one through a link';
+const IMPORT_DETAIL = 'Imported from a CSV file. No password: the user sets one through a link';
 
 const INSERT_USER = `insert into users (username, first_name, last_name, full_name, signature, email, phone, extension,
     user_type_id, role_id, territory_id, supervisor_id, licence_type, status, two_step_enabled, kind, notes,

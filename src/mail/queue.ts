@@ -107,7 +107,7 @@ export function markAttemptFailed(
     .run();
 }
 
-export type MailListEntry = Pick<
+type MailListEntry = Pick<
   MailRow,
   'id' | 'recipient' | 'subject' | 'status' | 'attempts' | 'nextAttemptAt' | 'lastError' | 'createdAt' | 'sentAt'
 >;

@@ -7,7 +7,7 @@ import { claimNextMail, markAttemptFailed, markSent, type Outbox } from './queue
 import { deliver, describeSmtpError, smtpTransport, type SmtpTransport } from './transport.js';
 
 /** Waits between attempts: soon after a hiccup, then less often while the server stays down. */
-export const RETRY_DELAYS_MS = [1, 5, 30, 120].map((minutes) => minutes * 60_000);
+const RETRY_DELAYS_MS = [1, 5, 30, 120].map((minutes) => minutes * 60_000);
 /** A mail not delivered within a day is failed, its error kept for the queue page. */
 export const GIVE_UP_AFTER_MS = 24 * 3_600_000;
 /** Longer than one send can take with the transport's timeouts, so a live claim never lapses. */

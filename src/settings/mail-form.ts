@@ -17,7 +17,7 @@ export interface MailForm {
 export type MailFormErrors = Partial<Record<keyof MailForm, string>>;
 
 /** The usual port for each kind of connection, offered when none is typed. */
-export const DEFAULT_PORTS: Record<SmtpSecurity, number> = { none: 25, starttls: 587, tls: 465 };
+const DEFAULT_PORTS: Record<SmtpSecurity, number> = { none: 25, starttls: 587, tls: 465 };
 
 export const SECURITY_LABELS: Record<SmtpSecurity, string> = {
   starttls: 'STARTTLS (usually port 587)',
