@@ -150,7 +150,7 @@ ${DJANGO.map((d) => `| ${d.label} | ${d.django} | ${byLabel.has(d.label) ? `${Ma
 - Every class but the first sends \`Cache-Control: no-cache\` (a browser's hard reload), so each of
   its pages is read and rendered afresh. The first class sends none: Roster then replies with the
   page it rendered for the same administrator and URL, kept until anything in the database
-  changes (see \`src/users/page-cache.ts\`); that is what a repeated visit, Back or Refresh gets.
+  changes (see \`src/list/page-cache.ts\`); that is what a repeated visit, Back or Refresh gets.
 - req/s is the mean of the per-second counts; p50/p95/p99 come from the latency of every response.
 - First ms: the first request of the class, before warm-up. Roster caches each list plan (which users
   match, and how many) for 10 s per set of filters and search terms; the bench waits until no plan for

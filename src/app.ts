@@ -19,16 +19,17 @@ import portalRoutes from './portal/routes.js';
 import setPasswordRoutes from './portal/set-password-routes.js';
 import setupRoutes from './setup/routes.js';
 import { superuserExists } from './users/repository.js';
-import userListRoutes from './users/routes.js';
-import oneUserRoutes from './users/user-routes.js';
-import accessRoutes from './users/access-routes.js';
-import trashRoutes from './users/trash-routes.js';
+import userListRoutes from './list/routes.js';
+import oneUserRoutes from './user/routes.js';
+import accessRoutes from './user/access-routes.js';
+import trashRoutes from './trash/routes.js';
 import bulkRoutes from './bulk/routes.js';
 import importRoutes from './imports/routes.js';
 import { JobBoard } from './jobs/board.js';
 import jobRoutes from './jobs/routes.js';
 import exportRoutes from './exports/routes.js';
 import { JobRunner } from './jobs/runner.js';
+import { JOB_HANDLERS_MODULE } from './job-handlers.js';
 import { Outbox } from './mail/queue.js';
 import { MailSender } from './mail/sender.js';
 import mailSettingsRoutes from './settings/routes.js';
@@ -73,6 +74,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       dataDir: config.dataDir,
       secret: config.sessionSecret,
       logLevel: config.logLevel,
+      handlersModule: JOB_HANDLERS_MODULE,
     },
     app.log,
   );

@@ -1,3 +1,5 @@
+import type { Actor } from './access/actor.js';
+import type { Capabilities } from './access/policy.js';
 import type { Db } from './db/connection.js';
 import type { Config } from './config.js';
 import type { User } from './db/schema.js';
@@ -12,7 +14,9 @@ import type { Sealer } from './sealed.js';
 export interface ViewLocals {
   path: string;
   requestId: string;
-  actor?: User;
+  actor?: Actor;
+  /** What the signed-in administrator may do: templates show actions by these, never by role. */
+  can?: Capabilities;
   csrf: () => string;
   flash: () => Flash[];
 }
@@ -34,7 +38,7 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     /** The signed-in administrator; set on every route behind the sign-in guard. */
-    actor: User;
+    actor: Actor;
     /** The signed-in managed user; set on every route behind the account portal's guard. */
     account: User;
   }

@@ -1,12 +1,11 @@
 import { and, type SQL, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/connection.js';
-import type { User } from '../db/schema.js';
 import { allRows, oneRow } from '../db/statements.js';
 import { normalize } from '../text.js';
-import { visibleTo } from '../users/scope.js';
+import { auditVisibleTo, readsWholeAuditLog } from '../access/scope.js';
 import { type AuditCursor, type AuditQuery, DAY_MS, dayStart } from './audit-query.js';
+import type { Actor } from '../access/actor.js';
 
-type Actor = Pick<User, 'adminRole'>;
 
 export const AUDIT_PAGE_SIZE = 50;
 
@@ -51,16 +50,14 @@ const COLUMNS = sql`audit_entries.id, audit_entries.at, audit_entries.actor_id a
   audit_entries.request_id as requestId`;
 
 /**
- * The entries the actor may read. A superuser reads the whole log, including entries about
- * users since moved to the trash or purged and entries with no target at all. Any other
- * administrator reads only entries about users in their scope, decided by the same visibleTo
- * as every users query.
+ * The entries the actor may read, as the access policy decides (auditVisibleTo). Reading the
+ * whole log needs no join to users, which keeps a superuser's pages cheap.
  */
 function scoped(actor: Actor): { from: SQL; where: SQL | undefined } {
-  if (actor.adminRole === 'superuser') return { from: sql`audit_entries`, where: undefined };
+  if (readsWholeAuditLog(actor)) return { from: sql`audit_entries`, where: undefined };
   return {
-    from: sql`audit_entries join users on users.id = audit_entries.target_user_id`,
-    where: visibleTo(actor),
+    from: sql`audit_entries left join users on users.id = audit_entries.target_user_id`,
+    where: auditVisibleTo(actor),
   };
 }
 

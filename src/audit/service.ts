@@ -1,9 +1,9 @@
 import type { Queryable } from '../db/connection.js';
-import type { User } from '../db/schema.js';
 import { findVisibleUser } from '../users/repository.js';
 import type { AuditQuery } from './audit-query.js';
 import { type AuditPage, listAuditEntries } from './repository.js';
 import { type AuditLine, auditLine } from './view.js';
+import type { Actor } from '../access/actor.js';
 
 export interface AuditListing extends Omit<AuditPage, 'rows'> {
   lines: AuditLine[];
@@ -13,7 +13,7 @@ export interface AuditListing extends Omit<AuditPage, 'rows'> {
  * One page of the log for the actor. A target's name links to the user only while that user is
  * still there and in the actor's scope: the log outlives the users it names.
  */
-export function auditListing(db: Queryable, actor: User, query: AuditQuery): AuditListing {
+export function auditListing(db: Queryable, actor: Actor, query: AuditQuery): AuditListing {
   const { rows, ...page } = listAuditEntries(db, actor, query);
   const linkable = new Set<number>();
   const targets = new Set(rows.map((r) => r.targetUserId).filter((id): id is number => id !== null));

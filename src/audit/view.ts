@@ -1,4 +1,4 @@
-import { FIELD_LABELS } from '../users/user-writes.js';
+import { FIELD_LABELS } from '../user/user-writes.js';
 import { AUDIT_ACTIONS } from './record.js';
 import type { AuditRow } from './repository.js';
 

@@ -1,23 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Queryable } from '../db/connection.js';
-import type { User } from '../db/schema.js';
-import { prepared } from '../db/statements.js';
-import { toUser } from '../users/user-rows.js';
+import { activeAdministrator } from '../access/actor.js';
 import { sessionTimedOut, touchSession } from './session-lifetime.js';
 import { navigate, signInUrl } from './redirects.js';
-import { isEnabled } from './signin.js';
 
 const sendToSignin = (request: FastifyRequest, reply: FastifyReply, reason?: string) =>
   navigate(request, reply, signInUrl(request, '/signin', reason));
-
-/** An administrator who may act now: not in the trash, active and not blocked. */
-export function activeAdministrator(db: Queryable, id: number): User | undefined {
-  const row = prepared(db, 'select * from users where id = ? and admin_role is not null and deleted_at is null').get(
-    id,
-  ) as Record<string, unknown> | undefined;
-  const user = row && toUser(row);
-  return user && isEnabled(user) ? user : undefined;
-}
 
 /**
  * Guards every route registered in its context: a signed-in, still-valid administrator is
@@ -37,19 +24,4 @@ export async function requireAdmin(request: FastifyRequest, reply: FastifyReply)
   }
   touchSession(session);
   request.actor = user;
-}
-
-/**
- * A preHandler for what only superusers may do (scopes cannot be assigned yet, so a scoped
- * administrator would not see a user they added); others get a 403 page saying what is refused.
- */
-export function superusersOnly(refused: string) {
-  return async (request: FastifyRequest, reply: FastifyReply) => {
-    if (request.actor.adminRole === 'superuser') return;
-    return reply.code(403).view('errors/error', {
-      title: 'Not allowed',
-      message: `Only superusers can ${refused}.`,
-      status: 403,
-    });
-  };
 }

@@ -1,6 +1,7 @@
 import { and, count, eq, gte, lt, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/connection.js';
 import { signinFailures, type User, users } from '../db/schema.js';
+import { isEnabled } from '../access/actor.js';
 import { recordAudit } from '../audit/record.js';
 import { displayName } from '../users/derived-fields.js';
 import { findAccountByLogin } from '../users/repository.js';
@@ -12,11 +13,6 @@ export interface LockoutPolicy {
 }
 
 export type SigninResult = { ok: true; user: User } | { ok: false };
-
-/** Whether the account may be used at all: an open session ends as soon as this turns false. */
-export function isEnabled(user: User): boolean {
-  return user.status === 'active' && !user.blocked;
-}
 
 /** Whether the account may sign in now, password aside. */
 export function canSignIn(user: User, now: Date): boolean {

@@ -1,10 +1,9 @@
 import { type SQL, sql } from 'drizzle-orm';
-import type { Progress } from '../jobs/run-job.js';
+import type { Progress } from '../jobs/job.js';
 import type { AuditAction } from '../audit/record.js';
 import type { Db } from '../db/connection.js';
 import { run } from '../db/statements.js';
 import {
-  type Actor,
   type BulkOutcome,
   type BulkWork,
   AUDIT_NOTES,
@@ -13,7 +12,9 @@ import {
   updateChanged,
 } from './changed-set.js';
 import type { Rule } from './refusals.js';
-import { resolveSelection, type Selection } from './selection.js';
+import { BULK_IDS, resolveSelection, type Selection } from './selection.js';
+import type { Actor } from '../access/actor.js';
+import { type Effect, protections } from '../access/policy.js';
 
 /**
  * Status and password actions for a whole selection (B5): the same changes, refusals and
@@ -35,8 +36,8 @@ interface AccessAction {
   shown: Record<string, [string, string]>;
   /** Whether the users' sessions end (the account is taken away, or its password replaced). */
   endsSessions: boolean;
-  /** Refused for yourself, with this reason. */
-  notSelf?: string;
+  /** What the action does to an account, for the protections every change obeys. */
+  effect: Effect;
 }
 
 export const ACCESS_ACTIONS = {
@@ -48,6 +49,7 @@ export const ACCESS_ACTIONS = {
     changes: () => sql`u.status <> 'active'`,
     set: () => [sql`status = 'active'`],
     shown: { status: ['u.status', "'active'"] },
+    effect: 'edit',
     endsSessions: false,
   },
   deactivate: {
@@ -58,8 +60,8 @@ export const ACCESS_ACTIONS = {
     changes: () => sql`u.status <> 'inactive'`,
     set: () => [sql`status = 'inactive'`],
     shown: { status: ['u.status', "'inactive'"] },
+    effect: 'deactivate',
     endsSessions: true,
-    notSelf: 'You cannot deactivate your own account.',
   },
   block: {
     label: 'Block',
@@ -69,8 +71,8 @@ export const ACCESS_ACTIONS = {
     changes: () => sql`u.blocked = 0`,
     set: () => [sql`blocked = 1`],
     shown: { blocked: ["json('false')", "json('true')"] },
+    effect: 'block',
     endsSessions: true,
-    notSelf: 'You cannot block your own account.',
   },
   unblock: {
     label: 'Unblock',
@@ -80,6 +82,7 @@ export const ACCESS_ACTIONS = {
     changes: () => sql`u.blocked = 1`,
     set: () => [sql`blocked = 0`],
     shown: { blocked: ["json('true')", "json('false')"] },
+    effect: 'edit',
     endsSessions: false,
   },
   unlock: {
@@ -94,6 +97,7 @@ export const ACCESS_ACTIONS = {
       lockedUntil: ["strftime('%Y-%m-%dT%H:%M:%fZ', u.locked_until / 1000.0, 'unixepoch')", 'null'],
       failedSigninCount: ['u.failed_signin_count', '0'],
     },
+    effect: 'edit',
     endsSessions: false,
   },
   expire: {
@@ -104,6 +108,7 @@ export const ACCESS_ACTIONS = {
     changes: (now) => sql`(u.password_expires_at is null or u.password_expires_at > ${now})`,
     set: (now) => [sql`password_expires_at = ${now}`],
     shown: { passwordState: ["'set'", "'expired'"] },
+    effect: 'password',
     endsSessions: false,
   },
 } as const satisfies Record<string, AccessAction>;
@@ -115,10 +120,7 @@ export function isAccessAction(name: string): name is AccessActionName {
 }
 
 export function accessRules(actor: Actor, action: AccessActionName): Rule[] {
-  const { notSelf } = ACCESS_ACTIONS[action] as AccessAction;
-  // The actor is an active superuser and is refused here, so disabling in bulk can never
-  // leave Roster without one (see update.ts for the same reasoning).
-  return notSelf ? [{ when: sql`u.id = ${actor.id}`, reason: notSelf }] : [];
+  return protections(actor, ACCESS_ACTIONS[action].effect, BULK_IDS);
 }
 
 export function applyAction(

@@ -1,12 +1,12 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { AuditAction } from '../audit/record.js';
 import type { Db, Queryable } from '../db/connection.js';
-import type { User } from '../db/schema.js';
-import type { Progress } from '../jobs/run-job.js';
+import type { Progress } from '../jobs/job.js';
 import { allRows, run } from '../db/statements.js';
 import { displayName, displayNameSql } from '../users/derived-fields.js';
 import { markRefused, NOT_REFUSED, type Refusal, type Rule } from './refusals.js';
 import { IN_BULK } from './selection.js';
+import type { Actor } from '../access/actor.js';
 
 /**
  * Every bulk action works in three sets: the selected users (bulk_ids, see selection.ts), the
@@ -15,7 +15,6 @@ import { IN_BULK } from './selection.js';
  * and runBulk below is the one transaction every action's work happens in.
  */
 
-export type Actor = Pick<User, 'id' | 'adminRole' | 'fullName' | 'firstName' | 'lastName' | 'username'>;
 
 /** Every selected user not refused, for actions where nobody is "already as asked". */
 export const EVERYONE = sql`1`;

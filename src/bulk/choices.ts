@@ -1,9 +1,33 @@
+import type { Actor } from '../access/actor.js';
+import { may } from '../access/policy.js';
+import type { Permission } from '../db/schema.js';
+
+/** The permission each action on a selection needs. */
+export const ACTION_PERMISSIONS: Record<string, Permission> = {
+  update: 'edit',
+  activate: 'access',
+  deactivate: 'access',
+  block: 'access',
+  unblock: 'access',
+  unlock: 'access',
+  expire: 'access',
+  reset: 'access',
+  delete: 'delete',
+  restore: 'delete',
+};
+
+export const mayApply = (actor: Actor, action: string) => {
+  const permission = ACTION_PERMISSIONS[action];
+  return permission !== undefined && may(actor, permission);
+};
+
 /**
- * The actions the list's selection bar offers, in its drop-down's order. The reset says how the
- * users will get back in: links by mail once mail is set up (M1), temporary passwords until then.
+ * The actions the list's selection bar offers the actor, in its drop-down's order. The reset
+ * says how the users will get back in: links by mail once mail is set up (M1), temporary
+ * passwords until then.
  */
-export function bulkActionChoices(mailReady: boolean): [string, string][] {
-  return [
+export function bulkActionChoices(actor: Actor, mailReady: boolean): [string, string][] {
+  const all: [string, string][] = [
     ['update', 'Update settings…'],
     ['activate', 'Activate'],
     ['deactivate', 'Deactivate'],
@@ -14,4 +38,5 @@ export function bulkActionChoices(mailReady: boolean): [string, string][] {
     ['reset', mailReady ? 'Reset password (email links)…' : 'Reset password (temporary passwords)…'],
     ['delete', 'Delete…'],
   ];
+  return all.filter(([action]) => mayApply(actor, action));
 }

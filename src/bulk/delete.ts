@@ -1,10 +1,9 @@
 import { sql } from 'drizzle-orm';
-import type { Progress } from '../jobs/run-job.js';
+import type { Progress } from '../jobs/job.js';
 import type { Db, Queryable } from '../db/connection.js';
 import { run } from '../db/statements.js';
-import { trashedVisibleTo } from '../users/trash-service.js';
+import { trashedVisibleTo } from '../access/scope.js';
 import {
-  type Actor,
   type BulkOutcome,
   type BulkWork,
   EVERYONE,
@@ -13,7 +12,9 @@ import {
   updateChanged,
 } from './changed-set.js';
 import type { Rule } from './refusals.js';
-import { fillBulkIds, resolveSelection, type Selection, u } from './selection.js';
+import { BULK_IDS, fillBulkIds, resolveSelection, type Selection, u } from './selection.js';
+import type { Actor } from '../access/actor.js';
+import { protections } from '../access/policy.js';
 
 /**
  * Bulk delete (B4) moves users to the trash, as deleting one by one does; and a batch comes
@@ -22,8 +23,7 @@ import { fillBulkIds, resolveSelection, type Selection, u } from './selection.js
 
 export function deleteRules(actor: Actor): Rule[] {
   return [
-    // The actor is an active superuser and stays, so the last-superuser rule is met by this one.
-    { when: sql`u.id = ${actor.id}`, reason: 'You cannot delete your own account while signed in with it.' },
+    ...protections(actor, 'delete', BULK_IDS),
     {
       // Deleting a supervisor together with everyone they supervise is fine; leaving reports behind is not.
       when: sql`exists (select 1 from users r where r.supervisor_id = u.id and r.deleted_at is null

@@ -1,6 +1,6 @@
 import type { JobLink, JobSummary } from '../jobs/board.js';
 import { usersCount } from '../text.js';
-import type { JobContext, JobOutcome } from '../jobs/run-job.js';
+import type { JobContext, JobOutcome } from '../jobs/job.js';
 import { type AccessActionName, ACCESS_ACTIONS, applyAction } from './access.js';
 import type { BulkOutcome } from './changed-set.js';
 import { applyDelete, applyRestore, type TrashSelection } from './delete.js';

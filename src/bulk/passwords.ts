@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { displayNameSql } from '../users/derived-fields.js';
-import type { Progress } from '../jobs/run-job.js';
+import type { Progress } from '../jobs/job.js';
 import { generatePassword, hashPassword } from '../auth/passwords.js';
 import type { Db, Queryable } from '../db/connection.js';
 import { prepared, run } from '../db/statements.js';
@@ -9,7 +9,6 @@ import type { Outbox } from '../mail/queue.js';
 import { queueSetPasswordMail } from '../mail/set-password-mail.js';
 import { readMailSettings } from '../settings/mail-settings.js';
 import {
-  type Actor,
   AUDIT_NOTES,
   type BulkOutcome,
   type BulkWork,
@@ -19,7 +18,9 @@ import {
   runBulk,
 } from './changed-set.js';
 import { allowedCount, markRefused, type Rule } from './refusals.js';
-import { resolveSelection, type Selection } from './selection.js';
+import { BULK_IDS, resolveSelection, type Selection } from './selection.js';
+import type { Actor } from '../access/actor.js';
+import { protections } from '../access/policy.js';
 
 /**
  * Bulk password reset (B5). When mail is set up, each user with an email address gets a
@@ -42,7 +43,7 @@ export interface TemporaryPassword {
 }
 
 export function resetRules(actor: Actor): Rule[] {
-  return [{ when: sql`u.id = ${actor.id}`, reason: 'Change your own password from your account instead.' }];
+  return protections(actor, 'password', BULK_IDS);
 }
 
 const HAS_EMAIL = sql`u.email <> ''`;

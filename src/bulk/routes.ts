@@ -1,8 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { formOptions, supervisorIdOf, supervisorLabel } from '../users/user-form.js';
+import { allowedIf, notAllowed } from '../access/guards.js';
+import { mayDeleteUsers, mayEditUsers, PERMISSION_WORDS } from '../access/policy.js';
+import { ACTION_PERMISSIONS, mayApply } from './choices.js';
+import { formOptions, supervisorIdOf, supervisorLabel } from '../user/user-form.js';
 import { findVisibleUser } from '../users/repository.js';
 import { displayName } from '../users/derived-fields.js';
-import { listUrl } from '../users/list-query.js';
+import { listUrl } from '../list/list-query.js';
 import { ACCESS_ACTIONS, accessRules, isAccessAction } from './access.js';
 import { type ActionPreview, EVERYONE, previewAction } from './changed-set.js';
 import { deleteRules, type TrashSelection } from './delete.js';
@@ -20,7 +23,7 @@ import {
   tickedIds,
 } from './selection.js';
 import { type BulkForm, describeChanges, readBulkForm, validateBulkForm } from './update-form.js';
-import { SINGLE_REFERENCES } from '../users/reference-tables.js';
+import { SINGLE_REFERENCES } from '../reference/reference-tables.js';
 import { type BulkChanges, changeCondition, LIST_MODES, updateRules } from './update.js';
 
 type Body = Record<string, unknown> | undefined;
@@ -50,6 +53,12 @@ export default async function bulkRoutes(app: FastifyInstance) {
   function preview<T>(request: FastifyRequest, selection: Selection, build: (selected: number) => T): T {
     return db.transaction((tx) => build(resolveSelection(tx, request.actor, selection)));
   }
+
+  const editing = { preHandler: allowedIf(mayEditUsers, PERMISSION_WORDS.edit) };
+  const restoring = { preHandler: allowedIf(mayDeleteUsers, PERMISSION_WORDS.delete) };
+
+  const refuseAction = (reply: FastifyReply, action: string) =>
+    notAllowed(reply, PERMISSION_WORDS[ACTION_PERMISSIONS[action]!]);
 
   function refuseSelection(reply: FastifyReply, error: string, selection?: Selection) {
     return reply
@@ -132,6 +141,7 @@ export default async function bulkRoutes(app: FastifyInstance) {
       const action = String(request.body?.action ?? '');
       if (!SELECTION_ACTIONS.includes(action))
         return refuseSelection(reply, 'Choose an action for the selected users.');
+      if (!mayApply(request.actor, action)) return refuseAction(reply, action);
       if (action === 'update') return renderUpdateForm(reply, selection, {});
       return confirmAction(request, reply, selection, action);
     }),
@@ -197,9 +207,11 @@ export default async function bulkRoutes(app: FastifyInstance) {
   app.post<{ Body: Body }>('/users/bulk/apply', async (request, reply) =>
     withSelection(request, reply, (selection) => {
       const action = String(request.body?.action ?? '');
+      if (action !== 'delete' && action !== 'reset' && !isAccessAction(action))
+        return refuseSelection(reply, 'Choose an action for the selected users.');
+      if (!mayApply(request.actor, action)) return refuseAction(reply, action);
       if (action === 'delete') return startJob(request, reply, 'bulk.delete', 'Deleting users', { selection });
       if (action === 'reset') return startJob(request, reply, 'bulk.reset', 'Resetting passwords', { selection });
-      if (!isAccessAction(action)) return refuseSelection(reply, 'Choose an action for the selected users.');
       return startJob(request, reply, 'bulk.access', `${ACCESS_ACTIONS[action].label}: selected users`, {
         selection,
         action,
@@ -208,7 +220,7 @@ export default async function bulkRoutes(app: FastifyInstance) {
   );
 
   /** The update form, checked: the form again with its problems, or the confirmation. */
-  app.post<{ Body: Body }>('/users/bulk/update/review', async (request, reply) =>
+  app.post<{ Body: Body }>('/users/bulk/update/review', editing, async (request, reply) =>
     withSelection(request, reply, (selection) => {
       const form = readBulkForm(request.body);
       const checked = validateBulkForm(db, request.actor, form);
@@ -243,7 +255,7 @@ export default async function bulkRoutes(app: FastifyInstance) {
   }
 
   /** Starts a confirmed update; the form is read and checked again, never taken on trust. */
-  app.post<{ Body: Body }>('/users/bulk/update', async (request, reply) =>
+  app.post<{ Body: Body }>('/users/bulk/update', editing, async (request, reply) =>
     withSelection(request, reply, (selection) => {
       const form = readBulkForm(request.body);
       const checked = validateBulkForm(db, request.actor, form);
@@ -253,37 +265,41 @@ export default async function bulkRoutes(app: FastifyInstance) {
   );
 
   /** Change supervisor (B3): everyone supervised by one person gets another. */
-  app.get('/users/supervisor-change', async (_request, reply) =>
+  app.get('/users/supervisor-change', editing, async (_request, reply) =>
     reply.view('bulk/supervisor', { title: 'Change supervisor', current: '', replacement: '', errors: {} }),
   );
 
-  app.post<{ Body: { current?: string; replacement?: string } }>('/users/supervisor-change', async (request, reply) => {
-    const current = String(request.body?.current ?? '').slice(0, 300);
-    const replacement = String(request.body?.replacement ?? '').slice(0, 300);
-    const errors: Record<string, string> = {};
-    const from = lookUp(request, current);
-    const to = lookUp(request, replacement);
-    if (!from) errors.current = 'Choose the current supervisor from the suggestions.';
-    if (!to) errors.replacement = 'Choose the new supervisor from the suggestions.';
-    if (from && to && from.id === to.id) errors.replacement = 'Choose someone other than the current supervisor.';
-    if (!from || !to || Object.keys(errors).length > 0) {
-      return reply.code(422).view('bulk/supervisor', { title: 'Change supervisor', current, replacement, errors });
-    }
-    const selection: Selection = { query: `supervisor=${from.id}` };
-    const supervisor = { id: to.id, label: supervisorLabel(to) };
-    // The confirmation posts the same fields the update form would, and they are checked again then.
-    const form: BulkForm = { supervisor_mode: 'set', supervisor: supervisor.label };
-    const changes: BulkChanges = { lists: {}, references: {}, supervisor };
-    return confirmUpdate(
-      request,
-      reply,
-      selection,
-      form,
-      changes,
-      `Change supervisor: ${displayName(from)}`,
-      'Change the supervisor of',
-    );
-  });
+  app.post<{ Body: { current?: string; replacement?: string } }>(
+    '/users/supervisor-change',
+    editing,
+    async (request, reply) => {
+      const current = String(request.body?.current ?? '').slice(0, 300);
+      const replacement = String(request.body?.replacement ?? '').slice(0, 300);
+      const errors: Record<string, string> = {};
+      const from = lookUp(request, current);
+      const to = lookUp(request, replacement);
+      if (!from) errors.current = 'Choose the current supervisor from the suggestions.';
+      if (!to) errors.replacement = 'Choose the new supervisor from the suggestions.';
+      if (from && to && from.id === to.id) errors.replacement = 'Choose someone other than the current supervisor.';
+      if (!from || !to || Object.keys(errors).length > 0) {
+        return reply.code(422).view('bulk/supervisor', { title: 'Change supervisor', current, replacement, errors });
+      }
+      const selection: Selection = { query: `supervisor=${from.id}` };
+      const supervisor = { id: to.id, label: supervisorLabel(to) };
+      // The confirmation posts the same fields the update form would, and they are checked again then.
+      const form: BulkForm = { supervisor_mode: 'set', supervisor: supervisor.label };
+      const changes: BulkChanges = { lists: {}, references: {}, supervisor };
+      return confirmUpdate(
+        request,
+        reply,
+        selection,
+        form,
+        changes,
+        `Change supervisor: ${displayName(from)}`,
+        'Change the supervisor of',
+      );
+    },
+  );
 
   function lookUp(request: FastifyRequest, text: string) {
     const id = supervisorIdOf(text);
@@ -291,22 +307,26 @@ export default async function bulkRoutes(app: FastifyInstance) {
   }
 
   /** Restores a batch from the trash: ticked on the trash page, or all of one bulk delete. */
-  app.post<{ Body: { id?: string | string[]; deletedAt?: string } }>('/trash/restore', async (request, reply) => {
-    const deletedAt = Number(request.body?.deletedAt);
-    const ids = tickedIds(request.body);
-    const selection: TrashSelection | undefined =
-      Number.isSafeInteger(deletedAt) && deletedAt > 0 ? { deletedAt } : ids.length > 0 ? { ids } : undefined;
-    if (!selection) {
-      reply.flash('error', 'Select at least one user to restore.');
-      return reply.redirect('/trash');
-    }
-    return startJob(
-      request,
-      reply,
-      'bulk.restore',
-      'Restoring users',
-      { selection },
-      { label: 'Back to the trash', href: '/trash' },
-    );
-  });
+  app.post<{ Body: { id?: string | string[]; deletedAt?: string } }>(
+    '/trash/restore',
+    restoring,
+    async (request, reply) => {
+      const deletedAt = Number(request.body?.deletedAt);
+      const ids = tickedIds(request.body);
+      const selection: TrashSelection | undefined =
+        Number.isSafeInteger(deletedAt) && deletedAt > 0 ? { deletedAt } : ids.length > 0 ? { ids } : undefined;
+      if (!selection) {
+        reply.flash('error', 'Select at least one user to restore.');
+        return reply.redirect('/trash');
+      }
+      return startJob(
+        request,
+        reply,
+        'bulk.restore',
+        'Restoring users',
+        { selection },
+        { label: 'Back to the trash', href: '/trash' },
+      );
+    },
+  );
 }

@@ -1,13 +1,13 @@
 import { and, type SQL, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/connection.js';
-import type { User } from '../db/schema.js';
 import { run } from '../db/statements.js';
-import { listConditions } from '../users/list-repository.js';
-import { listQueryFromString, type ListQuery } from '../users/list-query.js';
-import { visibleTo } from '../users/scope.js';
+import { listConditions } from '../list/list-repository.js';
+import { listQueryFromString, type ListQuery } from '../list/list-query.js';
+import { visibleTo } from '../access/scope.js';
 import { users } from '../db/schema.js';
 import { alias } from 'drizzle-orm/sqlite-core';
 import { JobRefusedError } from '../jobs/refused.js';
+import type { Actor } from '../access/actor.js';
 
 /**
  * Which users a bulk action is for: the ones ticked (ids), or every user matching the list's
@@ -20,7 +20,6 @@ export type Selection = { ids: number[] } | { query: string };
 /** More ticked boxes than this are refused: "all matching" covers large sets without a long form. */
 export const MAX_TICKED = 10_000;
 
-type Actor = Pick<User, 'adminRole'>;
 /** The users table as every bulk statement names it. */
 export const u = alias(users, 'u');
 
@@ -55,7 +54,9 @@ function selectionCondition(actor: Actor, selection: Selection): SQL {
 }
 
 /** The users resolveSelection put in the temporary table, as a condition over `u`. */
-export const IN_BULK = sql`u.id in (select id from bulk_ids)`;
+/** The selected ids, and the condition that a user (aliased `u`) is one of them. */
+export const BULK_IDS = sql`(select id from bulk_ids)`;
+export const IN_BULK = sql`u.id in ${BULK_IDS}`;
 
 /** Ticked users that are not (or no longer) the administrator's to act on. */
 export class OutOfScopeError extends JobRefusedError {

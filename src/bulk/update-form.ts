@@ -1,15 +1,16 @@
 import type { Queryable } from '../db/connection.js';
-import { LICENCE_TYPES, USER_STATUSES, type User } from '../db/schema.js';
+import { LICENCE_TYPES, USER_STATUSES } from '../db/schema.js';
 import { findVisibleUser } from '../users/repository.js';
-import { type FormOptions, formOptions, supervisorIdOf, supervisorLabel } from '../users/user-form.js';
+import { type FormOptions, formOptions, supervisorIdOf, supervisorLabel } from '../user/user-form.js';
 import {
   type Membership,
   MEMBERSHIP_LISTS,
   MEMBERSHIPS,
   SINGLE_REFERENCES,
   type SingleReference,
-} from '../users/reference-tables.js';
+} from '../reference/reference-tables.js';
 import { type BulkChanges, LIST_MODES, type ListMode } from './update.js';
+import type { Actor } from '../access/actor.js';
 
 /**
  * The bulk update form: every field starts as "leave unchanged". Reading it gives the changes
@@ -52,7 +53,7 @@ function idIn(options: { id: number }[], text: string): number | undefined {
 
 export function validateBulkForm(
   db: Queryable,
-  actor: Pick<User, 'adminRole'>,
+  actor: Actor,
   form: BulkForm,
 ): { changes: BulkChanges } | { errors: BulkFormErrors } {
   const options = formOptions(db);

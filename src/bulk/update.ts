@@ -1,5 +1,5 @@
 import { type SQL, sql } from 'drizzle-orm';
-import type { Progress } from '../jobs/run-job.js';
+import type { Progress } from '../jobs/job.js';
 import type { Db, Queryable } from '../db/connection.js';
 import { type LICENCE_TYPES, type USER_STATUSES, users } from '../db/schema.js';
 import { oneRow, run } from '../db/statements.js';
@@ -10,9 +10,8 @@ import {
   MEMBERSHIP_LISTS,
   SINGLE_REFERENCES,
   type SingleReference,
-} from '../users/reference-tables.js';
+} from '../reference/reference-tables.js';
 import {
-  type Actor,
   AUDIT_NOTES,
   type BulkOutcome,
   type BulkWork,
@@ -22,7 +21,9 @@ import {
   updateChanged,
 } from './changed-set.js';
 import type { Rule } from './refusals.js';
-import { resolveSelection, type Selection } from './selection.js';
+import { BULK_IDS, resolveSelection, type Selection } from './selection.js';
+import type { Actor } from '../access/actor.js';
+import { protections } from '../access/policy.js';
 
 /**
  * Bulk update (B2): the common settings of many users at once. Each field is either left
@@ -78,12 +79,7 @@ export function changeCondition(changes: BulkChanges): SQL {
 
 /** Who may not be changed this way, and why, in the order the reasons are checked. */
 export function updateRules(actor: Actor, changes: BulkChanges): Rule[] {
-  const rules: Rule[] = [];
-  if (changes.status === 'inactive') {
-    // The actor is always an active superuser (scopes cannot be assigned yet), and is refused
-    // here, so a bulk deactivation can never leave Roster without an active superuser.
-    rules.push({ when: sql`u.id = ${actor.id}`, reason: 'You cannot deactivate your own account.' });
-  }
+  const rules: Rule[] = protections(actor, changes.status === 'inactive' ? 'deactivate' : 'edit', BULK_IDS);
   const supervisor = changes.supervisor;
   if (supervisor) {
     rules.push({ when: sql`u.id = ${supervisor.id}`, reason: 'Nobody can be their own supervisor.' });

@@ -35,6 +35,15 @@ export const USER_STATUSES = ['active', 'inactive'] as const;
 export const USER_KINDS = ['user', 'resource'] as const;
 /** A superuser may do everything; an admin acts inside a scope; null is a managed user. */
 export const ADMIN_ROLES = ['superuser', 'admin'] as const;
+/**
+ * What a scoped administrator may do with the users in their scope (a superuser may do
+ * everything). Settings, reference lists and administrators stay with superusers.
+ */
+export const PERMISSIONS = ['view', 'edit', 'delete', 'access', 'transfer', 'email'] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+/** The reference lists a scope can name; a user matches a kind when they hold any listed item. */
+export const SCOPE_KINDS = ['groups', 'territories', 'companies', 'userTypes'] as const;
+export type ScopeKind = (typeof SCOPE_KINDS)[number];
 
 /** Hours available per weekday (Monday first) in odd and in even ISO weeks, for resources. */
 export interface Availability {
@@ -73,6 +82,8 @@ export const users = sqliteTable(
     kind: text('kind', { enum: USER_KINDS }).notNull().default('user'),
     availability: text('availability', { mode: 'json' }).$type<Availability>(),
     adminRole: text('admin_role', { enum: ADMIN_ROLES }),
+    /** A scoped administrator's permissions; ignored for superusers and managed users. */
+    adminPermissions: text('admin_permissions', { mode: 'json' }).$type<Permission[]>(),
     notes: text('notes').notNull().default(''),
     lastSigninAt: integer('last_signin_at', { mode: 'timestamp_ms' }),
     createdAt: integer('created_at', { mode: 'timestamp_ms' })
@@ -174,6 +185,23 @@ export const userTeams = membership('user_teams', teams);
 export const userCompanies = membership('user_companies', companies);
 export const userDatabases = membership('user_databases', databases);
 export const userAddons = membership('user_addons', addons);
+
+/**
+ * A scoped administrator's scope: the groups, territories, companies and user types whose users
+ * they administer. The reference is by kind, so merging or removing an item updates these rows
+ * in the same transaction (see reference/). No rows at all means no users.
+ */
+export const adminScopes = sqliteTable(
+  'admin_scopes',
+  {
+    adminId: integer('admin_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: SCOPE_KINDS }).notNull(),
+    refId: integer('ref_id').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.adminId, t.kind, t.refId] }), index('admin_scopes_ref').on(t.kind, t.refId)],
+);
 
 /** Server-side sessions: revocable, and findable by user so they can all be ended at once. */
 export const sessions = sqliteTable(

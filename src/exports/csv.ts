@@ -1,7 +1,7 @@
 import { stringify } from 'csv-stringify/sync';
-import { COLUMN_BY_KEY, type ColumnKey } from '../users/columns.js';
-import type { ListRow } from '../users/list-repository.js';
-import { cell } from '../users/list-view.js';
+import { COLUMN_BY_KEY, type ColumnKey } from '../list/columns.js';
+import type { ListRow } from '../list/list-repository.js';
+import { cell } from '../list/list-view.js';
 import { csvSafe } from '../text.js';
 
 /**

@@ -2,15 +2,15 @@ import { and, sql } from 'drizzle-orm';
 import { usersCount } from '../text.js';
 import { recordAudit } from '../audit/record.js';
 import type { Db, Queryable } from '../db/connection.js';
-import type { User } from '../db/schema.js';
 import { allRows } from '../db/statements.js';
 import { MAX_TICKED, resolveSelection, u } from '../bulk/selection.js';
-import { COLUMN_BY_KEY, type ColumnKey } from '../users/columns.js';
+import { COLUMN_BY_KEY, type ColumnKey } from '../list/columns.js';
 import { displayName } from '../users/derived-fields.js';
-import { type Cursor, DEFAULT_PAGE_SIZE, type ListQuery, listQueryParams } from '../users/list-query.js';
-import { type ListPlan, loadRows, pageOfIds } from '../users/list-repository.js';
-import { visibleTo } from '../users/scope.js';
+import { type Cursor, DEFAULT_PAGE_SIZE, type ListQuery, listQueryParams } from '../list/list-query.js';
+import { type ListPlan, loadRows, pageOfIds } from '../list/list-repository.js';
+import { visibleTo } from '../access/scope.js';
 import { csvHeader, csvLines } from './csv.js';
+import type { Actor } from '../access/actor.js';
 
 /**
  * Exports of the users list (F1): the same list query that draws the page decides which users
@@ -33,7 +33,7 @@ export const BATCH = 1_000;
  * The ticked users as a plan the list's reader understands. resolveSelection applies the scope
  * and refuses the whole export (OutOfScopeError) when any id is not the administrator's to see.
  */
-export function tickedPlan(db: Db, actor: User, ids: number[]): ListPlan {
+export function tickedPlan(db: Db, actor: Actor, ids: number[]): ListPlan {
   const matches = db.transaction((tx) => {
     resolveSelection(tx, actor, { ids });
     return allRows<{ id: number }>(tx, sql`select id from bulk_ids`).map((r) => r.id);
@@ -76,7 +76,7 @@ export function* csvChunks(
  */
 export function recordExport(
   db: Queryable,
-  actor: User,
+  actor: Actor,
   exported: { count: number; query: ListQuery; ticked: boolean; columns: readonly ColumnKey[] },
   requestId: string,
 ): void {

@@ -2,10 +2,10 @@ import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'n
 import { usersCount } from '../text.js';
 import path from 'node:path';
 import type { JobLink } from '../jobs/board.js';
-import type { JobContext } from '../jobs/run-job.js';
-import { type ColumnKey, isColumnKey } from '../users/columns.js';
-import { listQueryFromString } from '../users/list-query.js';
-import { planList } from '../users/list-repository.js';
+import type { JobContext } from '../jobs/job.js';
+import { type ColumnKey, isColumnKey } from '../list/columns.js';
+import { listQueryFromString } from '../list/list-query.js';
+import { planList } from '../list/list-repository.js';
 import { csvChunks, recordExport } from './export-users.js';
 import { EXPORT_KEPT_MS, exportFile } from './files.js';
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { type ListQuery, listUrl, parseListQuery } from '../users/list-query.js';
-import { countUsers } from '../users/list-service.js';
+import { type ListQuery, listUrl, parseListQuery } from '../list/list-query.js';
+import { countUsers } from '../list/list-service.js';
 
 const TILES = [
   { label: 'Users', note: 'you administer', params: {} },

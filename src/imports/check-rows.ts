@@ -1,13 +1,13 @@
 import { sql } from 'drizzle-orm';
 import { createHash } from 'node:crypto';
 import type { Queryable } from '../db/connection.js';
-import { LICENCE_TYPES, USER_STATUSES, type User } from '../db/schema.js';
+import { LICENCE_TYPES, USER_STATUSES } from '../db/schema.js';
 import { oneRow } from '../db/statements.js';
 import { normalize } from '../text.js';
 import { displayNameText } from '../users/derived-fields.js';
-import type { Option } from '../users/reference-lists.js';
-import { MEMBERSHIPS, type ReferenceList } from '../users/reference-tables.js';
-import { visibleTo } from '../users/scope.js';
+import type { Option } from '../reference/reference-lists.js';
+import { MEMBERSHIPS, type ReferenceList } from '../reference/reference-tables.js';
+import { visibleTo } from '../access/scope.js';
 import {
   type FormOptions,
   formOptions,
@@ -15,9 +15,10 @@ import {
   usernameTaken,
   type UserValues,
   validateUserForm,
-} from '../users/user-form.js';
+} from '../user/user-form.js';
 import { IMPORT_COLUMNS, type ImportField } from './columns.js';
 import type { ImportRow } from './read-csv.js';
+import type { Actor } from '../access/actor.js';
 
 /** One problem with one row, as the preview and the error report show it. */
 export interface RowProblem {
@@ -108,7 +109,7 @@ function usernameBase(firstName: string, lastName: string): string {
  * for the preview, and again inside the import's transaction, where the directory may have
  * changed since.
  */
-export function checkRows(db: Queryable, actor: Pick<User, 'adminRole'>, rows: ImportRow[]): ImportCheck {
+export function checkRows(db: Queryable, actor: Actor, rows: ImportRow[]): ImportCheck {
   const options = formOptions(db);
   const byName = Object.fromEntries(
     Object.entries(options).map(([list, entries]) => [list, new Map(entries.map((o) => [normalize(o.name), o]))]),

@@ -1,4 +1,4 @@
-import type { JobContext } from '../jobs/run-job.js';
+import type { JobContext } from '../jobs/job.js';
 import { usersCount } from '../text.js';
 import { JobRefusedError } from '../jobs/refused.js';
 import { readCsv } from './read-csv.js';

@@ -1,8 +1,8 @@
 import type { Queryable } from '../db/connection.js';
-import type { User } from '../db/schema.js';
 import { type CheckedRow, checkRows, type RowProblem, usernamesFingerprint } from './check-rows.js';
 import { type CsvContent, readCsv } from './read-csv.js';
 import type { StoredUpload } from './upload-store.js';
+import type { Actor } from '../access/actor.js';
 
 /** Problems listed on the page; the error report has them all. */
 const PROBLEMS_SHOWN = 500;
@@ -24,7 +24,7 @@ export interface ImportPreview extends Pick<CsvContent, 'fields' | 'ignored' | '
 /** What importing the upload would do, read against the directory as it is now. Writes nothing. */
 export function previewImport(
   db: Queryable,
-  actor: Pick<User, 'adminRole'>,
+  actor: Actor,
   upload: StoredUpload,
 ): ImportPreview | { problem: string } {
   const read = readCsv(upload.text);

@@ -3,7 +3,8 @@ import { stringify } from 'csv-stringify/sync';
 import { csvDownload } from '../csv-download.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { oneFileUpload } from '../plugins/file-upload.js';
-import { superusersOnly } from '../auth/require-admin.js';
+import { allowedIf } from '../access/guards.js';
+import { mayImport } from '../access/policy.js';
 import { IMPORT_COLUMNS, IMPORT_FIELDS, REQUIRED_FIELDS, templateHeaders } from './columns.js';
 import { decodeUpload } from './decode.js';
 import { previewImport } from './preview.js';
@@ -28,7 +29,7 @@ export default async function importRoutes(app: FastifyInstance) {
   const store = uploadStoreIn(app.config.dataDir);
 
   // Adding users is for superusers (see user-routes.ts), and importing adds users.
-  app.addHook('preHandler', superusersOnly('add users'));
+  app.addHook('preHandler', allowedIf(mayImport, 'import users'));
 
   function uploadPage(reply: FastifyReply, status: number, error?: string) {
     return reply.code(status).view('imports/upload', {

@@ -1,14 +1,14 @@
 import type { Db, Queryable } from '../db/connection.js';
-import type { User } from '../db/schema.js';
 import { prepared } from '../db/statements.js';
-import type { Progress } from '../jobs/run-job.js';
+import type { Progress } from '../jobs/job.js';
 import { JobRefusedError } from '../jobs/refused.js';
 import { displayName, displayNameText, refreshDerivedFields } from '../users/derived-fields.js';
-import type { Option } from '../users/reference-lists.js';
-import { MEMBERSHIP_LISTS, MEMBERSHIPS } from '../users/reference-tables.js';
-import type { FormOptions, UserValues } from '../users/user-form.js';
+import type { Option } from '../reference/reference-lists.js';
+import { MEMBERSHIP_LISTS, MEMBERSHIPS } from '../reference/reference-tables.js';
+import type { FormOptions, UserValues } from '../user/user-form.js';
 import { type CheckedRow, checkRows, usernamesFingerprint } from './check-rows.js';
 import type { ImportRow } from './read-csv.js';
+import type { Actor } from '../access/actor.js';
 
 export interface ImportOutcome {
   created: number;
@@ -16,7 +16,6 @@ export interface ImportOutcome {
   at: number;
 }
 
-type Actor = Pick<User, 'id' | 'adminRole' | 'fullName' | 'firstName' | 'lastName' | 'username'>;
 
 const IMPORT_DETAIL = 'Imported from a CSV file. No password: the user sets one through a link';
 

@@ -1,42 +1,10 @@
 import type { Logger } from 'pino';
 import type { Db } from '../db/connection.js';
-import type { User } from '../db/schema.js';
-import { activeAdministrator } from '../auth/require-admin.js';
-import { BULK_HANDLERS } from '../bulk/handlers.js';
-import { EXPORT_HANDLERS } from '../exports/handlers.js';
-import { IMPORT_HANDLERS } from '../imports/handlers.js';
+import { activeAdministrator } from '../access/actor.js';
 import type { Outbox } from '../mail/queue.js';
-import type { JobBoard, JobSummary } from './board.js';
+import type { JobBoard } from './board.js';
+import { jobHandler } from './job.js';
 import { JobRefusedError } from './refused.js';
-
-/** Reports progress: a phase in words, and how far along it is. */
-export type Progress = (phase: string, done: number, total: number) => void;
-
-/** What a job's work is given: its own connection, the administrator who asked, and a progress line. */
-export interface JobContext<P> {
-  jobId: string;
-  db: Db;
-  actor: User;
-  params: P;
-  requestId: string;
-  progress: Progress;
-  /** Mail a job queues goes in its own transaction, through here. */
-  outbox: Outbox;
-  /** DATA_DIR: where a job that makes a file (an export) writes it, and where a request leaves files for its job (an uploaded import). */
-  dataDir: string;
-}
-
-export interface JobOutcome {
-  summary: JobSummary;
-  /** Shown once to the administrator, kept encrypted for a short while (temporary passwords). */
-  secret?: unknown;
-}
-
-export type JobHandler<P = never> = (context: JobContext<P>) => JobOutcome | Promise<JobOutcome>;
-
-/** Every kind of job, by the name the board stores. */
-const JOB_HANDLERS = { ...BULK_HANDLERS, ...EXPORT_HANDLERS, ...IMPORT_HANDLERS };
-export type JobKind = keyof typeof JOB_HANDLERS;
 
 export async function runJob(
   db: Db,
@@ -49,7 +17,7 @@ export async function runJob(
 ): Promise<void> {
   const job = board.get(jobId);
   if (!job || job.state !== 'queued') return;
-  const handler = JOB_HANDLERS[job.kind as JobKind] as JobHandler<unknown> | undefined;
+  const handler = jobHandler(job.kind);
   // The administrator is read again: one demoted or blocked since the request may no longer act.
   const actor = activeAdministrator(db, job.actorId);
   if (!handler || !actor) {

@@ -9,6 +9,8 @@ export interface JobFiles {
   boardFile: string;
   secret: string;
   logLevel: string;
+  /** The module that registers every kind of job: the thread loads it before its first job. */
+  handlersModule: string;
 }
 
 /** What the job thread says back: a job it has finished (or failed). */

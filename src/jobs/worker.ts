@@ -12,6 +12,7 @@ import { runJob } from './run-job.js';
  * leaves the users as they were.
  */
 const files = workerData as JobFiles;
+await import(files.handlersModule);
 const db = openJobDatabase(files.databaseFile);
 const board = new JobBoard(files.boardFile, files.secret);
 const outbox = new Outbox(files.secret);

@@ -4,6 +4,7 @@ import { Eta } from 'eta';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { fileURLToPath } from 'node:url';
+import { capabilities } from '../access/policy.js';
 import type { Flash } from '../types.js';
 
 const root = (dir: string) => fileURLToPath(new URL(`../../${dir}`, import.meta.url));
@@ -41,6 +42,7 @@ export function setViewLocals(request: FastifyRequest, reply: FastifyReply): voi
     path: request.url.split('?', 1)[0] ?? '/',
     requestId: request.id,
     actor: request.actor,
+    can: request.actor ? capabilities(request.actor) : undefined,
     // One token per response is enough however many forms the page holds.
     csrf: () => (csrfToken ??= reply.generateCsrf()),
     flash: (): Flash[] => {

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { isEnabled } from '../auth/signin.js';
+import { isEnabled } from '../access/actor.js';
 import { findAccount, passwordChangeReason } from './account.js';
 import { navigate, signInUrl } from '../auth/redirects.js';
 import { sessionTimedOut, touchSession } from '../auth/session-lifetime.js';

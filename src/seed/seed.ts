@@ -1,5 +1,5 @@
 import type { Db } from '../db/connection.js';
-import { MEMBERSHIP_LISTS, REFERENCE_TABLES } from '../users/reference-tables.js';
+import { MEMBERSHIP_LISTS, REFERENCE_TABLES } from '../reference/reference-tables.js';
 import {
   managerCount,
   REFERENCE_LISTS,

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { superusersOnly } from '../auth/require-admin.js';
-import { EMAIL } from '../users/user-form.js';
+import { allowedIf } from '../access/guards.js';
+import { mayChangeSettings } from '../access/policy.js';
+import { EMAIL } from '../user/user-form.js';
 import { displayName } from '../users/derived-fields.js';
 import { recentMail } from '../mail/queue.js';
 import { sendTestMail } from '../mail/test-mail.js';
@@ -24,7 +25,7 @@ const QUEUE_SHOWN = 100;
 export default async function mailSettingsRoutes(app: FastifyInstance) {
   const { db } = app;
   // A preHandler, so the page it answers with has the signed-in context (and a POST's CSRF check ran).
-  app.addHook('preHandler', superusersOnly('change settings'));
+  app.addHook('preHandler', allowedIf(mayChangeSettings, 'change settings'));
 
   function renderSettings(
     reply: FastifyReply,

@@ -3,7 +3,7 @@ import type { Queryable } from '../db/connection.js';
 import { prepared } from '../db/statements.js';
 import { type UserText, users } from '../db/schema.js';
 import { normalize } from '../text.js';
-import { MEMBERSHIP_LISTS, SINGLE_REFERENCES } from './reference-tables.js';
+import { MEMBERSHIP_LISTS, SINGLE_REFERENCES } from '../reference/reference-tables.js';
 import { searchDocument } from './search-text.js';
 
 /** What a user's derived fields are computed from: their own fields and the names they show. */

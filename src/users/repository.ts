@@ -1,9 +1,8 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/connection.js';
 import { type User, users } from '../db/schema.js';
-import { visibleTo } from './scope.js';
-
-type Actor = Pick<User, 'adminRole'>;
+import { visibleTo } from '../access/scope.js';
+import type { Actor } from '../access/actor.js';
 
 /** A user the actor may administer, or undefined: outside the scope a user does not exist. */
 export function findVisibleUser(db: Queryable, actor: Actor, id: number): User | undefined {

@@ -8,9 +8,9 @@ import { columnOf, csvOf } from '../helpers/export.js';
 import { seedUsers } from '../../src/seed/seed.js';
 import { csvChunks, STREAM_LIMIT } from '../../src/exports/export-users.js';
 import { exportFile, removeExpiredExports } from '../../src/exports/files.js';
-import { DEFAULT_COLUMNS } from '../../src/users/columns.js';
-import { parseListQuery } from '../../src/users/list-query.js';
-import { planList } from '../../src/users/list-repository.js';
+import { DEFAULT_COLUMNS } from '../../src/list/columns.js';
+import { parseListQuery } from '../../src/list/list-query.js';
+import { planList } from '../../src/list/list-repository.js';
 
 // More users than an export sends back at once, so exporting them all runs as a job.
 const USERS = STREAM_LIMIT + 1_500;

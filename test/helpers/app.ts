@@ -1,3 +1,4 @@
+import { type Actor, activeAdministrator } from '../../src/access/actor.js';
 import { eq } from 'drizzle-orm';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -6,7 +7,7 @@ import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { buildApp } from '../../src/app.js';
 import type { Config } from '../../src/config.js';
-import { sessions, type User } from '../../src/db/schema.js';
+import { sessions } from '../../src/db/schema.js';
 import { createFirstSuperuser } from '../../src/setup/first-admin.js';
 
 /** The smallest shape of a tap test this helper needs: somewhere to register clean-up. */
@@ -54,7 +55,7 @@ export async function buildTestApp(
 
 export const ADMIN_PASSWORD = 'correct horse battery staple';
 
-export async function addSuperuser(app: FastifyInstance, username = 'admin'): Promise<User> {
+export async function addSuperuser(app: FastifyInstance, username = 'admin'): Promise<Actor> {
   const user = await createFirstSuperuser(app.db, {
     username,
     fullName: 'Ada Admin',
@@ -63,7 +64,7 @@ export async function addSuperuser(app: FastifyInstance, username = 'admin'): Pr
     passwordConfirmation: ADMIN_PASSWORD,
   });
   app.firstRun.complete();
-  return user;
+  return activeAdministrator(app.db, user.id)!;
 }
 
 /**

@@ -1,7 +1,16 @@
 import { eq, sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import type { Db, Queryable } from '../../src/db/connection.js';
-import { type NewUser, type User, users } from '../../src/db/schema.js';
+import type { Scope } from '../../src/access/actor.js';
+import {
+  adminScopes,
+  type NewUser,
+  type Permission,
+  PERMISSIONS,
+  type ScopeKind,
+  type User,
+  users,
+} from '../../src/db/schema.js';
 import { refreshDerivedFields } from '../../src/users/derived-fields.js';
 import { hashPassword } from '../../src/auth/passwords.js';
 import { addSuperuser, buildTestApp, Client } from './app.js';
@@ -87,9 +96,30 @@ export async function signedInWithAnnAndBoss(t: Teardown) {
  * Another administrator, "helper", signed in with a client of their own. An `admin` has no
  * scope yet, so sees nobody: the stand-in for an administrator outside a user's scope.
  */
-export async function signedInHelper(app: FastifyInstance, adminRole: 'admin' | 'superuser' = 'admin') {
+/**
+ * A second administrator, signed in. A scoped one gets every permission by default and the
+ * scope given (none: they administer nobody).
+ */
+export async function signedInHelper(
+  app: FastifyInstance,
+  adminRole: 'admin' | 'superuser' = 'admin',
+  access: { permissions?: Permission[]; scope?: Partial<Scope> } = {},
+) {
   const password = 'a long helper passphrase';
-  const user = addUser(app.db, { username: 'helper', adminRole, passwordHash: await hashPassword(password) });
+  const adminPermissions = adminRole === 'admin' ? (access.permissions ?? [...PERMISSIONS]) : null;
+  const user = addUser(app.db, {
+    username: 'helper',
+    adminRole,
+    adminPermissions,
+    passwordHash: await hashPassword(password),
+  });
+  for (const [kind, ids] of Object.entries(access.scope ?? {})) {
+    for (const id of ids)
+      app.db
+        .insert(adminScopes)
+        .values({ adminId: user.id, kind: kind as ScopeKind, refId: id })
+        .run();
+  }
   const client = new Client(app);
   await client.signIn('helper', password);
   return { user, client };

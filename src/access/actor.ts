@@ -1,0 +1,66 @@
+import type { Queryable } from '../db/connection.js';
+import { type Permission, PERMISSIONS, SCOPE_KINDS, type ScopeKind, type User } from '../db/schema.js';
+import { prepared } from '../db/statements.js';
+import { displayName } from '../users/derived-fields.js';
+import { toUser } from '../users/user-rows.js';
+
+/** The ids a scoped administrator administers, by kind; a kind with no ids does not narrow. */
+export type Scope = Record<ScopeKind, number[]>;
+
+/**
+ * The signed-in administrator as every decision sees them: the account, plus what they may see
+ * (their scope; `everyone` for a superuser) and do (their permissions). It is the only actor
+ * type in Roster: routes, services, jobs and templates all receive this.
+ */
+export interface Actor extends User {
+  adminRole: NonNullable<User['adminRole']>;
+  scope: Scope | 'everyone';
+  permissions: ReadonlySet<Permission>;
+}
+
+export const emptyScope = (): Scope => ({ groups: [], territories: [], companies: [], userTypes: [] });
+
+/** The scope rows of one administrator, grouped by kind. */
+export function scopeOf(db: Queryable, adminId: number): Scope {
+  const scope = emptyScope();
+  const rows = prepared(
+    db,
+    'select kind, ref_id as refId from admin_scopes where admin_id = ? order by kind, ref_id',
+  ).all(adminId) as { kind: ScopeKind; refId: number }[];
+  for (const row of rows) if (SCOPE_KINDS.includes(row.kind)) scope[row.kind].push(row.refId);
+  return scope;
+}
+
+/** Turns an administrator's row into the actor, reading their scope when they have one. */
+export function actorOf(db: Queryable, user: User): Actor | undefined {
+  if (user.adminRole === null) return undefined;
+  if (user.adminRole === 'superuser') {
+    return { ...user, adminRole: 'superuser', scope: 'everyone', permissions: new Set(PERMISSIONS) };
+  }
+  const granted = (user.adminPermissions ?? []).filter((p) => PERMISSIONS.includes(p));
+  return { ...user, adminRole: 'admin', scope: scopeOf(db, user.id), permissions: new Set(granted) };
+}
+
+/** Whether the account may be used at all: an open session ends as soon as this turns false. */
+export function isEnabled(user: Pick<User, 'status' | 'blocked'>): boolean {
+  return user.status === 'active' && !user.blocked;
+}
+
+/**
+ * An administrator who may act now (not in the trash, active and not blocked), read afresh, so
+ * deactivating, blocking, demoting or narrowing an administrator takes effect at their next
+ * request or job.
+ */
+export function activeAdministrator(db: Queryable, id: number): Actor | undefined {
+  const row = prepared(db, 'select * from users where id = ? and admin_role is not null and deleted_at is null').get(
+    id,
+  ) as Record<string, unknown> | undefined;
+  const user = row && toUser(row);
+  return user && isEnabled(user) ? actorOf(db, user) : undefined;
+}
+
+/** The actor as an audit entry names them: by id, and by name as it reads today. */
+export const auditActor = (actor: Pick<Actor, 'id' | 'fullName' | 'firstName' | 'lastName' | 'username'>) => ({
+  id: actor.id,
+  name: displayName(actor),
+});

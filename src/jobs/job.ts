@@ -1,0 +1,41 @@
+import type { Actor } from '../access/actor.js';
+import type { Db } from '../db/connection.js';
+import type { Outbox } from '../mail/queue.js';
+import type { JobSummary } from './board.js';
+
+/** Reports progress: a phase in words, and how far along it is. */
+export type Progress = (phase: string, done: number, total: number) => void;
+
+/** What a job's work is given: its own connection, the administrator who asked, and a progress line. */
+export interface JobContext<P> {
+  jobId: string;
+  db: Db;
+  actor: Actor;
+  params: P;
+  requestId: string;
+  progress: Progress;
+  /** Mail a job queues goes in its own transaction, through here. */
+  outbox: Outbox;
+  /** DATA_DIR: where a job that makes a file (an export) writes it, and where a request leaves files for its job (an uploaded import). */
+  dataDir: string;
+}
+
+export interface JobOutcome {
+  summary: JobSummary;
+  /** Shown once to the administrator, kept encrypted for a short while (temporary passwords). */
+  secret?: unknown;
+}
+
+export type JobHandler<P = never> = (context: JobContext<P>) => JobOutcome | Promise<JobOutcome>;
+
+/**
+ * The kinds of job, learnt at start-up: each feature registers its handlers (see
+ * src/job-handlers.ts), so the job runner knows no feature and no feature is imported by it.
+ */
+const handlers = new Map<string, JobHandler<unknown>>();
+
+export function registerJobHandlers(byKind: Record<string, JobHandler<never>>): void {
+  for (const [kind, handler] of Object.entries(byKind)) handlers.set(kind, handler as JobHandler<unknown>);
+}
+
+export const jobHandler = (kind: string) => handlers.get(kind);
