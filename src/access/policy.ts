@@ -122,3 +122,19 @@ export function refusals(db: Queryable, actor: Actor, effect: Effect, user: Pick
   const hits = row ? (JSON.parse(row.hits) as number[]) : [];
   return rules.filter((_, i) => hits[i] === 1).map((r) => r.reason);
 }
+
+/**
+ * What the actor may do to this one user, for the buttons of the user page: the permission,
+ * and no protection in the way (a scoped administrator sees an administrator's account, but
+ * cannot change it). The routes check the same again.
+ */
+export function actionsOn(db: Queryable, actor: Actor, user: Pick<User, 'id'>) {
+  const changeable = refusals(db, actor, 'edit', user).length === 0;
+  return {
+    edit: mayEditUsers(actor) && changeable,
+    clone: mayAddUsers(actor),
+    delete: mayDeleteUsers(actor) && changeable,
+    access: mayChangeAccess(actor) && changeable,
+    password: mayChangeAccess(actor) && refusals(db, actor, 'password', user).length === 0,
+  };
+}

@@ -1,6 +1,7 @@
 import type { JobLink, JobSummary } from '../jobs/board.js';
 import { usersCount } from '../text.js';
-import type { JobContext, JobOutcome } from '../jobs/job.js';
+import { type JobContext, type JobOutcome, onlyIf } from '../jobs/job.js';
+import { mayChangeAccess, mayDeleteUsers, mayEditUsers } from '../access/policy.js';
 import { type AccessActionName, ACCESS_ACTIONS, applyAction } from './access.js';
 import type { BulkOutcome } from './changed-set.js';
 import { applyDelete, applyRestore, type TrashSelection } from './delete.js';
@@ -30,18 +31,24 @@ function summary(outcome: BulkOutcome, headline: string, links: JobLink[]): JobS
 }
 
 export const BULK_HANDLERS = {
-  'bulk.update': ({ db, actor, params, requestId, progress }: Params<{ changes: BulkChanges }>) => {
-    const outcome = applyUpdate(db, actor, params.selection, params.changes, requestId, progress);
-    return { summary: summary(outcome, `${usersCount(outcome.changed)} updated.`, [params.back]) };
-  },
+  'bulk.update': onlyIf(
+    mayEditUsers,
+    ({ db, actor, params, requestId, progress }: Params<{ changes: BulkChanges }>) => {
+      const outcome = applyUpdate(db, actor, params.selection, params.changes, requestId, progress);
+      return { summary: summary(outcome, `${usersCount(outcome.changed)} updated.`, [params.back]) };
+    },
+  ),
 
-  'bulk.access': ({ db, actor, params, requestId, progress }: Params<{ action: AccessActionName }>) => {
-    const outcome = applyAction(db, actor, params.selection, params.action, requestId, progress);
-    const done = ACCESS_ACTIONS[params.action].done;
-    return { summary: summary(outcome, `${usersCount(outcome.changed)} ${done}.`, [params.back]) };
-  },
+  'bulk.access': onlyIf(
+    mayChangeAccess,
+    ({ db, actor, params, requestId, progress }: Params<{ action: AccessActionName }>) => {
+      const outcome = applyAction(db, actor, params.selection, params.action, requestId, progress);
+      const done = ACCESS_ACTIONS[params.action].done;
+      return { summary: summary(outcome, `${usersCount(outcome.changed)} ${done}.`, [params.back]) };
+    },
+  ),
 
-  'bulk.delete': ({ db, actor, params, requestId, progress }: Params) => {
+  'bulk.delete': onlyIf(mayDeleteUsers, ({ db, actor, params, requestId, progress }: Params) => {
     const outcome = applyDelete(db, actor, params.selection, requestId, progress);
     const restore: JobLink = {
       label: `Restore these ${usersCount(outcome.changed)}`,
@@ -51,20 +58,17 @@ export const BULK_HANDLERS = {
     };
     const links = outcome.changed > 0 ? [params.back, restore] : [params.back];
     return { summary: summary(outcome, `${usersCount(outcome.changed)} moved to the trash.`, links) };
-  },
+  }),
 
-  'bulk.restore': ({
-    db,
-    actor,
-    params,
-    requestId,
-    progress,
-  }: JobContext<{ selection: TrashSelection; back: JobLink }>) => {
-    const outcome = applyRestore(db, actor, params.selection, requestId, progress);
-    return { summary: summary(outcome, `${usersCount(outcome.changed)} restored.`, [params.back]) };
-  },
+  'bulk.restore': onlyIf(
+    mayDeleteUsers,
+    ({ db, actor, params, requestId, progress }: JobContext<{ selection: TrashSelection; back: JobLink }>) => {
+      const outcome = applyRestore(db, actor, params.selection, requestId, progress);
+      return { summary: summary(outcome, `${usersCount(outcome.changed)} restored.`, [params.back]) };
+    },
+  ),
 
-  'bulk.reset': async ({ db, actor, params, requestId, progress, outbox }: Params) => {
+  'bulk.reset': onlyIf(mayChangeAccess, async ({ db, actor, params, requestId, progress, outbox }: Params) => {
     const { passwords, mailed, ...outcome } = await applyReset(
       db,
       actor,
@@ -84,7 +88,7 @@ export const BULK_HANDLERS = {
       );
     // Only temporary passwords are secrets to show; links travel by mail and are never shown.
     return { summary: result, secret: passwords.length > 0 ? passwords : undefined };
-  },
+  }),
 } satisfies Record<string, (context: JobContext<never>) => JobOutcome | Promise<JobOutcome>>;
 
 export type BulkJobKind = keyof typeof BULK_HANDLERS;

@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/connection.js';
-import { LICENCE_TYPES, USER_STATUSES } from '../db/schema.js';
+import { LICENCE_TYPES, SCOPE_KINDS, type ScopeKind, USER_STATUSES } from '../db/schema.js';
 import { findVisibleUser } from '../users/repository.js';
 import { type FormOptions, formOptions, supervisorIdOf, supervisorLabel } from '../user/user-form.js';
 import {
@@ -11,6 +11,7 @@ import {
 } from '../reference/reference-tables.js';
 import { type BulkChanges, LIST_MODES, type ListMode } from './update.js';
 import type { Actor } from '../access/actor.js';
+import { scopeProblem } from '../access/scope.js';
 
 /**
  * The bulk update form: every field starts as "leave unchanged". Reading it gives the changes
@@ -47,6 +48,8 @@ const one = (form: BulkForm, name: string) => {
 };
 const many = (form: BulkForm, name: string) => [form[name] ?? []].flat();
 
+const isScopeKind = (list: string): list is ScopeKind => (SCOPE_KINDS as readonly string[]).includes(list);
+
 function idIn(options: { id: number }[], text: string): number | undefined {
   return options.find((o) => String(o.id) === text)?.id;
 }
@@ -72,6 +75,11 @@ export function validateBulkForm(
     else if (chosen.length === 0 && mode !== 'replace')
       errors[field] = `Choose the ${MEMBERSHIP_LISTS[field].label.toLowerCase()} to ${mode}.`;
     else changes.lists[field] = { mode: mode as ListMode, ids: [...new Set(chosen as number[])] };
+    const given = changes.lists[field];
+    if (given && given.mode !== 'remove' && isScopeKind(field)) {
+      const problem = scopeProblem(actor, field, given.ids);
+      if (problem) errors[field] = problem;
+    }
   }
 
   for (const [field, spec] of Object.entries(SINGLE_REFERENCES) as [
@@ -86,6 +94,10 @@ export function validateBulkForm(
       if (id === undefined) errors[field] = 'Choose from the list.';
       else changes.references[field] = id;
     }
+    const given = changes.references[field];
+    const problem =
+      given !== undefined && isScopeKind(spec.list) && scopeProblem(actor, spec.list, given === null ? [] : [given]);
+    if (problem) errors[field] = problem;
   }
 
   const supervisorMode = one(form, 'supervisor_mode');

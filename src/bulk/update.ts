@@ -24,6 +24,7 @@ import type { Rule } from './refusals.js';
 import { BULK_IDS, resolveSelection, type Selection } from './selection.js';
 import type { Actor } from '../access/actor.js';
 import { protections } from '../access/policy.js';
+import { leavingScope } from '../access/scope.js';
 
 /**
  * Bulk update (B2): the common settings of many users at once. Each field is either left
@@ -80,6 +81,11 @@ export function changeCondition(changes: BulkChanges): SQL {
 /** Who may not be changed this way, and why, in the order the reasons are checked. */
 export function updateRules(actor: Actor, changes: BulkChanges): Rule[] {
   const rules: Rule[] = protections(actor, changes.status === 'inactive' ? 'deactivate' : 'edit', BULK_IDS);
+  for (const kind of ['groups', 'companies'] as const) {
+    const change = changes.lists[kind];
+    const leaving = change?.mode === 'remove' && leavingScope(actor, kind, change.ids);
+    if (leaving) rules.push(leaving);
+  }
   const supervisor = changes.supervisor;
   if (supervisor) {
     rules.push({ when: sql`u.id = ${supervisor.id}`, reason: 'Nobody can be their own supervisor.' });

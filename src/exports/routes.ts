@@ -1,3 +1,5 @@
+import { allowedIf } from '../access/guards.js';
+import { mayExport, PERMISSION_WORDS } from '../access/policy.js';
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
@@ -85,7 +87,9 @@ export default async function exportRoutes(app: FastifyInstance) {
     return reply.code(303).redirect(`/jobs/${app.jobs.runner.start(job)}`);
   }
 
-  app.post<{ Body: Body }>('/users/export', async (request, reply) => {
+  const exporting = { preHandler: allowedIf(mayExport, PERMISSION_WORDS.transfer) };
+
+  app.post<{ Body: Body }>('/users/export', exporting, async (request, reply) => {
     const body = request.body ?? {};
     // Nothing ticked means the whole list as filtered, which is what "all matching" posts.
     const selection = readSelection(tickedIds(body).length > 0 ? body : { ...body, all: '1' });

@@ -1,4 +1,5 @@
-import type { JobContext } from '../jobs/job.js';
+import { type JobContext, onlyIf } from '../jobs/job.js';
+import { mayImport } from '../access/policy.js';
 import { usersCount } from '../text.js';
 import { JobRefusedError } from '../jobs/refused.js';
 import { readCsv } from './read-csv.js';
@@ -7,36 +8,32 @@ import { writeImport } from './write-import.js';
 
 /** The import's job: the upload is read again by the administrator who made it, and written. */
 export const IMPORT_HANDLERS = {
-  'users.import': ({
-    db,
-    actor,
-    params,
-    requestId,
-    progress,
-    dataDir,
-  }: JobContext<{ uploadId: string; usernames: string }>) => {
-    const store = uploadStoreIn(dataDir);
-    const upload = store.find(actor.id, params.uploadId);
-    if (!upload) throw new JobRefusedError('The uploaded file is no longer kept. Upload it again.');
-    const read = readCsv(upload.text);
-    // The preview read the same text; only a change to the code between the two could differ.
-    if ('problem' in read) throw new JobRefusedError(read.problem);
-    const outcome = writeImport(db, actor, read.rows, params.usernames, requestId, progress);
-    // Confirming twice must not try to create the same users again.
-    store.remove(actor.id, upload.id);
-    const since = new URLSearchParams({ field: 'created', op: 'after', value: new Date(outcome.at).toISOString() });
-    return {
-      summary: {
-        headline: `${usersCount(outcome.created)} imported from ${upload.filename}.`,
-        note: "They have no password yet. When they should sign in, select them in the list and choose Reset password, or send a set-password link from a user's page.",
-        counts: [{ label: 'Created', value: outcome.created }],
-        refused: [],
-        refusedMore: 0,
-        links: [
-          { label: 'Show the imported users', href: `/users?${since}&sort=-created` },
-          { label: 'Import another file', href: '/users/import' },
-        ],
-      },
-    };
-  },
+  'users.import': onlyIf(
+    mayImport,
+    ({ db, actor, params, requestId, progress, dataDir }: JobContext<{ uploadId: string; usernames: string }>) => {
+      const store = uploadStoreIn(dataDir);
+      const upload = store.find(actor.id, params.uploadId);
+      if (!upload) throw new JobRefusedError('The uploaded file is no longer kept. Upload it again.');
+      const read = readCsv(upload.text);
+      // The preview read the same text; only a change to the code between the two could differ.
+      if ('problem' in read) throw new JobRefusedError(read.problem);
+      const outcome = writeImport(db, actor, read.rows, params.usernames, requestId, progress);
+      // Confirming twice must not try to create the same users again.
+      store.remove(actor.id, upload.id);
+      const since = new URLSearchParams({ field: 'created', op: 'after', value: new Date(outcome.at).toISOString() });
+      return {
+        summary: {
+          headline: `${usersCount(outcome.created)} imported from ${upload.filename}.`,
+          note: "They have no password yet. When they should sign in, select them in the list and choose Reset password, or send a set-password link from a user's page.",
+          counts: [{ label: 'Created', value: outcome.created }],
+          refused: [],
+          refusedMore: 0,
+          links: [
+            { label: 'Show the imported users', href: `/users?${since}&sort=-created` },
+            { label: 'Import another file', href: '/users/import' },
+          ],
+        },
+      };
+    },
+  ),
 };

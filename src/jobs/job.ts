@@ -2,6 +2,7 @@ import type { Actor } from '../access/actor.js';
 import type { Db } from '../db/connection.js';
 import type { Outbox } from '../mail/queue.js';
 import type { JobSummary } from './board.js';
+import { JobRefusedError } from './refused.js';
 
 /** Reports progress: a phase in words, and how far along it is. */
 export type Progress = (phase: string, done: number, total: number) => void;
@@ -39,3 +40,15 @@ export function registerJobHandlers(byKind: Record<string, JobHandler<never>>): 
 }
 
 export const jobHandler = (kind: string) => handlers.get(kind);
+
+/**
+ * A handler that runs only while the administrator still may: their permissions are read
+ * again when the job starts, as their account is, so a permission taken away since the
+ * request stops the work before it changes anything.
+ */
+export function onlyIf<C extends { actor: Actor }, R>(allowed: (actor: Actor) => boolean, handler: (context: C) => R) {
+  return (context: C): R => {
+    if (!allowed(context.actor)) throw new JobRefusedError('You may no longer do this.');
+    return handler(context);
+  };
+}

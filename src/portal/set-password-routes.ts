@@ -1,3 +1,5 @@
+import { allowedIf, refusedPage } from '../access/guards.js';
+import { mayChangeAccess, PERMISSION_WORDS, refusals } from '../access/policy.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { passwordProblem } from '../auth/passwords.js';
 import { requireAdmin } from '../auth/require-admin.js';
@@ -60,10 +62,12 @@ export default async function setPasswordRoutes(app: FastifyInstance) {
 
   app.post<{ Params: { id: string } }>(
     '/users/:id/set-password-link',
-    { onRequest: requireAdmin },
+    { onRequest: requireAdmin, preHandler: allowedIf(mayChangeAccess, PERMISSION_WORDS.access) },
     async (request, reply) => {
       const { user, admin } = linkFor(request);
       if (!user) return reply.callNotFound();
+      const [refused] = refusals(app.db, request.actor, 'password', user);
+      if (refused) return refusedPage(reply, refused);
       const { token, expiresAt } = createSetPasswordToken(app.db, admin, user, { requestId: request.id });
       request.log.info({ userId: user.id }, 'set-password link created');
       // Shown in the response itself and nowhere else: the token is never stored, not even in
@@ -82,10 +86,12 @@ export default async function setPasswordRoutes(app: FastifyInstance) {
   /** The link by mail instead (M4), when mail is set up and the user has an address. */
   app.post<{ Params: { id: string } }>(
     '/users/:id/set-password-mail',
-    { onRequest: requireAdmin },
+    { onRequest: requireAdmin, preHandler: allowedIf(mayChangeAccess, PERMISSION_WORDS.access) },
     async (request, reply) => {
       const { user, admin } = linkFor(request);
       if (!user) return reply.callNotFound();
+      const [refused] = refusals(app.db, request.actor, 'password', user);
+      if (refused) return refusedPage(reply, refused);
       if (mailSetPasswordLink(app.db, app.mail.outbox, admin, user, { requestId: request.id })) {
         request.log.info({ userId: user.id }, 'set-password link queued for mail');
         reply.flash('success', `A set-password link is on its way to ${user.email}.`);

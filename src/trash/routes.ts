@@ -1,3 +1,5 @@
+import { allowedIf } from '../access/guards.js';
+import { mayDeleteUsers, PERMISSION_WORDS } from '../access/policy.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { displayName } from '../users/derived-fields.js';
 import { findVisibleUser } from '../users/repository.js';
@@ -36,6 +38,8 @@ const field = (body: Record<string, unknown> | undefined, name: string) => Strin
 
 /** Deleting a user (to the trash), the Trash page, restoring and deleting for good. */
 export default async function trashRoutes(app: FastifyInstance) {
+  // Deleting, restoring, purging and the trash itself are one permission.
+  app.addHook('preHandler', allowedIf(mayDeleteUsers, PERMISSION_WORDS.delete));
   const { db, config } = app;
 
   // Every process runs the purge; it is idempotent, and the transaction keeps two runs apart.

@@ -267,6 +267,8 @@ export function restoreUser(
     (tx) => {
       const user = findTrashedUser(tx, actor, id);
       if (!user) throw new NotFoundError();
+      const refused = refusals(tx, actor, 'edit', user);
+      if (refused.length > 0) throw new RefusedError(refused);
       const username = newUsername ?? user.username;
       if (usernameClash(tx, { id, username })) throw new UsernameTakenError();
       tx.update(users)
@@ -328,8 +330,10 @@ export function purgeUser(db: Db, actor: Actor, id: number, requestId: string, n
     (tx) => {
       const user = findTrashedUser(tx, actor, id);
       if (!user) throw new NotFoundError();
+      const refused = refusals(tx, actor, 'delete', user);
       const { count } = supervisedBy(tx, id);
-      if (count > 0) throw new RefusedError([purgeRefusal(user, count)]);
+      if (count > 0) refused.push(purgeRefusal(user, count));
+      if (refused.length > 0) throw new RefusedError(refused);
       tx.delete(users).where(eq(users.id, id)).run();
       recordAudit(
         tx,

@@ -1,3 +1,5 @@
+import { allowedIf } from '../access/guards.js';
+import { mayChangeAccess, PERMISSION_WORDS } from '../access/policy.js';
 import { fragmentAsked } from '../htmx.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { advancedInfo } from './access-info.js';
@@ -34,6 +36,7 @@ function signedOut(ended: number): string {
 
 /** Status, block, lock and sessions of one user: the "Status and access" panel's actions. */
 export default async function accessRoutes(app: FastifyInstance) {
+  const changingAccess = { preHandler: allowedIf(mayChangeAccess, PERMISSION_WORDS.access) };
 
   async function act(request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply, action: AccessAction) {
     const id = idParam(request.params.id);
@@ -50,28 +53,42 @@ export default async function accessRoutes(app: FastifyInstance) {
     return reply.redirect(`/users/${outcome.user.id}`, 303);
   }
 
-  app.post<{ Params: { id: string }; Body: { status?: string } }>('/users/:id/status', async (request, reply) => {
-    const status = request.body?.status;
-    if (status !== 'active' && status !== 'inactive') {
-      return reply.code(400).view('errors/error', {
-        title: 'Bad request',
-        message: 'The status must be active or inactive.',
-        status: 400,
-      });
-    }
-    return act(request, reply, status === 'active' ? 'activate' : 'deactivate');
-  });
-  app.post<{ Params: { id: string } }>('/users/:id/block', (request, reply) => act(request, reply, 'block'));
-  app.post<{ Params: { id: string } }>('/users/:id/unblock', (request, reply) => act(request, reply, 'unblock'));
-  app.post<{ Params: { id: string } }>('/users/:id/unlock', (request, reply) => act(request, reply, 'unlock'));
+  app.post<{ Params: { id: string }; Body: { status?: string } }>(
+    '/users/:id/status',
+    changingAccess,
+    async (request, reply) => {
+      const status = request.body?.status;
+      if (status !== 'active' && status !== 'inactive') {
+        return reply.code(400).view('errors/error', {
+          title: 'Bad request',
+          message: 'The status must be active or inactive.',
+          status: 400,
+        });
+      }
+      return act(request, reply, status === 'active' ? 'activate' : 'deactivate');
+    },
+  );
+  app.post<{ Params: { id: string } }>('/users/:id/block', changingAccess, (request, reply) =>
+    act(request, reply, 'block'),
+  );
+  app.post<{ Params: { id: string } }>('/users/:id/unblock', changingAccess, (request, reply) =>
+    act(request, reply, 'unblock'),
+  );
+  app.post<{ Params: { id: string } }>('/users/:id/unlock', changingAccess, (request, reply) =>
+    act(request, reply, 'unlock'),
+  );
 
-  app.post<{ Params: { id: string; sid: string } }>('/users/:id/sessions/:sid/revoke', async (request, reply) => {
-    const id = idParam(request.params.id);
-    const revoked = id ? revokeSession(app.db, request.actor, id, request.params.sid, request.id) : undefined;
-    if (revoked === undefined) return reply.callNotFound();
-    reply.flash(revoked ? 'success' : 'info', revoked ? 'The session was ended.' : 'That session had already ended.');
-    return reply.redirect(`/users/${id}`, 303);
-  });
+  app.post<{ Params: { id: string; sid: string } }>(
+    '/users/:id/sessions/:sid/revoke',
+    changingAccess,
+    async (request, reply) => {
+      const id = idParam(request.params.id);
+      const revoked = id ? revokeSession(app.db, request.actor, id, request.params.sid, request.id) : undefined;
+      if (revoked === undefined) return reply.callNotFound();
+      reply.flash(revoked ? 'success' : 'info', revoked ? 'The session was ended.' : 'That session had already ended.');
+      return reply.redirect(`/users/${id}`, 303);
+    },
+  );
 
   /**
    * The user page loads this section after the page itself, so the page stays cheap to open;

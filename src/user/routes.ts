@@ -1,8 +1,8 @@
 import multipart from '@fastify/multipart';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { generatePassword, hashPassword } from '../auth/passwords.js';
-import { allowedIf } from '../access/guards.js';
-import { mayAddUsers } from '../access/policy.js';
+import { allowedIf, refusedPage } from '../access/guards.js';
+import { actionsOn, mayAddUsers, mayEditUsers, PERMISSION_WORDS, refusals } from '../access/policy.js';
 import {
   type AvatarChange,
   avatarMultipartOptions,
@@ -115,6 +115,7 @@ export default async function oneUserRoutes(app: FastifyInstance) {
       generatedPassword,
       hasAvatar: avatarTypeOf(app.db, detail.user.id) !== undefined,
       canMailLink: detail.user.email !== '' && mailConfigured(app.db),
+      may: actionsOn(app.db, request.actor, detail.user),
     });
   });
 
@@ -212,10 +213,20 @@ export default async function oneUserRoutes(app: FastifyInstance) {
     }
   });
 
-  app.get<{ Params: { id: string } }>('/users/:id/edit', async (request, reply) => {
+  /** A user the actor may edit: 404 outside their scope, 403 with the reason when a protection refuses. */
+  function editable(request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) {
     const id = idParam(request.params.id);
     const user = id ? findVisibleUser(app.db, request.actor, id) : undefined;
-    if (!user) return reply.callNotFound();
+    if (!user) return { refused: reply.callNotFound() };
+    const [reason] = refusals(app.db, request.actor, 'edit', user);
+    return reason ? { refused: refusedPage(reply, reason) } : { user };
+  }
+
+  const editing = { preHandler: allowedIf(mayEditUsers, PERMISSION_WORDS.edit) };
+
+  app.get<{ Params: { id: string } }>('/users/:id/edit', editing, async (request, reply) => {
+    const { user, refused } = editable(request, reply);
+    if (!user) return refused;
     return renderForm(reply, 200, {
       input: inputFromUser(app.db, user),
       userId: user.id,
@@ -224,10 +235,9 @@ export default async function oneUserRoutes(app: FastifyInstance) {
     });
   });
 
-  app.post<{ Params: { id: string }; Body: Record<string, unknown> }>('/users/:id', async (request, reply) => {
-    const id = idParam(request.params.id);
-    const user = id ? findVisibleUser(app.db, request.actor, id) : undefined;
-    if (!user) return reply.callNotFound();
+  app.post<{ Params: { id: string }; Body: Record<string, unknown> }>('/users/:id', editing, async (request, reply) => {
+    const { user, refused } = editable(request, reply);
+    if (!user) return refused;
     const body = request.body ?? {};
     const input = readUserForm(body);
     const version = Number(body.version);

@@ -1,9 +1,9 @@
 import { sql } from 'drizzle-orm';
 import type { Queryable } from '../db/connection.js';
-import { LICENCE_TYPES, USER_KINDS, USER_STATUSES, type User, type UserText } from '../db/schema.js';
+import { LICENCE_TYPES, type ScopeKind, USER_KINDS, USER_STATUSES, type User, type UserText } from '../db/schema.js';
 import { allRows, oneRow } from '../db/statements.js';
 import { type PasswordPolicy, passwordProblem } from '../auth/passwords.js';
-import { visibleTo } from '../access/scope.js';
+import { scopeProblems, scopeValuesOf, visibleTo } from '../access/scope.js';
 import { displayName } from '../users/derived-fields.js';
 import type { Option } from '../reference/reference-lists.js';
 import { type Membership, MEMBERSHIPS, REFERENCE_TABLES, type ReferenceList } from '../reference/reference-tables.js';
@@ -154,6 +154,14 @@ export function supervisorLabel(user: Pick<User, 'id' | 'fullName' | 'firstName'
   return `${displayName(user)} (${user.id})`;
 }
 
+/** The form field that holds each kind a scope can name. */
+const SCOPE_FIELDS: Record<ScopeKind, string> = {
+  groups: 'groups',
+  companies: 'companies',
+  territories: 'territoryId',
+  userTypes: 'userTypeId',
+};
+
 interface ValidationContext {
   actor: Actor;
   /** The user being edited; absent on New. */
@@ -201,6 +209,18 @@ export function validateUserForm(
     if (ids.includes(undefined)) errors[key] = 'Choose only from the list.';
     memberships[key] = ids.filter((id): id is number => id !== undefined);
   }
+
+  const inScope = scopeProblems(
+    context.actor,
+    {
+      groups: memberships.groups,
+      companies: memberships.companies,
+      territories: territoryId === null ? [] : [territoryId],
+      userTypes: userTypeId === undefined ? [] : [userTypeId],
+    },
+    context.userId === undefined ? undefined : scopeValuesOf(db, context.userId),
+  );
+  for (const [kind, problem] of Object.entries(inScope)) errors[SCOPE_FIELDS[kind as ScopeKind]] ??= problem;
 
   let supervisorId: number | null = null;
   if (input.supervisor !== '') {
