@@ -56,6 +56,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     genReqId: () => randomUUID().slice(0, 8),
   });
 
+  // Every route, as registered: a test holds each against the access policy's table.
+  const routes: string[] = [];
+  app.decorate('routeList', routes);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push(`${method} ${route.url}`);
+  });
+
   const db = openDatabase(config.databaseFile);
   migrateDatabase(db);
   app.decorate('db', db);

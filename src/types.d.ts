@@ -31,6 +31,8 @@ declare module 'fastify' {
     db: Db;
     config: Config;
     firstRun: FirstRun;
+    /** "METHOD /path" of every route, in the order they were registered. */
+    routeList: readonly string[];
     /** Long work off the request path: the board it reports to, and the thread that runs it. */
     jobs: { board: JobBoard; runner: JobRunner };
     /** Outgoing mail: the queue it is written to, the sender that delivers it, the SMTP password's sealer. */

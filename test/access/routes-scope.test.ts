@@ -1,0 +1,285 @@
+import t from 'tap';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { ADMIN_PASSWORD, addSuperuser, buildTestApp, Client } from '../helpers/app.js';
+import { addUser, referenceId, signedInHelper } from '../helpers/directory.js';
+import { uploadCsv } from '../helpers/import.js';
+
+/**
+ * Every route of the application, held against the access policy. A scoped administrator with
+ * every permission, whose scope is the group Sales, calls each route with a user outside the
+ * scope (or a selection that ticks one, or another administrator's job or upload). Each must
+ * answer not-found or a refusal, or show only what lies inside the scope, and nothing in the
+ * database may change. A route added without a line here fails the first test.
+ */
+
+interface Ctx {
+  outsider: number;
+  trashedOutsider: number;
+  otherJob: string;
+  otherUpload: string;
+}
+
+/** How a route answers the out-of-scope call: these statuses, and never the outsider's name. */
+type Call = (client: Client, ctx: Ctx, app: FastifyInstance) => Promise<LightMyRequestResponse>;
+interface Expectation {
+  call: Call;
+  statuses: number[];
+}
+
+const get = (path: (ctx: Ctx) => string, statuses: number[]): Expectation => ({
+  call: (c, ctx) => c.get(path(ctx)),
+  statuses,
+});
+const post = (path: (ctx: Ctx) => string, fields: (ctx: Ctx) => [string, string][], statuses: number[]) => ({
+  call: (c: Client, ctx: Ctx) => c.post(path(ctx), fields(ctx)),
+  statuses,
+});
+const none = () => [] as [string, string][];
+const tickedOutsider = (action: string) => (ctx: Ctx) =>
+  [
+    ['action', action],
+    ['id', String(ctx.outsider)],
+    ['query', ''],
+  ] as [string, string][];
+const NOT_FOUND = [404];
+/** Confirmed work starts a job, which checks the selection again and refuses it whole. */
+const JOB_REFUSED = [303];
+const REFUSED = [403];
+const SHOWN_IN_SCOPE = [200];
+
+/** Routes anyone may call before signing in: they name no user, so scope does not apply. */
+const PUBLIC = new Set([
+  'GET /public/*',
+  'GET /vendor/htmx/*',
+  'GET /healthz',
+  'GET /signin',
+  'POST /signin',
+  'POST /signout',
+  'GET /setup',
+  'POST /setup',
+  'GET /login',
+  'POST /login',
+  'POST /logout',
+  'GET /account',
+  'GET /account/password',
+  'POST /account/password',
+  'GET /set-password',
+  'POST /set-password',
+]);
+
+const ROUTES: Record<string, Expectation> = {
+  'GET /': get(() => '/', SHOWN_IN_SCOPE),
+  'GET /users': get(() => '/users?q=outsider', SHOWN_IN_SCOPE),
+  'GET /users/columns': get(() => '/users/columns', SHOWN_IN_SCOPE),
+  'POST /users/columns': post(
+    () => '/users/columns',
+    () => [['columns', 'name']],
+    [302],
+  ),
+  'GET /users/:id': get((c) => `/users/${c.outsider}`, NOT_FOUND),
+  'GET /users/:id/avatar': get((c) => `/users/${c.outsider}/avatar`, NOT_FOUND),
+  'GET /users/supervisors': get(() => '/users/supervisors?supervisor=outsider', SHOWN_IN_SCOPE),
+  'GET /users/new': get((c) => `/users/new?from=${c.outsider}`, NOT_FOUND),
+  'POST /users': post(
+    () => '/users',
+    (c) => [
+      ['username', 'newcomer'],
+      ['userTypeId', '1'],
+      ['roleId', '1'],
+      ['supervisor', `Outsider (${c.outsider})`],
+      ['licenceType', 'none'],
+      ['status', 'active'],
+      ['kind', 'user'],
+      ['passwordMode', 'none'],
+    ],
+    [422],
+  ),
+  'GET /users/:id/edit': get((c) => `/users/${c.outsider}/edit`, NOT_FOUND),
+  'POST /users/:id': post(
+    (c) => `/users/${c.outsider}`,
+    () => [['username', 'renamed']],
+    NOT_FOUND,
+  ),
+  'POST /users/:id/status': post(
+    (c) => `/users/${c.outsider}/status`,
+    () => [['status', 'inactive']],
+    NOT_FOUND,
+  ),
+  'POST /users/:id/block': post((c) => `/users/${c.outsider}/block`, none, NOT_FOUND),
+  'POST /users/:id/unblock': post((c) => `/users/${c.outsider}/unblock`, none, NOT_FOUND),
+  'POST /users/:id/unlock': post((c) => `/users/${c.outsider}/unlock`, none, NOT_FOUND),
+  'POST /users/:id/sessions/:sid/revoke': post((c) => `/users/${c.outsider}/sessions/abc/revoke`, none, NOT_FOUND),
+  'GET /users/:id/advanced': get((c) => `/users/${c.outsider}/advanced`, NOT_FOUND),
+  'GET /users/:id/delete': get((c) => `/users/${c.outsider}/delete`, NOT_FOUND),
+  'POST /users/:id/delete': post((c) => `/users/${c.outsider}/delete`, none, NOT_FOUND),
+  'POST /users/:id/set-password-link': post((c) => `/users/${c.outsider}/set-password-link`, none, NOT_FOUND),
+  'POST /users/:id/set-password-mail': post((c) => `/users/${c.outsider}/set-password-mail`, none, NOT_FOUND),
+  'GET /trash': get(() => '/trash', SHOWN_IN_SCOPE),
+  'POST /trash/:id/restore': post((c) => `/trash/${c.trashedOutsider}/restore`, none, NOT_FOUND),
+  'GET /trash/:id/purge': get((c) => `/trash/${c.trashedOutsider}/purge`, NOT_FOUND),
+  'POST /trash/:id/purge': post((c) => `/trash/${c.trashedOutsider}/purge`, none, NOT_FOUND),
+  'POST /trash/restore': post(
+    () => '/trash/restore',
+    (c) => [['id', String(c.trashedOutsider)]],
+    JOB_REFUSED,
+  ),
+  'GET /audit': get(() => '/audit?target=outsider', SHOWN_IN_SCOPE),
+  'POST /users/bulk': post(() => '/users/bulk', tickedOutsider('deactivate'), REFUSED),
+  'POST /users/bulk/apply': post(() => '/users/bulk/apply', tickedOutsider('delete'), JOB_REFUSED),
+  'POST /users/bulk/update/review': post(
+    () => '/users/bulk/update/review',
+    (c) => [...tickedOutsider('update')(c), ['status', 'inactive']],
+    REFUSED,
+  ),
+  'POST /users/bulk/update': post(
+    () => '/users/bulk/update',
+    (c) => [...tickedOutsider('update')(c), ['status', 'inactive']],
+    JOB_REFUSED,
+  ),
+  'GET /users/supervisor-change': get(() => '/users/supervisor-change', SHOWN_IN_SCOPE),
+  'POST /users/supervisor-change': post(
+    () => '/users/supervisor-change',
+    (c) => [
+      ['current', `Outsider (${c.outsider})`],
+      ['replacement', `Outsider (${c.outsider})`],
+    ],
+    [422],
+  ),
+  'POST /users/export': post(
+    () => '/users/export',
+    (c) => [
+      ['id', String(c.outsider)],
+      ['query', ''],
+    ],
+    REFUSED,
+  ),
+  'GET /exports/:id': get((c) => `/exports/${c.otherJob}`, NOT_FOUND),
+  'GET /users/import': get(() => '/users/import', SHOWN_IN_SCOPE),
+  'GET /users/import/template.csv': get(() => '/users/import/template.csv', SHOWN_IN_SCOPE),
+  'POST /users/import': {
+    // A file that puts a user in a group outside the scope is refused by line and column.
+    call: (client, _ctx, app) =>
+      uploadCsv(app, client, 'Username,Last Name,User Type,Groups\nnewcomer,New,Employee,Support\n'),
+    statuses: [303],
+  },
+  'GET /users/import/:id': get((c) => `/users/import/${c.otherUpload}`, NOT_FOUND),
+  'GET /users/import/:id/errors.csv': get((c) => `/users/import/${c.otherUpload}/errors.csv`, NOT_FOUND),
+  'POST /users/import/:id': post(
+    (c) => `/users/import/${c.otherUpload}`,
+    () => [['usernames', '']],
+    NOT_FOUND,
+  ),
+  'GET /jobs/:id': get((c) => `/jobs/${c.otherJob}`, NOT_FOUND),
+  'GET /jobs/:id/passwords.csv': get((c) => `/jobs/${c.otherJob}/passwords.csv`, NOT_FOUND),
+  'POST /jobs/:id/forget': post((c) => `/jobs/${c.otherJob}/forget`, none, NOT_FOUND),
+  'GET /settings/mail': get(() => '/settings/mail', REFUSED),
+  'POST /settings/mail': post(
+    () => '/settings/mail',
+    () => [['host', 'evil.example']],
+    REFUSED,
+  ),
+  'POST /settings/mail/test': post(() => '/settings/mail/test', none, REFUSED),
+  'GET /settings/mail/queue': get(() => '/settings/mail/queue', REFUSED),
+};
+
+/** Everything a route could change about users, their access, or the settings. */
+function snapshot(app: Awaited<ReturnType<typeof buildTestApp>>): string {
+  const tables = [
+    'users',
+    'user_groups',
+    'user_teams',
+    'user_companies',
+    'sessions',
+    'mail_settings',
+    'mail_queue',
+    'password_tokens',
+    'admin_scopes',
+  ];
+  return JSON.stringify(
+    tables.map((table) =>
+      app.db.$client
+        .prepare(`select * from ${table} order by 1`)
+        .all()
+        .map((row) => {
+          // Sign-in stamps and session expiry move with every request; the rest must not.
+          const { last_signin_at: _a, expires_at: _b, data: _c, ...rest } = row as Record<string, unknown>;
+          return rest;
+        }),
+    ),
+  );
+}
+
+async function setUp(t: Parameters<typeof buildTestApp>[0]) {
+  const app = await buildTestApp(t);
+  const admin = await addSuperuser(app);
+  const sales = referenceId(app.db, 'groups', 'Sales');
+  referenceId(app.db, 'user_types', 'Employee');
+  referenceId(app.db, 'roles', 'Staff');
+  addUser(app.db, { username: 'insider', firstName: 'Inge', lastName: 'Insider', groups: ['Sales'] });
+  const outsider = addUser(app.db, {
+    username: 'outsider',
+    firstName: 'Otto',
+    lastName: 'Outsider',
+    groups: ['Support'],
+  });
+  const trashedOutsider = addUser(app.db, {
+    username: 'outsider.gone',
+    firstName: 'Olga',
+    lastName: 'Outsider',
+    groups: ['Support'],
+    deletedAt: new Date(),
+  });
+  // The superuser's own job and upload, which nobody else may open.
+  const superuser = new Client(app);
+  await superuser.signIn('admin', ADMIN_PASSWORD);
+  await superuser.get('/users');
+  const exported = await superuser.post('/users/export', [
+    ['all', '1'],
+    ['query', ''],
+  ]);
+  const otherJob = String(exported.headers.location).split('/').pop()!;
+  await app.jobs.runner.finished(otherJob);
+  const uploaded = await uploadCsv(app, superuser, 'Username,Last Name,User Type\nsomeone,One,Employee\n');
+  const otherUpload = String(uploaded.headers.location).split('/').pop()!;
+  const { client } = await signedInHelper(app, 'admin', { scope: { groups: [sales] } });
+  await client.get('/users');
+  return {
+    app,
+    admin,
+    client,
+    ctx: { outsider: outsider.id, trashedOutsider: trashedOutsider.id, otherJob, otherUpload },
+  };
+}
+
+t.test('every registered route is in the table, and only those', async (t) => {
+  const app = await buildTestApp(t);
+  const routes = new Set(app.routeList);
+  const listed = new Set([...PUBLIC, ...Object.keys(ROUTES)]);
+  t.same(
+    [...routes].filter((r) => !listed.has(r)),
+    [],
+    'routes that need a line in the table',
+  );
+  t.same(
+    [...listed].filter((r) => !routes.has(r)),
+    [],
+    'lines for routes that no longer exist',
+  );
+});
+
+t.test('a scoped administrator reaches nobody outside the scope, on every route', async (t) => {
+  const { app, client, ctx } = await setUp(t);
+  for (const [route, expected] of Object.entries(ROUTES)) {
+    const before = snapshot(app);
+    const res = await expected.call(client, ctx, app);
+    // Work a route started must have finished (and changed nothing) before the comparison.
+    const job = /^\/jobs\/([\w-]+)$/.exec(String(res.headers.location ?? ''));
+    if (job) {
+      await app.jobs.runner.finished(job[1]!);
+      t.match(app.jobs.board.get(job[1]!), { state: 'failed', error: /not yours to change/ }, `${route}: refused`);
+    }
+    t.ok(expected.statuses.includes(res.statusCode), `${route}: answered ${res.statusCode}`);
+    t.notMatch(res.body, /Otto|Olga/, `${route}: the outsiders are never shown`);
+    t.equal(snapshot(app), before, `${route}: nothing changed`);
+  }
+});
