@@ -1,8 +1,7 @@
 import type { Queryable } from '../db/connection.js';
 import { type Permission, PERMISSIONS, SCOPE_KINDS, type ScopeKind, type User } from '../db/schema.js';
 import { prepared } from '../db/statements.js';
-import { displayName } from '../users/derived-fields.js';
-import { toUser } from '../users/user-rows.js';
+import { toUser } from '../db/user-rows.js';
 
 /** The ids a scoped administrator administers, by kind; a kind with no ids does not narrow. */
 export type Scope = Record<ScopeKind, number[]>;
@@ -58,9 +57,3 @@ export function activeAdministrator(db: Queryable, id: number): Actor | undefine
   const user = row && toUser(row);
   return user && isEnabled(user) ? actorOf(db, user) : undefined;
 }
-
-/** The actor as an audit entry names them: by id, and by name as it reads today. */
-export const auditActor = (actor: Pick<Actor, 'id' | 'fullName' | 'firstName' | 'lastName' | 'username'>) => ({
-  id: actor.id,
-  name: displayName(actor),
-});

@@ -1,5 +1,7 @@
 import type { Queryable } from '../db/connection.js';
+import type { User } from '../db/schema.js';
 import { prepared } from '../db/statements.js';
+import { displayName } from '../users/derived-fields.js';
 
 /** Everything that is audited, by the name it is stored under. */
 export const AUDIT_ACTIONS = {
@@ -54,3 +56,9 @@ export function recordAudit(db: Queryable, entry: AuditEntry, at = new Date()): 
     entry.requestId ?? '',
   );
 }
+
+/** An administrator as an audit entry names them: by id, and by their name as it reads today. */
+export const auditActor = (actor: Pick<User, 'id' | 'fullName' | 'firstName' | 'lastName' | 'username'>) => ({
+  id: actor.id,
+  name: displayName(actor),
+});

@@ -6,7 +6,6 @@ import { auditVisibleTo, readsWholeAuditLog } from '../access/scope.js';
 import { type AuditCursor, type AuditQuery, DAY_MS, dayStart } from './audit-query.js';
 import type { Actor } from '../access/actor.js';
 
-
 export const AUDIT_PAGE_SIZE = 50;
 
 export interface AuditRow {

@@ -3,14 +3,7 @@ import type { Progress } from '../jobs/job.js';
 import type { AuditAction } from '../audit/record.js';
 import type { Db } from '../db/connection.js';
 import { run } from '../db/statements.js';
-import {
-  type BulkOutcome,
-  type BulkWork,
-  AUDIT_NOTES,
-  IN_CHANGED,
-  runBulk,
-  updateChanged,
-} from './changed-set.js';
+import { type BulkOutcome, type BulkWork, AUDIT_NOTES, IN_CHANGED, runBulk, updateChanged } from './changed-set.js';
 import type { Rule } from './refusals.js';
 import { BULK_IDS, resolveSelection, type Selection } from './selection.js';
 import type { Actor } from '../access/actor.js';

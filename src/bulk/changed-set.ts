@@ -15,7 +15,6 @@ import type { Actor } from '../access/actor.js';
  * and runBulk below is the one transaction every action's work happens in.
  */
 
-
 /** Every selected user not refused, for actions where nobody is "already as asked". */
 export const EVERYONE = sql`1`;
 

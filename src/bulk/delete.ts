@@ -3,14 +3,7 @@ import type { Progress } from '../jobs/job.js';
 import type { Db, Queryable } from '../db/connection.js';
 import { run } from '../db/statements.js';
 import { trashedVisibleTo } from '../access/scope.js';
-import {
-  type BulkOutcome,
-  type BulkWork,
-  EVERYONE,
-  IN_CHANGED,
-  runBulk,
-  updateChanged,
-} from './changed-set.js';
+import { type BulkOutcome, type BulkWork, EVERYONE, IN_CHANGED, runBulk, updateChanged } from './changed-set.js';
 import type { Rule } from './refusals.js';
 import { BULK_IDS, fillBulkIds, resolveSelection, type Selection, u } from './selection.js';
 import type { Actor } from '../access/actor.js';

@@ -1,11 +1,10 @@
 import { and, sql } from 'drizzle-orm';
 import { usersCount } from '../text.js';
-import { recordAudit } from '../audit/record.js';
+import { auditActor, recordAudit } from '../audit/record.js';
 import type { Db, Queryable } from '../db/connection.js';
 import { allRows } from '../db/statements.js';
 import { MAX_TICKED, resolveSelection, u } from '../bulk/selection.js';
 import { COLUMN_BY_KEY, type ColumnKey } from '../list/columns.js';
-import { displayName } from '../users/derived-fields.js';
 import { type Cursor, DEFAULT_PAGE_SIZE, type ListQuery, listQueryParams } from '../list/list-query.js';
 import { type ListPlan, loadRows, pageOfIds } from '../list/list-repository.js';
 import { visibleTo } from '../access/scope.js';
@@ -86,7 +85,7 @@ export function recordExport(
   const count = usersCount(exported.count);
   recordAudit(db, {
     action: 'users.export',
-    actor: { id: actor.id, name: displayName(actor) },
+    actor: auditActor(actor),
     detail: `${count} to CSV (${which}); columns: ${labels}`,
     requestId,
   });

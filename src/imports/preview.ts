@@ -22,11 +22,7 @@ export interface ImportPreview extends Pick<CsvContent, 'fields' | 'ignored' | '
 }
 
 /** What importing the upload would do, read against the directory as it is now. Writes nothing. */
-export function previewImport(
-  db: Queryable,
-  actor: Actor,
-  upload: StoredUpload,
-): ImportPreview | { problem: string } {
+export function previewImport(db: Queryable, actor: Actor, upload: StoredUpload): ImportPreview | { problem: string } {
   const read = readCsv(upload.text);
   if ('problem' in read) return read;
   const check = checkRows(db, actor, read.rows);

@@ -16,7 +16,6 @@ export interface ImportOutcome {
   at: number;
 }
 
-
 const IMPORT_DETAIL = 'Imported from a CSV file. No password: the user sets one through a link';
 
 const INSERT_USER = `insert into users (username, first_name, last_name, full_name, signature, email, phone, extension,

@@ -7,7 +7,7 @@ import type { ColumnKey } from './columns.js';
 import { displayNameSql, displayNameText } from '../users/derived-fields.js';
 import type { AdhocFilter, Cursor, ListQuery } from './list-query.js';
 import { visibleTo } from '../access/scope.js';
-import { arrayReader } from '../users/user-rows.js';
+import { arrayReader } from '../db/user-rows.js';
 import { normalize } from '../text.js';
 import {
   type Membership,
@@ -19,7 +19,6 @@ import {
 import { type NamedList, referenceLists } from '../reference/reference-lists.js';
 import { longestLiteral, termPattern } from '../users/search-text.js';
 import type { Actor } from '../access/actor.js';
-
 
 /** Every list query names the users table `u`; the scope condition is written against the same alias. */
 const u = alias(users, 'u');

@@ -1,3 +1,4 @@
+import { auditActor } from '../audit/record.js';
 import { allowedIf, refusedPage } from '../access/guards.js';
 import { mayChangeAccess, PERMISSION_WORDS, refusals } from '../access/policy.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -56,7 +57,7 @@ export default async function setPasswordRoutes(app: FastifyInstance) {
     const id = idParam(request.params.id);
     return {
       user: id ? findVisibleUser(app.db, request.actor, id) : undefined,
-      admin: { id: request.actor.id, name: displayName(request.actor) },
+      admin: auditActor(request.actor),
     };
   };
 

@@ -1,8 +1,8 @@
+import { auditActor } from '../audit/record.js';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { allowedIf } from '../access/guards.js';
 import { mayChangeSettings } from '../access/policy.js';
 import { EMAIL } from '../user/user-form.js';
-import { displayName } from '../users/derived-fields.js';
 import { recentMail } from '../mail/queue.js';
 import { sendTestMail } from '../mail/test-mail.js';
 import { SMTP_SECURITY } from '../db/schema.js';
@@ -50,8 +50,7 @@ export default async function mailSettingsRoutes(app: FastifyInstance) {
     const checked = validateMailForm(form, readMailSettings(db));
     if ('errors' in checked) return renderSettings(reply.code(422), form, { errors: checked.errors });
     saveMailSettings(db, app.mail.smtpSealer, checked.settings, {
-      id: request.actor.id,
-      name: displayName(request.actor),
+      ...auditActor(request.actor),
       requestId: request.id,
     });
     request.log.info('mail settings saved');

@@ -2,13 +2,13 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Db, Queryable } from '../db/connection.js';
 import { type User, users } from '../db/schema.js';
 import { allRows, oneRow } from '../db/statements.js';
-import { recordAudit } from '../audit/record.js';
+import { auditActor, recordAudit } from '../audit/record.js';
 import { endSessionsOf } from '../auth/session-store.js';
 import { displayName, displayNameSql, refreshDerivedFields } from '../users/derived-fields.js';
 import { findVisibleUser } from '../users/repository.js';
 import { blankInput, supervisorLabel, validateUserForm } from '../user/user-form.js';
 import { UsernameTakenError } from '../user/user-writes.js';
-import { type Actor, auditActor } from '../access/actor.js';
+import type { Actor } from '../access/actor.js';
 import { refusals } from '../access/policy.js';
 import { trashedVisibleTo } from '../access/scope.js';
 

@@ -1,9 +1,9 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { createHash } from 'node:crypto';
-import { type AuditAction, recordAudit } from '../audit/record.js';
+import { auditActor, type AuditAction, recordAudit } from '../audit/record.js';
 import { endSessionsOf } from '../auth/session-store.js';
 import type { Db } from '../db/connection.js';
-import { type Actor, auditActor } from '../access/actor.js';
+import type { Actor } from '../access/actor.js';
 import { type Effect, refusals } from '../access/policy.js';
 import { sessions, signinFailures, type User, users } from '../db/schema.js';
 import { displayName } from '../users/derived-fields.js';

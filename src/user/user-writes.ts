@@ -2,11 +2,11 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Db, Queryable } from '../db/connection.js';
 import { type User, users } from '../db/schema.js';
 import { allRows, oneRow } from '../db/statements.js';
-import { recordAudit } from '../audit/record.js';
+import { auditActor, recordAudit } from '../audit/record.js';
 import { endSessionsOf } from '../auth/session-store.js';
 import { type AvatarChange, writeAvatar } from './avatar.js';
 import { displayName, displayNameSql, refreshDerivedFields } from '../users/derived-fields.js';
-import { type Actor, auditActor } from '../access/actor.js';
+import type { Actor } from '../access/actor.js';
 import { visibleTo } from '../access/scope.js';
 import type { UserValues } from './user-form.js';
 import { MEMBERSHIP_LISTS, MEMBERSHIPS } from '../reference/reference-tables.js';
@@ -229,7 +229,13 @@ export function updateUser(
         if (user.status === 'inactive' && 'status' in changes) endSessionsOf(tx, id);
         recordAudit(
           tx,
-          { action: 'user.update', actor: auditActor(actor), target: { id, name: displayName(user) }, changes, requestId },
+          {
+            action: 'user.update',
+            actor: auditActor(actor),
+            target: { id, name: displayName(user) },
+            changes,
+            requestId,
+          },
           now,
         );
         return changes;

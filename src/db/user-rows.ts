@@ -1,5 +1,5 @@
 import { getTableColumns } from 'drizzle-orm';
-import { type User, users } from '../db/schema.js';
+import { type User, users } from './schema.js';
 
 type Conversion = 'date' | 'boolean' | 'json' | 'none';
 
