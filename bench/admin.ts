@@ -3,7 +3,8 @@ import type { Db } from '../src/db/connection.js';
 import { users } from '../src/db/schema.js';
 import { createFirstSuperuser, type FirstAdminInput, validateFirstAdmin } from '../src/setup/first-admin.js';
 import { refreshDerivedFields } from '../src/users/derived-fields.js';
-import { findAccountByLogin, superuserExists } from '../src/users/repository.js';
+import { superuserExists } from '../src/access/actor.js';
+import { findAccountByLogin } from '../src/users/repository.js';
 import type { Credentials } from './config.js';
 
 export type AdminOutcome = 'existing' | 'created first superuser' | 'added bench superuser';

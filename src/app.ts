@@ -18,7 +18,7 @@ import { FirstRun, newSetupToken } from './setup/first-run.js';
 import portalRoutes from './portal/routes.js';
 import setPasswordRoutes from './portal/set-password-routes.js';
 import setupRoutes from './setup/routes.js';
-import { superuserExists } from './users/repository.js';
+import { superuserExists } from './access/actor.js';
 import userListRoutes from './list/routes.js';
 import oneUserRoutes from './user/routes.js';
 import accessRoutes from './user/access-routes.js';

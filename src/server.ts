@@ -4,7 +4,7 @@ import { buildApp } from './app.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { migrateDatabase, openDatabase } from './db/connection.js';
 import { newSetupToken } from './setup/first-run.js';
-import { superuserExists } from './users/repository.js';
+import { superuserExists } from './access/actor.js';
 
 /**
  * Starts Roster. Node runs JavaScript on one core, so the primary process forks one worker per

@@ -40,6 +40,17 @@ export function actorOf(db: Queryable, user: User): Actor | undefined {
   return { ...user, adminRole: 'admin', scope: scopeOf(db, user.id), permissions: new Set(granted) };
 }
 
+/** Whether the account belongs to an administrator (of any role), who signs in to the console. */
+export const isAdministrator = (user: Pick<User, 'adminRole'>) => user.adminRole !== null;
+
+/** Whether any superuser exists yet: until one does, Roster offers its first-run setup. */
+export function superuserExists(db: Queryable): boolean {
+  return (
+    prepared(db, "select 1 from users where admin_role = 'superuser' and deleted_at is null limit 1").get() !==
+    undefined
+  );
+}
+
 /** Whether the account may be used at all: an open session ends as soon as this turns false. */
 export function isEnabled(user: Pick<User, 'status' | 'blocked'>): boolean {
   return user.status === 'active' && !user.blocked;

@@ -1,7 +1,7 @@
 import { and, count, eq, gte, lt, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/connection.js';
 import { signinFailures, type User, users } from '../db/schema.js';
-import { isEnabled } from '../access/actor.js';
+import { isAdministrator, isEnabled } from '../access/actor.js';
 import { recordAudit } from '../audit/record.js';
 import { displayName } from '../users/derived-fields.js';
 import { findAccountByLogin } from '../users/repository.js';
@@ -43,7 +43,7 @@ export async function authenticate(
 ): Promise<SigninResult> {
   const now = options.now ?? new Date();
   const user = login.trim() === '' ? undefined : findAccountByLogin(db, login);
-  const audited = options.audience === 'admin' && user?.adminRole != null;
+  const audited = options.audience === 'admin' && user !== undefined && isAdministrator(user);
   const audit = (tx: Queryable, action: 'admin.signin' | 'admin.signin_failed', detail = '') =>
     audited &&
     recordAudit(
@@ -66,7 +66,7 @@ export async function authenticate(
     recordFailure(db, policy, user.id, now, (tx) => audit(tx, 'admin.signin_failed', 'wrong password'));
     return { ok: false };
   }
-  const wrongAudience = options.audience === 'admin' && user.adminRole === null;
+  const wrongAudience = options.audience === 'admin' && !isAdministrator(user);
   if (wrongAudience || !canSignIn(user, now)) {
     db.transaction((tx) => audit(tx, 'admin.signin_failed', isEnabled(user) ? 'account locked' : 'account disabled'));
     return { ok: false };

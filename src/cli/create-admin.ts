@@ -10,7 +10,7 @@ import {
   SetupAlreadyDoneError,
   validateFirstAdmin,
 } from '../setup/first-admin.js';
-import { superuserExists } from '../users/repository.js';
+import { superuserExists } from '../access/actor.js';
 
 const USAGE = 'Usage: npm run create-admin -- --username NAME [--email E] [--full-name "F L"]';
 

@@ -2,7 +2,7 @@ import type { Db } from '../db/connection.js';
 import { type User, users } from '../db/schema.js';
 import { hashPassword, type PasswordPolicy, passwordProblem } from '../auth/passwords.js';
 import { refreshDerivedFields } from '../users/derived-fields.js';
-import { superuserExists } from '../users/repository.js';
+import { superuserExists } from '../access/actor.js';
 
 export interface FirstAdminInput {
   username: string;

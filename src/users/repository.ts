@@ -27,14 +27,3 @@ export function findAccountByLogin(db: Queryable, login: string): User | undefin
     )
     .get();
 }
-
-export function superuserExists(db: Queryable): boolean {
-  return (
-    db
-      .select({ id: users.id })
-      .from(users)
-      .where(and(eq(users.adminRole, 'superuser'), sql`${users.deletedAt} is null`))
-      .limit(1)
-      .get() !== undefined
-  );
-}

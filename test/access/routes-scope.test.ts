@@ -283,3 +283,17 @@ t.test('a scoped administrator reaches nobody outside the scope, on every route'
     t.equal(snapshot(app), before, `${route}: nothing changed`);
   }
 });
+
+t.test('inside the scope the same administrator finds their users: list, count, picker, user page', async (t) => {
+  const { app, client } = await setUp(t);
+  const insider = app.db.$client.prepare("select id from users where username = 'insider'").get() as { id: number };
+  t.match((await client.get('/users?q=insider')).body, /Inge/);
+  t.match(
+    (await client.get('/users/supervisors?supervisor=ins')).body,
+    /Inge Insider/,
+    'the supervisor picker answers',
+  );
+  t.equal((await client.get(`/users/${insider.id}`)).statusCode, 200);
+  const overview = (await client.get('/')).body;
+  t.match(overview, /Users<\/h2>\s*<p class="tile-figure">1<\/p>/, 'the overview counts the one user in scope');
+});
