@@ -215,13 +215,11 @@ export default async function administratorRoutes(app: FastifyInstance) {
       return reply.redirect(admin.id === request.actor.id ? '/signin' : '/admins', 303);
     } catch (error) {
       if (error instanceof RefusedError) {
-        return reply
-          .code(409)
-          .view('admins/revoke', {
-            title: `Revoke ${displayName(admin)}`,
-            admin: named(admin),
-            refused: error.message,
-          });
+        return reply.code(409).view('admins/revoke', {
+          title: `Revoke ${displayName(admin)}`,
+          admin: named(admin),
+          refused: error.message,
+        });
       }
       if (error instanceof NotFoundError) return reply.callNotFound();
       throw error;
