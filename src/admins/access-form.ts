@@ -74,8 +74,8 @@ export function validateAccess(
     }
     scope[kind].sort((a, b) => a - b);
   }
-  if (Object.keys(errors).length > 0) return { errors };
-  if (role === 'superuser') return { values: { role, permissions: null, scope: emptyScope() } };
+  if (!role || Object.keys(errors).length > 0) return { errors };
+  if (isSuperuser({ adminRole: role })) return { values: { role, permissions: null, scope: emptyScope() } };
   const ordered = PERMISSIONS.filter((p) => permissions.includes(p));
-  return { values: { role: role!, permissions: ordered, scope } };
+  return { values: { role, permissions: ordered, scope } };
 }

@@ -33,7 +33,7 @@ type Changes = Record<string, [unknown, unknown]>;
 /** The access values as the actor type holds them, so they can be put in words. */
 const asAccess = (values: AccessValues): Pick<Actor, 'adminRole' | 'scope' | 'permissions'> => ({
   adminRole: values.role,
-  scope: values.role === 'superuser' ? 'everyone' : values.scope,
+  scope: isSuperuser({ adminRole: values.role }) ? 'everyone' : values.scope,
   permissions: new Set(values.permissions ?? []),
 });
 
@@ -75,7 +75,7 @@ function writeAccess(tx: Queryable, actor: Actor, id: number, values: AccessValu
     .where(eq(users.id, id))
     .run();
   tx.delete(adminScopes).where(eq(adminScopes.adminId, id)).run();
-  if (!values || values.role === 'superuser') return;
+  if (!values || isSuperuser({ adminRole: values.role })) return;
   for (const kind of Object.keys(values.scope) as (keyof AccessValues['scope'])[]) {
     for (const refId of values.scope[kind]) tx.insert(adminScopes).values({ adminId: id, kind, refId }).run();
   }
@@ -173,7 +173,7 @@ export function changeAdministration(
     (tx) => {
       const admin = findAdministrator(tx, id);
       if (!admin) throw new NotFoundError();
-      if (values.role !== 'superuser') {
+      if (!isSuperuser({ adminRole: values.role })) {
         const refused = superuserLossRefusal(tx, actor, admin);
         if (refused) throw new RefusedError(refused);
       }
