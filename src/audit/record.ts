@@ -20,6 +20,9 @@ export const AUDIT_ACTIONS = {
   'users.export': 'Users exported',
   'account.password': 'Changed their own password',
   'settings.mail': 'Mail settings changed',
+  'admin.grant': 'Made an administrator',
+  'admin.change': 'Administrator access changed',
+  'admin.revoke': 'Administration revoked',
 } as const;
 
 export type AuditAction = keyof typeof AUDIT_ACTIONS;
