@@ -1,9 +1,9 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Db, Queryable } from '../db/connection.js';
 import { adminScopes, type User, users } from '../db/schema.js';
-import { type Actor, auditActor } from '../access/actor.js';
+import type { Actor } from '../access/actor.js';
 import { isSuperuser, LAST_SUPERUSER } from '../access/policy.js';
-import { type AuditAction, recordAudit } from '../audit/record.js';
+import { auditActor, type AuditAction, recordAudit } from '../audit/record.js';
 import { endSessionsOf } from '../auth/session-store.js';
 import { referenceLists } from '../reference/reference-lists.js';
 import { displayName, refreshDerivedFields } from '../users/derived-fields.js';

@@ -37,6 +37,9 @@ export const FIELD_LABELS: Record<string, string> = {
   availability: 'Availability',
   notes: 'Notes',
   avatar: 'Avatar',
+  // Written by the Administrators page, read by the same audit views.
+  scope: 'Scope',
+  permissions: 'Permissions',
 };
 
 export type Snapshot = Record<string, unknown>;

@@ -173,6 +173,34 @@ const ROUTES: Record<string, Expectation> = {
   'GET /jobs/:id': get((c) => `/jobs/${c.otherJob}`, NOT_FOUND),
   'GET /jobs/:id/passwords.csv': get((c) => `/jobs/${c.otherJob}/passwords.csv`, NOT_FOUND),
   'POST /jobs/:id/forget': post((c) => `/jobs/${c.otherJob}/forget`, none, NOT_FOUND),
+  // Administrators are a superuser's business: refused before any id is looked at.
+  'GET /admins': get(() => '/admins', REFUSED),
+  'GET /admins/grant': get(() => '/admins/grant', REFUSED),
+  'POST /admins/grant': post(
+    () => '/admins/grant',
+    (c) => [
+      ['user', `Outsider (${c.outsider})`],
+      ['role', 'superuser'],
+    ],
+    REFUSED,
+  ),
+  'GET /admins/new': get(() => '/admins/new', REFUSED),
+  'POST /admins': post(
+    () => '/admins',
+    () => [
+      ['username', 'intruder'],
+      ['role', 'superuser'],
+    ],
+    REFUSED,
+  ),
+  'GET /admins/:id/edit': get((c) => `/admins/${c.outsider}/edit`, REFUSED),
+  'POST /admins/:id': post(
+    (c) => `/admins/${c.outsider}`,
+    () => [['role', 'superuser']],
+    REFUSED,
+  ),
+  'GET /admins/:id/revoke': get((c) => `/admins/${c.outsider}/revoke`, REFUSED),
+  'POST /admins/:id/revoke': post((c) => `/admins/${c.outsider}/revoke`, none, REFUSED),
   'GET /settings/mail': get(() => '/settings/mail', REFUSED),
   'POST /settings/mail': post(
     () => '/settings/mail',
