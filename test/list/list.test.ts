@@ -1,3 +1,4 @@
+import { PERMISSIONS } from '../../src/db/schema.js';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'drizzle-orm';
 import t from 'tap';
@@ -663,6 +664,7 @@ t.test('an administrator without a scope sees no one, and learns no names', asyn
     firstName: 'Hal',
     lastName: 'Desk',
     adminRole: 'admin',
+    adminPermissions: [...PERMISSIONS],
     passwordHash: await hashPassword(PASSWORD),
   });
   const scoped = new Client(app);

@@ -1,3 +1,4 @@
+import { PERMISSIONS } from '../../src/db/schema.js';
 import { actorOf } from '../../src/access/actor.js';
 import { eq, sql } from 'drizzle-orm';
 import t from 'tap';
@@ -209,7 +210,12 @@ t.test('the trash is for superusers: a scoped administrator sees and reaches nob
   const ctx = await setUp(t);
   await trash(ctx.browser, ctx.ann.id);
   const password = 'a long helper passphrase';
-  addUser(ctx.db, { username: 'helper', adminRole: 'admin', passwordHash: await hashPassword(password) });
+  addUser(ctx.db, {
+    username: 'helper',
+    adminRole: 'admin',
+    adminPermissions: [...PERMISSIONS],
+    passwordHash: await hashPassword(password),
+  });
   const scoped = new Client(ctx.app);
   await scoped.signIn('helper', password);
   const page = await scoped.get('/trash');

@@ -1,3 +1,4 @@
+import { PERMISSIONS } from '../../src/db/schema.js';
 import { LAST_SUPERUSER } from '../../src/access/policy.js';
 import { and, eq } from 'drizzle-orm';
 import t, { type Test } from 'tap';
@@ -181,6 +182,7 @@ t.test('out of scope, trashed or unknown users are not found; a missing CSRF tok
   addUser(ctx.db, {
     username: 'helpdesk',
     adminRole: 'admin',
+    adminPermissions: [...PERMISSIONS],
     passwordHash: await hashPassword(ADMIN_PASSWORD),
   });
   const scoped = new Client(ctx.app);
