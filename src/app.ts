@@ -33,6 +33,7 @@ import { JOB_HANDLERS_MODULE } from './job-handlers.js';
 import { Outbox } from './mail/queue.js';
 import { MailSender } from './mail/sender.js';
 import mailSettingsRoutes from './settings/routes.js';
+import referenceListRoutes from './reference/routes.js';
 import { smtpPasswordSealer } from './settings/mail-settings.js';
 import path from 'node:path';
 
@@ -117,6 +118,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await admin.register(importRoutes);
     await admin.register(jobRoutes);
     await admin.register(mailSettingsRoutes);
+    await admin.register(referenceListRoutes);
   });
 
   return app;

@@ -18,6 +18,10 @@ export const AUDIT_ACTIONS = {
   'users.export': 'Users exported',
   'account.password': 'Changed their own password',
   'settings.mail': 'Mail settings changed',
+  'list.add': 'List item added',
+  'list.rename': 'List item renamed',
+  'list.merge': 'List items merged',
+  'list.remove': 'List item removed',
 } as const;
 
 export type AuditAction = keyof typeof AUDIT_ACTIONS;
