@@ -87,6 +87,12 @@ t.test('adding an item: trimmed, required, at most 200 characters, unique ignori
   t.equal(entry.target_user_id, null, 'the entry names no user');
   t.match(entry.detail, /Groups: added “Support”/);
   t.same(JSON.parse(entry.changes), { name: [null, 'Support'] });
+  const audit = await browser.get('/audit');
+  t.match(
+    audit.body,
+    /List item added <span class="audit-detail">Groups: added “Support”<\/span>/,
+    'in the audit log, in words',
+  );
 
   const refusals: [string, RegExp][] = [
     ['sales', /There is already a group called “Sales”/],
