@@ -34,6 +34,7 @@ import { Outbox } from './mail/queue.js';
 import { MailSender } from './mail/sender.js';
 import mailSettingsRoutes from './settings/routes.js';
 import administratorRoutes from './admins/routes.js';
+import referenceListRoutes from './reference/routes.js';
 import { smtpPasswordSealer } from './settings/mail-settings.js';
 import path from 'node:path';
 
@@ -126,6 +127,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await admin.register(jobRoutes);
     await admin.register(mailSettingsRoutes);
     await admin.register(administratorRoutes);
+    await admin.register(referenceListRoutes);
   });
 
   return app;

@@ -23,6 +23,10 @@ export const AUDIT_ACTIONS = {
   'admin.grant': 'Made an administrator',
   'admin.change': 'Administrator access changed',
   'admin.revoke': 'Administration revoked',
+  'list.add': 'List item added',
+  'list.rename': 'List item renamed',
+  'list.merge': 'List items merged',
+  'list.remove': 'List item removed',
 } as const;
 
 export type AuditAction = keyof typeof AUDIT_ACTIONS;

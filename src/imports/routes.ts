@@ -10,6 +10,7 @@ import { decodeUpload } from './decode.js';
 import { previewImport } from './preview.js';
 import { errorReport } from './error-report.js';
 import { MAX_ROWS } from './read-csv.js';
+import { emptyLists } from '../reference/reference-lists.js';
 import { KEPT_MS, type StoredUpload, uploadStoreIn } from './upload-store.js';
 
 const IMPORT_MAX_BYTES = 10 * 1024 * 1024;
@@ -38,6 +39,7 @@ export default async function importRoutes(app: FastifyInstance) {
       columns: IMPORT_FIELDS.map((f) => ({ ...IMPORT_COLUMNS[f], required: REQUIRED_FIELDS.includes(f) })),
       maxMegabytes: IMPORT_MAX_BYTES / 1024 / 1024,
       maxRows: MAX_ROWS,
+      emptyLists: emptyLists(app.db),
     });
   }
 

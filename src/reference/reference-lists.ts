@@ -53,3 +53,9 @@ export function filterOptions(db: Queryable): FilterOptions {
     roles: all.roles.options,
   };
 }
+
+/** The lists with no items yet: forms that offer their items say where to add some. */
+export function emptyLists(db: Queryable): ReferenceList[] {
+  const all = referenceLists(db);
+  return (Object.keys(all) as ReferenceList[]).filter((list) => all[list].options.length === 0);
+}

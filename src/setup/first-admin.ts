@@ -3,6 +3,7 @@ import { type User, users } from '../db/schema.js';
 import { hashPassword, type PasswordPolicy, passwordProblem } from '../auth/passwords.js';
 import { refreshDerivedFields } from '../users/derived-fields.js';
 import { superuserExists } from '../access/actor.js';
+import { seedFirstRunItems } from '../reference/first-run-defaults.js';
 
 export interface FirstAdminInput {
   username: string;
@@ -53,7 +54,10 @@ export function validateFirstAdmin(input: FirstAdminInput, policy: PasswordPolic
   return errors;
 }
 
-/** Creates the first superuser; refuses when one exists, even if two requests race. */
+/**
+ * Creates the first superuser, and gives the empty lists a new user needs their first items
+ * (see reference/first-run-defaults.ts); refuses when a superuser exists, even if two requests race.
+ */
 export async function createFirstSuperuser(db: Db, input: FirstAdminInput): Promise<User> {
   const passwordHash = await hashPassword(input.password);
   const [firstName = '', ...rest] = input.fullName.split(/\s+/);
@@ -77,6 +81,7 @@ export async function createFirstSuperuser(db: Db, input: FirstAdminInput): Prom
         .returning()
         .get();
       refreshDerivedFields(tx, [admin.id]);
+      seedFirstRunItems(tx);
       return admin;
     },
     { behavior: 'immediate' },

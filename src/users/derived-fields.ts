@@ -75,6 +75,9 @@ type Normalize = (text: string) => string;
 
 const listKey = (names: readonly string[], fold: Normalize) => names.map(fold).sort().join(', ');
 
+/** The sort key of a many-valued list (groups, teams, …): the folded names, sorted, joined. */
+export const membershipSortKey = (names: readonly string[]) => listKey(names, normalize);
+
 /**
  * How each derived column is computed, and which source fields it reads. The search document
  * holds only the user's own text and their supervisor's name: the names of their groups, teams,

@@ -201,6 +201,27 @@ const ROUTES: Record<string, Expectation> = {
   ),
   'GET /admins/:id/revoke': get((c) => `/admins/${c.outsider}/revoke`, REFUSED),
   'POST /admins/:id/revoke': post((c) => `/admins/${c.outsider}/revoke`, none, REFUSED),
+  // The reference lists are a superuser's business too.
+  'GET /lists': get(() => '/lists', REFUSED),
+  'GET /lists/:list': get(() => '/lists/groups', REFUSED),
+  'POST /lists/:list': post(
+    () => '/lists/groups',
+    () => [['name', 'Intruders']],
+    REFUSED,
+  ),
+  'POST /lists/:list/:id/rename': post(
+    () => '/lists/groups/1/rename',
+    () => [['name', 'Renamed']],
+    REFUSED,
+  ),
+  'GET /lists/:list/:id/merge': get(() => '/lists/groups/1/merge?into=2', REFUSED),
+  'POST /lists/:list/:id/merge': post(
+    () => '/lists/groups/1/merge',
+    () => [['into', '2']],
+    REFUSED,
+  ),
+  'GET /lists/:list/:id/remove': get(() => '/lists/groups/1/remove', REFUSED),
+  'POST /lists/:list/:id/remove': post(() => '/lists/groups/1/remove', none, REFUSED),
   'GET /settings/mail': get(() => '/settings/mail', REFUSED),
   'POST /settings/mail': post(
     () => '/settings/mail',
@@ -223,6 +244,10 @@ function snapshot(app: Awaited<ReturnType<typeof buildTestApp>>): string {
     'mail_queue',
     'password_tokens',
     'admin_scopes',
+    'groups',
+    'territories',
+    'companies',
+    'user_types',
   ];
   return JSON.stringify(
     tables.map((table) =>
