@@ -1,18 +1,22 @@
 # Build stage: better-sqlite3 compiles from source, which needs a toolchain the runtime does not.
-FROM node:20-bookworm-slim AS build
+# Node 24 is the current LTS line; package.json states the oldest Node that Roster runs on (20).
+FROM node:24-bookworm-slim AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
-COPY package.json package-lock.json ./
-RUN npm ci && npm prune --omit=dev
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+RUN npm ci
+COPY src ./src
+# Compiled once here: the runtime image runs plain JavaScript, with no transpiler.
+RUN npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production DATA_DIR=/data HOST=0.0.0.0 PORT=3000
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
-COPY package.json package-lock.json tsconfig.json ./
-COPY src ./src
+COPY --from=build /app/dist ./dist
+COPY package.json package-lock.json ./
 COPY views ./views
 COPY public ./public
 # meta/ holds the journal the migrator reads: without it no migration is applied.
@@ -25,6 +29,6 @@ EXPOSE 3000
 # No curl in the slim image; Node's fetch does the job, on whatever PORT the container was given.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# tsx is a runtime dependency. Node runs as PID 1 directly (no npm, no tsx launcher process in
-# between), so SIGTERM from `docker stop` reaches the server's graceful shutdown.
-CMD ["node", "--import", "tsx", "src/server.ts"]
+# Node runs as PID 1 directly (no npm in between), so SIGTERM from `docker stop` reaches the
+# server's graceful shutdown.
+CMD ["node", "dist/server.js"]

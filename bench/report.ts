@@ -141,7 +141,7 @@ ${DJANGO.map((d) => `| ${d.label} | ${d.django} | ${byLabel.has(d.label) ? `${Ma
 
 ## How it was measured
 
-- The real server runs as its own process (\`node --import tsx src/server.ts\`, \`LOG_LEVEL=warn\`) on
+- The real server runs as its own process (\`node dist/server.js\`, compiled as \`npm start\` does, \`LOG_LEVEL=warn\`) on
   127.0.0.1, with its default of one worker process per core (${os.availableParallelism()} here); the bench signs in
   through the sign-in form and sends the session cookie with every request.
 - Each class: one first request (see below), a ${facts.warmupSeconds} s warm-up whose figures are dropped, then

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -35,13 +35,14 @@ async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /**
- * Runs the real server, as in production, in a process of its own: the load generator then
- * does not share its event loop with the code it measures.
+ * Runs the real server, as in production (compiled, from dist/), in a process of its own: the
+ * load generator then does not share its event loop with the code it measures.
  */
 export async function startServer(repoRoot: string, dataDir: string): Promise<RunningServer> {
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: repoRoot, stdio: 'inherit' });
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, ['dist/server.js'], {
     cwd: repoRoot,
     env: {
       ...process.env,

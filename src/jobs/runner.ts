@@ -18,8 +18,20 @@ export interface JobFinished {
   jobId: string;
 }
 
-const WORKER_ENTRY = new URL('./worker.ts', import.meta.url).href;
-const TSX_API = import.meta.resolve('tsx/esm/api');
+/**
+ * How the job thread starts. Compiled (npm start runs dist/), it is plain JavaScript. From the
+ * TypeScript sources (tests, the bench, npm run dev) the thread loads them through tsx, as the
+ * main thread does; tsx is then looked up only here, so production needs no transpiler.
+ */
+function startThread(workerData: JobFiles): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url), { workerData });
+  const entry = new URL('./worker.ts', import.meta.url).href;
+  const tsx = import.meta.resolve('tsx/esm/api');
+  return new Worker(
+    `import(${JSON.stringify(tsx)}).then((tsx) => tsx.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(import.meta.url)}))`,
+    { eval: true, workerData },
+  );
+}
 
 /**
  * Runs jobs off the request path, one after another, in a worker thread with its own database
@@ -74,11 +86,7 @@ export class JobRunner {
 
   private thread(): Worker {
     if (this.worker) return this.worker;
-    // The thread loads the TypeScript sources through tsx, as the main thread does.
-    const worker = new Worker(
-      `import(${JSON.stringify(TSX_API)}).then((tsx) => tsx.tsImport(${JSON.stringify(WORKER_ENTRY)}, ${JSON.stringify(import.meta.url)}))`,
-      { eval: true, workerData: this.files },
-    );
+    const worker = startThread(this.files);
     worker.unref();
     worker.on('message', (message: JobFinished) => this.settle(message.jobId));
     worker.on('error', (err) => this.log.error({ err }, 'job thread failed'));
