@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseListQuery } from '../src/list/list-query.js';
 
-/** How long the server keeps a list plan (PLAN_TTL_MS in src/list/list-service.ts), plus a margin. */
+/** How long a list plan stays kept after its last use (src/list/list-service.ts), plus a margin. */
 const PLAN_CACHE_MS = 10_000 + 500;
 
 /** The server caches plans by filters and search, not by sort or page. */

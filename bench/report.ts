@@ -153,7 +153,7 @@ ${DJANGO.map((d) => `| ${d.label} | ${d.django} | ${byLabel.has(d.label) ? `${Ma
   changes (see \`src/list/page-cache.ts\`); that is what a repeated visit, Back or Refresh gets.
 - req/s is the mean of the per-second counts; p50/p95/p99 come from the latency of every response.
 - First ms: the first request of the class, before warm-up. Roster caches each list plan (which users
-  match, and how many) for 10 s per set of filters and search terms; the bench waits until no plan for
+  match, and how many) per set of filters and search terms until it has gone 10 s unused; the bench waits until no plan for
   the class's filters can still be cached before sending it. SQLite's page cache and the operating
   system's file cache are warm by then, so this is "first request after a change", not a cold start.
 - Every response must be 200: any other status, socket error or timeout stops the bench.

@@ -99,7 +99,7 @@ async function main(): Promise<void> {
     console.log(
       `${options.connections} connections over loopback, ${options.warmupSeconds} s warm-up then ${options.seconds} s per class. ` +
         'First ms: the first request of each class, sent when the server held no cached plan for its filters ' +
-        '(list plans are cached for 10 s); file and page caches were warm.',
+        '(a list plan is let go after 10 s unused); file and page caches were warm.',
     );
     for (const note of notes) console.log(note);
     console.log('Bulk actions…');

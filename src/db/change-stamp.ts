@@ -34,6 +34,9 @@ export interface Lookup<T> {
 /**
  * Values computed from the data, per connection, kept until it changes (and at most `ttlMs`, for
  * values that also depend on the clock). The oldest entry goes first once `size` is reached.
+ * With `idle` the time counts from the last use instead: for values that depend on the data
+ * alone and are only let go to free memory, so one in constant use is never recomputed while
+ * nothing changes.
  */
 export class UntilChanged<T> {
   private readonly byConnection = new WeakMap<Database.Database, Entries<T>>();
@@ -41,6 +44,7 @@ export class UntilChanged<T> {
   constructor(
     private readonly size: number,
     private readonly ttlMs = Infinity,
+    private readonly expiry: 'fixed' | 'idle' = 'fixed',
   ) {}
 
   /**
@@ -54,7 +58,10 @@ export class UntilChanged<T> {
     if (entries?.stamp !== stamp) this.byConnection.set(connection, (entries = { stamp, values: new Map() }));
     const { values } = entries;
     const found = values.get(key);
-    if (found && now < found.until) return { hit: { value: found.value }, keep: () => {} };
+    if (found && now < found.until) {
+      if (this.expiry === 'idle') found.until = now + this.ttlMs;
+      return { hit: { value: found.value }, keep: () => {} };
+    }
     return {
       keep: (value) => {
         if (changeStamp(db) !== stamp) return;

@@ -26,9 +26,12 @@ export interface UserListPage {
 /**
  * Finding which users match (and how many) is the costly part of a list page, and it does not
  * change as people sort and page through the same filters: plans are kept per filter set until
- * the data changes, and for a few seconds at most so that memory goes back to idle.
+ * the data changes. A plan depends on the data alone (no filter reads the clock), so one in use
+ * is kept as long as nothing changes, and one left alone for ten seconds is let go, so that
+ * memory goes back to idle. (A fixed lifetime made a busy search pay 100–300 ms to plan again
+ * every ten seconds, while the requests behind it waited.)
  */
-const plans = new UntilChanged<ListPlan>(200, 10_000);
+const plans = new UntilChanged<ListPlan>(200, 10_000, 'idle');
 
 /** Which users a list query matches, for the actor: the plan the list page reads, kept as above. */
 export function cachedPlan(db: Db, actor: Actor, query: ListQuery): ListPlan {

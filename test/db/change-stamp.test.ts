@@ -55,6 +55,20 @@ t.test('a kept value lasts until the data changes, or its time is up', async (t)
   t.equal(name(1_000), 'Sales EMEA', 'so is this connection’s own');
 });
 
+t.test('a value kept while idle lasts as long as it is used, and goes once left alone', async (t) => {
+  const { db, other } = setUp(t);
+  const kept = new UntilChanged<number>(2, 1_000, 'idle');
+  let computed = 0;
+  const read = (now: number) => kept.get(db, 'count', () => ++computed, now);
+  for (const now of [0, 900, 1_800, 2_700, 3_600]) read(now);
+  t.equal(computed, 1, 'used every 900 ms: never read again while nothing changed');
+  read(4_700);
+  t.equal(computed, 2, 'left alone for its time: read again');
+  other.exec("update groups set name = 'Sales APAC'");
+  read(4_800);
+  t.equal(computed, 3, 'a change is seen at once');
+});
+
 t.test('a value read before a change is not kept as if read after it', async (t) => {
   const { db, other } = setUp(t);
   const kept = new UntilChanged<string>(2);
