@@ -13,9 +13,11 @@ import {
   formOptions,
   readUserForm,
   usernameTaken,
+  TEXT_LIMITS,
   type UserValues,
   validateUserForm,
 } from '../user/user-form.js';
+import { MAX_ITEM_NAME } from '../reference/item-name.js';
 import { IMPORT_COLUMNS, type ImportField } from './columns.js';
 import type { ImportRow } from './read-csv.js';
 import type { Actor } from '../access/actor.js';
@@ -86,6 +88,19 @@ export function usernamesFingerprint(rows: CheckedRow[]): string {
     .update(rows.map((r) => r.username).join('\n'))
     .digest('base64url');
 }
+
+/**
+ * The longest value each column may hold: what the user form keeps, and the longest name a
+ * reference list has. Lists of names (groups…) are checked name by name against the lists.
+ */
+const COLUMN_LIMITS: Partial<Record<ImportField, number>> = {
+  ...TEXT_LIMITS,
+  userType: MAX_ITEM_NAME,
+  role: MAX_ITEM_NAME,
+  territory: MAX_ITEM_NAME,
+  licenceType: 20,
+  status: 20,
+};
 
 /** A list cell: names separated by semicolons or commas. */
 const splitNames = (cell: string) => [
@@ -169,6 +184,18 @@ export function checkRows(db: Queryable, actor: Actor, rows: ImportRow[]): Impor
     const cell = (field: ImportField) => cells[field] ?? '';
 
     if (row.extraValues > 0) problem('', 'This row has more values than the header line has columns.');
+    // Said here rather than cut by the form's reader: a value is imported whole or not at all.
+    const tooLong = new Set<ImportField>();
+    for (const [field, limit] of Object.entries(COLUMN_LIMITS) as [ImportField, number][]) {
+      // Counted as the form's reader counts when it caps a value, so nothing longer gets through.
+      const size = cell(field).length;
+      if (size <= limit) continue;
+      tooLong.add(field);
+      problem(
+        field,
+        `Too long: ${size.toLocaleString('en')} characters where at most ${limit.toLocaleString('en')} fit.`,
+      );
+    }
     if (!cell('firstName')) problem('firstName', 'Missing first name.');
     if (!cell('lastName')) problem('lastName', 'Missing last name.');
 
@@ -181,6 +208,7 @@ export function checkRows(db: Queryable, actor: Actor, rows: ImportRow[]): Impor
 
     const one = (field: ImportField, list: ReferenceList, required = false): string => {
       const name = cell(field);
+      if (tooLong.has(field)) return '';
       if (!name) {
         if (required) problem(field, `Missing ${SINGULAR[list]}.`);
         return '';
@@ -197,7 +225,7 @@ export function checkRows(db: Queryable, actor: Actor, rows: ImportRow[]): Impor
       });
     const choice = (field: ImportField, allowed: readonly string[], fallback: string) => {
       const value = cell(field).toLowerCase() || fallback;
-      if (!allowed.includes(value))
+      if (!allowed.includes(value) && !tooLong.has(field))
         problem(
           field,
           `Unknown ${IMPORT_COLUMNS[field].header.toLowerCase()} “${cell(field)}”: use ${allowed.join(', ')}.`,
@@ -208,7 +236,7 @@ export function checkRows(db: Queryable, actor: Actor, rows: ImportRow[]): Impor
     let supervisor = '';
     let supervisorInFile: string | undefined;
     let supervisorLabel: string | undefined;
-    const boss = cell('supervisor').toLowerCase();
+    const boss = tooLong.has('supervisor') ? '' : cell('supervisor').toLowerCase();
     if (boss && boss === username.toLowerCase()) problem('supervisor', 'A user cannot supervise themselves.');
     else if (boss && created.has(boss)) {
       const round = circle(username.toLowerCase());
@@ -220,7 +248,7 @@ export function checkRows(db: Queryable, actor: Actor, rows: ImportRow[]): Impor
       else [supervisor, supervisorLabel] = [String(found.id), found.label];
     }
 
-    // The form's reader trims and caps the text exactly as it does for a typed form.
+    // The form's reader trims as for a typed form; its caps cut nothing, longer values were refused above.
     const input = readUserForm({
       ...cells,
       username,

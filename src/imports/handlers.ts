@@ -14,6 +14,8 @@ export const IMPORT_HANDLERS = {
       const store = uploadStoreIn(dataDir);
       const upload = store.find(actor.id, params.uploadId);
       if (!upload) throw new JobRefusedError('The uploaded file is no longer kept. Upload it again.');
+      // Should the directory have changed since the preview, the next visit shows it as it is now.
+      store.forgetPreview(actor.id, upload.id);
       const read = readCsv(upload.text);
       // The preview read the same text; only a change to the code between the two could differ.
       if ('problem' in read) throw new JobRefusedError(read.problem);

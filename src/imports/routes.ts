@@ -6,8 +6,8 @@ import { oneFileUpload } from '../plugins/file-upload.js';
 import { allowedIf } from '../access/guards.js';
 import { mayImport } from '../access/policy.js';
 import { IMPORT_COLUMNS, IMPORT_FIELDS, REQUIRED_FIELDS, templateHeaders } from './columns.js';
-import { decodeUpload } from './decode.js';
-import { previewImport } from './preview.js';
+import { decodeAs, decodeUpload, ENCODINGS, isEncoding } from './decode.js';
+import { keptPreview } from './preview.js';
 import { errorReport } from './error-report.js';
 import { MAX_ROWS } from './read-csv.js';
 import { emptyLists } from '../reference/reference-lists.js';
@@ -50,6 +50,13 @@ export default async function importRoutes(app: FastifyInstance) {
     return found;
   }
 
+  /** The preview of the administrator's own upload, as kept with it, or a 404 as ownUpload. */
+  function ownPreview(request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) {
+    const found = keptPreview(app.db, request.actor, store, request.params.id);
+    if (!found) reply.callNotFound();
+    return found;
+  }
+
   app.get('/users/import', async (_request, reply) => uploadPage(reply, 200));
 
   app.get('/users/import/template.csv', async (_request, reply) =>
@@ -68,18 +75,18 @@ export default async function importRoutes(app: FastifyInstance) {
     }
     const decoded = await decodeUpload(file.data);
     if ('problem' in decoded) return uploadPage(reply, 422, decoded.problem);
-    const id = store.save(request.actor.id, {
-      filename: file.filename.slice(0, 200) || 'upload.csv',
-      encoding: decoded.encoding,
-      text: decoded.text,
-    });
+    const id = store.save(
+      request.actor.id,
+      { filename: file.filename.slice(0, 200) || 'upload.csv', encoding: decoded.encoding, text: decoded.text },
+      file.data,
+    );
     return reply.redirect(`/users/import/${id}`, 303);
   });
 
   app.get<{ Params: { id: string } }>('/users/import/:id', async (request, reply) => {
-    const stored = ownUpload(request, reply);
-    if (!stored) return reply;
-    const preview = previewImport(app.db, request.actor, stored);
+    const kept = ownPreview(request, reply);
+    if (!kept) return reply;
+    const { upload: stored, result: preview } = kept;
     // A file with a problem of its own (no header, unclosed quote…) goes back to the upload form.
     if ('problem' in preview) return uploadPage(reply, 422, `${stored.filename}: ${preview.problem}`);
     reply.header('Cache-Control', 'no-store');
@@ -87,17 +94,38 @@ export default async function importRoutes(app: FastifyInstance) {
       title: 'Import preview',
       upload: stored,
       preview,
+      encodings: ENCODINGS,
       keptMinutes: KEPT_MS / 60_000,
     });
   });
 
   app.get<{ Params: { id: string } }>('/users/import/:id/errors.csv', async (request, reply) => {
-    const stored = ownUpload(request, reply);
-    if (!stored) return reply;
-    const preview = previewImport(app.db, request.actor, stored);
+    const kept = ownPreview(request, reply);
+    if (!kept) return reply;
+    const { upload: stored, result: preview } = kept;
     if ('problem' in preview) return reply.redirect(`/users/import/${stored.id}`);
     return sendCsv(reply, `${baseName(stored)}-errors.csv`, errorReport(preview));
   });
+
+  // Reads the kept bytes again in the encoding chosen (or the same one, to check the rows again).
+  app.post<{ Params: { id: string }; Body: { encoding?: string } }>(
+    '/users/import/:id/encoding',
+    async (request, reply) => {
+      const stored = ownUpload(request, reply);
+      if (!stored) return reply;
+      const back = `/users/import/${stored.id}`;
+      const encoding = String(request.body?.encoding ?? '');
+      const bytes = store.bytes(request.actor.id, stored.id);
+      if (!isEncoding(encoding)) reply.flash('error', 'Choose one of the encodings in the list.');
+      else if (!bytes) reply.flash('error', 'This file was uploaded before it could be read again. Upload it again.');
+      else {
+        const decoded = decodeAs(bytes, encoding);
+        if ('problem' in decoded) reply.flash('error', decoded.problem);
+        else store.replaceText(request.actor.id, stored.id, decoded);
+      }
+      return reply.redirect(back, 303);
+    },
+  );
 
   app.post<{ Params: { id: string }; Body: { usernames?: string } }>('/users/import/:id', async (request, reply) => {
     const stored = ownUpload(request, reply);
@@ -115,7 +143,7 @@ export default async function importRoutes(app: FastifyInstance) {
 }
 
 /** The uploaded file's name without its extension, safe inside a Content-Disposition header. */
-const baseName = (stored: StoredUpload) =>
+const baseName = (stored: Pick<StoredUpload, 'filename'>) =>
   stored.filename
     .replace(/\.[^.]*$/, '')
     .replace(/[^\w.-]+/g, '_')

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { keptFile, removeOlderThan } from '../kept-files.js';
 import path from 'node:path';
 
@@ -13,41 +13,79 @@ export interface StoredUpload {
   id: string;
   filename: string;
   encoding: string;
+  /** The encoding was chosen by the administrator rather than found from the bytes. */
+  chosen?: boolean;
   text: string;
 }
 
+/** The files kept for one upload: its decoded text, the bytes as sent, and its computed preview. */
+const FILES = { upload: '.json', bytes: '.bytes', preview: '.preview.json' } as const;
+type Kept = keyof typeof FILES;
+
 /**
  * Uploaded import files between the preview and the confirmation: in the data directory, one
- * folder per administrator, the decoded text with a little about it. Kept on disk rather than
- * in the session, which is read on every request and would carry megabytes. An upload is found
- * only in its own administrator's folder, so nobody else can preview or confirm it.
+ * folder per administrator, the decoded text with a little about it, the bytes as they came (to
+ * read again in another encoding) and the preview worked out from them (so showing the page
+ * again reads no CSV). Kept on disk rather than in the session, which is read on every request
+ * and would carry megabytes. Every file is readable by the server's user only, and an upload is
+ * found only in its own administrator's folder, so nobody else can preview or confirm it.
  */
 export class UploadStore {
   constructor(private readonly root: string) {}
 
-  save(actorId: number, upload: Omit<StoredUpload, 'id'>, now = Date.now()): string {
+  save(actorId: number, upload: Omit<StoredUpload, 'id'>, bytes?: Buffer, now = Date.now()): string {
     this.removeExpired(now);
     const id = randomBytes(16).toString('hex');
-    const dir = this.folder(actorId);
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    writeFileSync(path.join(dir, `${id}.json`), JSON.stringify(upload), { mode: 0o600 });
+    mkdirSync(this.folder(actorId), { recursive: true, mode: 0o700 });
+    if (bytes) this.write(actorId, id, 'bytes', bytes);
+    this.write(actorId, id, 'upload', JSON.stringify(upload));
     return id;
   }
 
   /** The upload, when it is this administrator's and has not expired. */
   find(actorId: number, id: string, now = Date.now()): StoredUpload | undefined {
-    if (!ID.test(id)) return undefined;
-    const file = path.join(this.folder(actorId), `${id}.json`);
-    if (!keptFile(file, KEPT_MS, now)) return undefined;
+    const found = this.parsed(this.read(actorId, id, 'upload', now));
+    return found && { id, ...(found as Omit<StoredUpload, 'id'>) };
+  }
+
+  /** The bytes as uploaded, to decode again; absent for an upload kept without them. */
+  bytes(actorId: number, id: string, now = Date.now()): Buffer | undefined {
+    if (!this.find(actorId, id, now)) return undefined;
     try {
-      return { id, ...(JSON.parse(readFileSync(file, 'utf8')) as Omit<StoredUpload, 'id'>) };
+      return readFileSync(this.file(actorId, id, 'bytes'));
     } catch {
       return undefined;
     }
   }
 
+  /** Keeps the upload read again (in another encoding): its preview is worked out anew. */
+  replaceText(actorId: number, id: string, decoded: Pick<StoredUpload, 'encoding' | 'text'>, now = Date.now()) {
+    const upload = this.find(actorId, id, now);
+    if (!upload) return;
+    this.forgetPreview(actorId, id);
+    this.write(actorId, id, 'upload', JSON.stringify({ filename: upload.filename, chosen: true, ...decoded }));
+    // Read again counts as uploaded again: the bytes are kept as long as the text.
+    utimesSync(this.file(actorId, id, 'bytes'), now / 1000, now / 1000);
+  }
+
+  /** The preview kept with the upload, while the upload itself is kept. */
+  keptPreview(actorId: number, id: string, now = Date.now()): unknown {
+    if (this.read(actorId, id, 'upload', now, false) === undefined) return undefined;
+    return this.parsed(this.read(actorId, id, 'preview', now));
+  }
+
+  keepPreview(actorId: number, id: string, preview: unknown): void {
+    if (ID.test(id)) this.write(actorId, id, 'preview', JSON.stringify(preview));
+  }
+
+  /** The directory changed in a way the preview did not foresee: the next one is worked out again. */
+  forgetPreview(actorId: number, id: string): void {
+    if (ID.test(id)) rmSync(this.file(actorId, id, 'preview'), { force: true });
+  }
+
   remove(actorId: number, id: string): void {
-    if (ID.test(id)) rmSync(path.join(this.folder(actorId), `${id}.json`), { force: true });
+    if (!ID.test(id)) return;
+    for (const kind of Object.keys(FILES) as Kept[]) rmSync(this.file(actorId, id, kind), { force: true });
   }
 
   /** Removes every upload older than KEPT_MS, whoever left it. */
@@ -57,6 +95,38 @@ export class UploadStore {
 
   private folder(actorId: number): string {
     return path.join(this.root, String(Math.trunc(actorId)));
+  }
+
+  private file(actorId: number, id: string, kind: Kept): string {
+    return path.join(this.folder(actorId), `${id}${FILES[kind]}`);
+  }
+
+  /** Written whole, then renamed into place: a request reading it meanwhile sees the old file or the new. */
+  private write(actorId: number, id: string, kind: Kept, data: string | Buffer): void {
+    const file = this.file(actorId, id, kind);
+    const written = `${file}.${randomBytes(4).toString('hex')}.partial`;
+    writeFileSync(written, data, { mode: 0o600 });
+    renameSync(written, file);
+  }
+
+  private parsed(json: string | undefined): object | undefined {
+    try {
+      return json === undefined ? undefined : (JSON.parse(json) as object);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** A kept file's text, when the id is well formed and the file young enough; `content` false only checks. */
+  private read(actorId: number, id: string, kind: Kept, now: number, content = true): string | undefined {
+    if (!ID.test(id)) return undefined;
+    const file = keptFile(this.file(actorId, id, kind), KEPT_MS, now);
+    if (!file) return undefined;
+    try {
+      return content ? readFileSync(file, 'utf8') : '';
+    } catch {
+      return undefined;
+    }
   }
 }
 

@@ -99,6 +99,23 @@ export function blankInput(): UserFormInput {
 const many = (value: unknown): string[] =>
   (Array.isArray(value) ? value : value === undefined ? [] : [value]).map(String).slice(0, 1000);
 
+/**
+ * The longest text each field of the form keeps, in characters. The form caps what is typed;
+ * an import refuses a longer value instead, so nothing is cut without the person seeing it.
+ */
+export const TEXT_LIMITS = {
+  username: 200,
+  firstName: 200,
+  lastName: 200,
+  fullName: 200,
+  signature: 20,
+  email: 320,
+  phone: 50,
+  extension: 20,
+  supervisor: 300,
+  notes: 10_000,
+} as const;
+
 /** Reads a posted form; text is trimmed and capped so what is checked is what is stored. */
 export function readUserForm(body: Record<string, unknown> | undefined): UserFormInput {
   const b = body ?? {};
@@ -108,14 +125,14 @@ export function readUserForm(body: Record<string, unknown> | undefined): UserFor
       .slice(0, max);
   const hours = (prefix: string) => WEEKDAYS.map((_, i) => text(`${prefix}${i}`, 10));
   return {
-    username: text('username'),
-    firstName: text('firstName'),
-    lastName: text('lastName'),
-    fullName: text('fullName'),
-    signature: text('signature', 20),
-    email: text('email', 320),
-    phone: text('phone', 50),
-    extension: text('extension', 20),
+    username: text('username', TEXT_LIMITS.username),
+    firstName: text('firstName', TEXT_LIMITS.firstName),
+    lastName: text('lastName', TEXT_LIMITS.lastName),
+    fullName: text('fullName', TEXT_LIMITS.fullName),
+    signature: text('signature', TEXT_LIMITS.signature),
+    email: text('email', TEXT_LIMITS.email),
+    phone: text('phone', TEXT_LIMITS.phone),
+    extension: text('extension', TEXT_LIMITS.extension),
     userTypeId: text('userTypeId', 20),
     roleId: text('roleId', 20),
     territoryId: text('territoryId', 20),
@@ -124,14 +141,14 @@ export function readUserForm(body: Record<string, unknown> | undefined): UserFor
     companies: many(b.companies),
     addons: many(b.addons),
     databases: many(b.databases),
-    supervisor: text('supervisor', 300),
+    supervisor: text('supervisor', TEXT_LIMITS.supervisor),
     licenceType: text('licenceType', 20),
     status: text('status', 20),
     twoStep: b.twoStep === 'on',
     kind: text('kind', 20),
     hoursOdd: hours('hoursOdd'),
     hoursEven: hours('hoursEven'),
-    notes: String(b.notes ?? '').slice(0, 10_000),
+    notes: String(b.notes ?? '').slice(0, TEXT_LIMITS.notes),
     passwordMode: text('passwordMode', 20) || 'generate',
     password: String(b.password ?? '').slice(0, 1000),
     mustChangePassword: b.mustChangePassword === 'on',

@@ -170,6 +170,11 @@ const ROUTES: Record<string, Expectation> = {
     () => [['usernames', '']],
     NOT_FOUND,
   ),
+  'POST /users/import/:id/encoding': post(
+    (c) => `/users/import/${c.otherUpload}/encoding`,
+    () => [['encoding', 'ISO-8859-2']],
+    NOT_FOUND,
+  ),
   'GET /jobs/:id': get((c) => `/jobs/${c.otherJob}`, NOT_FOUND),
   'GET /jobs/:id/passwords.csv': get((c) => `/jobs/${c.otherJob}/passwords.csv`, NOT_FOUND),
   'POST /jobs/:id/forget': post((c) => `/jobs/${c.otherJob}/forget`, none, NOT_FOUND),
