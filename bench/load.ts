@@ -10,6 +10,8 @@ export interface LoadResult {
   non2xx: number;
   errors: number;
   timeouts: number;
+  /** Percentiles of the responses that arrived between two moments (performance.now()). */
+  between(from: number, to: number): { requests: number; p50: number; p95: number; p99: number };
 }
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -37,6 +39,8 @@ export function drive(
   } = {},
 ): Promise<LoadResult> {
   const latencies: number[] = [];
+  /** When each response arrived (performance.now()), beside its latency. */
+  const arrivals: number[] = [];
   return new Promise((resolve, reject) => {
     const settings = {
       url,
@@ -57,8 +61,22 @@ export function drive(
         non2xx: result.non2xx,
         errors: result.errors,
         timeouts: result.timeouts,
+        between: (from, to) => {
+          const inside = Float64Array.from(
+            latencies.filter((_, i) => arrivals[i]! >= from && arrivals[i]! <= to),
+          ).sort();
+          return {
+            requests: inside.length,
+            p50: percentile(inside, 50),
+            p95: percentile(inside, 95),
+            p99: percentile(inside, 99),
+          };
+        },
       });
     });
-    instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
+    instance.on('response', (_client, _status, _bytes, responseTime) => {
+      latencies.push(responseTime);
+      arrivals.push(performance.now());
+    });
   });
 }
