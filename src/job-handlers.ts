@@ -6,7 +6,7 @@ import { LIST_HANDLERS } from './reference/handlers.js';
 
 /**
  * Every kind of job, registered with the job runner. Importing this module registers them: the
- * application does so at start-up, and the job thread loads it by the address below.
+ * application does so at start-up, and the job process loads it by the address below.
  */
 registerJobHandlers({ ...BULK_HANDLERS, ...EXPORT_HANDLERS, ...IMPORT_HANDLERS, ...LIST_HANDLERS });
 

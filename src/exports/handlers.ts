@@ -21,7 +21,7 @@ export interface ExportJobParams {
 }
 
 /**
- * A large export, in the job thread on its own connection: the file is written under DATA_DIR
+ * A large export, in the job process on its own connection: the file is written under DATA_DIR
  * as a part first and renamed once complete, so a download never gets half a file.
  */
 export const EXPORT_HANDLERS = {

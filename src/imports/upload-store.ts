@@ -130,5 +130,5 @@ export class UploadStore {
   }
 }
 
-/** The store in a data directory: the same folder for the requests and the job thread. */
+/** The store in a data directory: the same folder for the requests and the job process. */
 export const uploadStoreIn = (dataDir: string) => new UploadStore(path.join(dataDir, 'imports'));

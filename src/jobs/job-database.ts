@@ -13,7 +13,7 @@ import { type Db, openDatabase } from '../db/connection.js';
  *   update after a start take up to twice as long as the next.
  * - A long busy timeout: another job, or a burst of single edits, may hold the write lock.
  * - No checkpoint inside the commit: copying a bulk action's pages from the write-ahead log into
- *   the database takes about a second, and the worker thread does it once the job has reported
+ *   the database takes about a second, and the job process does it once the job has reported
  *   its result (checkpointAfterJob), rather than the administrator waiting for it.
  */
 export function openJobDatabase(file: string): Db {
