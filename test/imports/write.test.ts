@@ -7,7 +7,7 @@ import { previewImport } from '../../src/imports/preview.js';
 import { JobRefusedError } from '../../src/jobs/refused.js';
 import { importReady } from '../helpers/import.js';
 
-/** The import job's work, on a connection like the job thread's (no foreign-key checks), in this thread. */
+/** The import job's work, on a connection like the job process's (no foreign-key checks), in this process. */
 async function jobContext(t: Parameters<typeof importReady>[0]) {
   const ctx = await importReady(t);
   const db = openJobDatabase(ctx.app.config.databaseFile);
