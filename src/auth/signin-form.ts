@@ -30,7 +30,7 @@ export async function checkSigninForm(
   const password = String(request.body?.password ?? '');
   const throttle = {
     perAddress: config.lockoutThreshold,
-    perAccount: config.lockoutAccountThreshold,
+    perAccount: config.lockoutAccountLimit,
     windowMs: config.lockoutWindowMinutes * 60_000,
   };
   const result = await authenticate(db, throttle, username, password, {

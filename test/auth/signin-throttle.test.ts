@@ -60,7 +60,7 @@ t.test('failures from one address pause only that address; the owner elsewhere s
 });
 
 t.test('many addresses together reach the slower per-account limit', async (t) => {
-  const app = await buildTestApp(t, { trustProxy: true, lockoutThreshold: 3, lockoutAccountThreshold: 6 });
+  const app = await buildTestApp(t, { trustProxy: true, lockoutThreshold: 3, lockoutAccountLimit: 6 });
   await addSuperuser(app);
   for (const address of ['203.0.113.1', '203.0.113.2']) {
     const guesser = new ClientAt(app, address);
