@@ -24,6 +24,7 @@ export const AUDIT_ACTIONS = {
   'admin.grant': 'Made an administrator',
   'admin.change': 'Administrator access changed',
   'admin.revoke': 'Administration revoked',
+  'admin.recover': 'Superuser recovered from the server',
   'list.add': 'List item added',
   'list.rename': 'List item renamed',
   'list.merge': 'List items merged',
