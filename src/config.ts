@@ -14,7 +14,10 @@ export interface Config {
   trustProxy: boolean;
   sessionIdleMinutes: number;
   sessionMaxHours: number;
+  /** Failed sign-ins from one client address that pause sign-in to an account from that address… */
   lockoutThreshold: number;
+  /** …and failed sign-ins from all addresses together that pause it from everywhere (distributed guessing). */
+  lockoutAccountLimit: number;
   lockoutWindowMinutes: number;
   passwordMinLength: number;
   signinRateLimitPerMinute: number;
@@ -82,6 +85,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionIdleMinutes: integer(env, 'SESSION_IDLE_MINUTES', 30, 1, 24 * 60),
     sessionMaxHours: integer(env, 'SESSION_MAX_HOURS', 12, 1, 24 * 30),
     lockoutThreshold: integer(env, 'LOCKOUT_THRESHOLD', 10, 1, 1000),
+    lockoutAccountLimit: integer(env, 'LOCKOUT_ACCOUNT_LIMIT', 100, 1, 100_000),
     lockoutWindowMinutes: integer(env, 'LOCKOUT_WINDOW_MINUTES', 15, 1, 24 * 60),
     passwordMinLength: integer(env, 'PASSWORD_MIN_LENGTH', 12, 8, 128),
     signinRateLimitPerMinute: integer(env, 'SIGNIN_RATE_LIMIT', 20, 1, 10000),

@@ -6,7 +6,8 @@ import { displayName } from '../users/derived-fields.js';
 /** Everything that is audited, by the name it is stored under. */
 export const AUDIT_ACTIONS = {
   'admin.signin': 'Administrator signed in',
-  'admin.signin_failed': 'Administrator sign-in failed',
+  'admin.signin_failed': 'Console sign-in failed',
+  'account.signin_failed': 'Portal sign-in failed',
   'user.create': 'User created',
   'user.update': 'User updated',
   'user.status': 'Status changed',
@@ -23,6 +24,7 @@ export const AUDIT_ACTIONS = {
   'admin.grant': 'Made an administrator',
   'admin.change': 'Administrator access changed',
   'admin.revoke': 'Administration revoked',
+  'admin.recover': 'Superuser recovered from the server',
   'list.add': 'List item added',
   'list.rename': 'List item renamed',
   'list.merge': 'List items merged',

@@ -1,14 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { formPostLimit } from '../plugins/rate-limit.js';
+import { safeNext } from './redirects.js';
 import { checkSigninForm, SIGNIN_NOTICES, SIGNIN_REFUSED, type SigninForm, startSession } from './signin-form.js';
-
-/** Only same-site paths: a crafted ?next= must not send anyone to another site after sign-in. */
-export function safeNext(next: unknown): string {
-  if (typeof next !== 'string' || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) {
-    return '/';
-  }
-  return next;
-}
 
 export default async function authRoutes(app: FastifyInstance) {
   app.get<{ Querystring: { next?: string; reason?: string } }>('/signin', async (request, reply) => {

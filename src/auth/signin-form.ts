@@ -18,7 +18,7 @@ export interface SigninForm {
 }
 
 /**
- * Checks a posted sign-in form with the configured lockout. Returns the username as typed (the
+ * Checks a posted sign-in form, counting failures per account and client address. Returns the username as typed (the
  * refused form shows it again) and the user when the credentials are good.
  */
 export async function checkSigninForm(
@@ -28,8 +28,16 @@ export async function checkSigninForm(
   const { config, db } = request.server;
   const username = String(request.body?.username ?? '').slice(0, 320);
   const password = String(request.body?.password ?? '');
-  const lockout = { threshold: config.lockoutThreshold, windowMs: config.lockoutWindowMinutes * 60_000 };
-  const result = await authenticate(db, lockout, username, password, { audience, requestId: request.id });
+  const throttle = {
+    perAddress: config.lockoutThreshold,
+    perAccount: config.lockoutAccountLimit,
+    windowMs: config.lockoutWindowMinutes * 60_000,
+  };
+  const result = await authenticate(db, throttle, username, password, {
+    audience,
+    address: request.ip,
+    requestId: request.id,
+  });
   return { username, user: result.ok ? result.user : undefined };
 }
 

@@ -11,8 +11,15 @@ import {
   validateFirstAdmin,
 } from '../setup/first-admin.js';
 import { superuserExists } from '../access/actor.js';
+import { passwordProblem } from '../auth/passwords.js';
+import { NoSuchUserError, recoverSuperuser } from '../setup/recover-superuser.js';
+import type { Db } from '../db/connection.js';
+import type { Config } from '../config.js';
 
-const USAGE = 'Usage: npm run create-admin -- --username NAME [--email E] [--full-name "F L"]';
+const USAGE = [
+  'Usage: npm run create-admin -- --username NAME [--email E] [--full-name "F L"]',
+  '       npm run create-admin -- --reset USERNAME   (a new password for a superuser who cannot sign in)',
+].join('\n');
 
 const LABELS: Record<keyof FirstAdminInput, string> = {
   username: 'Username (--username)',
@@ -58,6 +65,28 @@ async function readPasswordLine(): Promise<[string, string]> {
   return [password, password];
 }
 
+const readPassword = () => (process.stdin.isTTY ? promptPassword() : readPasswordLine());
+
+/**
+ * --reset USERNAME: whoever holds the server's shell may take the console back when every
+ * superuser is locked out or has lost their password (see setup/recover-superuser.ts).
+ */
+async function reset(db: Db, config: Config, username: string): Promise<number> {
+  const [password, confirmation] = await readPassword();
+  const problem = passwordProblem(password, { minLength: config.passwordMinLength }, username);
+  const mismatch = !problem && password !== confirmation ? 'The two passwords do not match.' : null;
+  if (problem || mismatch) {
+    console.error(`Password: ${problem ?? mismatch}`);
+    return 1;
+  }
+  const { user, sessionsEnded } = await recoverSuperuser(db, username, password);
+  console.log(
+    `${user.username} is an active superuser with the new password; ${sessionsEnded} session(s) ended. ` +
+      `Sign in at http://localhost:${config.port}/signin`,
+  );
+  return 0;
+}
+
 async function main(): Promise<number> {
   let values;
   try {
@@ -66,6 +95,7 @@ async function main(): Promise<number> {
         username: { type: 'string' },
         email: { type: 'string' },
         'full-name': { type: 'string' },
+        reset: { type: 'string' },
       },
     }));
   } catch (err) {
@@ -77,10 +107,11 @@ async function main(): Promise<number> {
   const db = openDatabase(config.databaseFile);
   try {
     migrateDatabase(db);
+    if (values.reset !== undefined) return await reset(db, config, values.reset);
     // Checked before asking for a password nobody will use; createFirstSuperuser checks again.
     if (superuserExists(db)) throw new SetupAlreadyDoneError();
 
-    const [password, passwordConfirmation] = process.stdin.isTTY ? await promptPassword() : await readPasswordLine();
+    const [password, passwordConfirmation] = await readPassword();
     const input = readFirstAdminInput({
       username: values.username,
       fullName: values['full-name'],
@@ -100,7 +131,7 @@ async function main(): Promise<number> {
     console.log(`Superuser ${admin.username} created. Sign in at http://localhost:${config.port}/signin`);
     return 0;
   } catch (err) {
-    if (!(err instanceof SetupAlreadyDoneError)) throw err;
+    if (!(err instanceof SetupAlreadyDoneError) && !(err instanceof NoSuchUserError)) throw err;
     console.error(err.message);
     return 1;
   } finally {

@@ -215,7 +215,12 @@ export const sessions = sqliteTable(
   (t) => [index('sessions_user').on(t.userId), index('sessions_expires').on(t.expiresAt)],
 );
 
-/** Recent failed sign-ins per account, counted over a sliding window to lock the account. */
+/**
+ * Failed sign-ins counted per account, page (console or portal) and client address, one row per
+ * window: `at` is when the window opened, `failures` how many failed in it. Sign-in from an
+ * address is paused when its count reaches the limit, and for the whole account on that page
+ * when the sum over all addresses does (see auth/signin-throttle.ts).
+ */
 export const signinFailures = sqliteTable(
   'signin_failures',
   {
@@ -224,8 +229,16 @@ export const signinFailures = sqliteTable(
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     at: integer('at', { mode: 'timestamp_ms' }).notNull(),
+    audience: text('audience', { enum: ['admin', 'account'] })
+      .notNull()
+      .default('admin'),
+    address: text('address').notNull().default(''),
+    failures: integer('failures').notNull().default(1),
   },
-  (t) => [index('signin_failures_user_at').on(t.userId, t.at)],
+  (t) => [
+    index('signin_failures_user_at').on(t.userId, t.at),
+    uniqueIndex('signin_failures_window').on(t.userId, t.audience, t.address),
+  ],
 );
 
 /** Per-administrator choices for the users list: which columns, in which order. */

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { UntilChanged } from '../db/change-stamp.js';
+import { csrfToken } from '../plugins/sessions.js';
 
 /**
  * Rendered list pages, kept until the database changes. The users list is every
@@ -48,5 +49,5 @@ export async function viewKept(
     parts = html.split(CSRF_MARK);
     found.keep(parts);
   }
-  return reply.type('text/html; charset=utf-8').send(parts.join(escapeHtml(reply.generateCsrf())));
+  return reply.type('text/html; charset=utf-8').send(parts.join(escapeHtml(csrfToken(request, reply))));
 }

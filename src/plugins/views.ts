@@ -6,6 +6,7 @@ import fp from 'fastify-plugin';
 import { fileURLToPath } from 'node:url';
 import { capabilities } from '../access/policy.js';
 import type { Flash } from '../types.js';
+import { csrfToken } from './sessions.js';
 
 const root = (dir: string) => fileURLToPath(new URL(`../../${dir}`, import.meta.url));
 const HTMX_DIST = fileURLToPath(new URL('../../node_modules/htmx.org/dist', import.meta.url));
@@ -37,14 +38,14 @@ export default fp(async (app) => {
 
 /** The request's context for templates; error pages call it too when a request failed early. */
 export function setViewLocals(request: FastifyRequest, reply: FastifyReply): void {
-  let csrfToken: string | undefined;
+  let token: string | undefined;
   reply.locals = {
     path: request.url.split('?', 1)[0] ?? '/',
     requestId: request.id,
     actor: request.actor,
     can: request.actor ? capabilities(request.actor) : undefined,
     // One token per response is enough however many forms the page holds.
-    csrf: () => (csrfToken ??= reply.generateCsrf()),
+    csrf: () => (token ??= csrfToken(request, reply)),
     flash: (): Flash[] => {
       const messages = request.session.flash ?? [];
       if (messages.length > 0) request.session.flash = undefined;

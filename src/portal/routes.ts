@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { endSessionsOf } from '../auth/session-store.js';
-import { safeNext } from '../auth/routes.js';
+import { safeNext } from '../auth/redirects.js';
 import { checkSigninForm, SIGNIN_NOTICES, SIGNIN_REFUSED, type SigninForm, startSession } from '../auth/signin-form.js';
 import type { User } from '../db/schema.js';
 import { formPostLimit } from '../plugins/rate-limit.js';

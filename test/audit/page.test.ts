@@ -148,7 +148,7 @@ t.test('the log lists every entry newest first, with labels, details, changes an
     rows.map((r) => r.action),
     [
       'Administrator signed in',
-      'Administrator sign-in failed wrong password',
+      'Console sign-in failed wrong password, from 127.0.0.1',
       'User updated',
       'User deleted permanently',
       'User unblocked',
@@ -403,5 +403,9 @@ t.test("a user's history: their entries newest first, within the reader's scope"
     signins.every((r) => r.requestId !== ''),
     'sign-ins carry their request id',
   );
-  t.same(historyOf(app.db, actorOf(app.db, { ...admin, id: 9999, adminRole: 'admin' })!, ann.id, 10), [], 'outside the scope: nothing');
+  t.same(
+    historyOf(app.db, actorOf(app.db, { ...admin, id: 9999, adminRole: 'admin' })!, ann.id, 10),
+    [],
+    'outside the scope: nothing',
+  );
 });

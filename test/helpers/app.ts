@@ -27,6 +27,7 @@ export function testConfig(dataDir: string, overrides: Partial<Config> = {}): Co
     sessionIdleMinutes: 30,
     sessionMaxHours: 12,
     lockoutThreshold: 10,
+    lockoutAccountLimit: 100,
     lockoutWindowMinutes: 15,
     passwordMinLength: 12,
     signinRateLimitPerMinute: 1000,
