@@ -1,4 +1,4 @@
-import { and, eq, gt, lte, sql } from 'drizzle-orm';
+import { and, eq, gt, isNull, lte, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/connection.js';
 import { signinFailures, users } from '../db/schema.js';
 
@@ -94,6 +94,14 @@ export function countFailure(
     const windows = openWindows(tx, policy, key, now);
     const total = windows.reduce((sum, w) => sum + w.failures, 0);
     if (total === policy.perAccount) {
+      // A managed user's account shows as locked on its page, where Unlock ends the pause. An
+      // administrator's is never locked as a whole: the portal must not lock the console.
+      if (key.audience === 'account') {
+        tx.update(users)
+          .set({ lockedUntil: new Date(now.getTime() + policy.windowMs) })
+          .where(and(eq(users.id, key.userId), isNull(users.adminRole)))
+          .run();
+      }
       audit(
         tx,
         `${total} failed sign-ins from ${windows.length} addresses within ${minutes} minutes: paused from every address for up to ${minutes} minutes`,

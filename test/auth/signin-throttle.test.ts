@@ -2,7 +2,9 @@ import { eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import t from 'tap';
 import { auditEntries } from '../../src/db/schema.js';
+import { hashPassword } from '../../src/auth/passwords.js';
 import { addSuperuser, ADMIN_PASSWORD, buildTestApp, Client } from '../helpers/app.js';
+import { addUser } from '../helpers/directory.js';
 
 const WRONG = 'not the password at all';
 
@@ -71,6 +73,24 @@ t.test('many addresses together reach the slower per-account limit', async (t) =
 
   const entries = failureEntries(app).map((e) => e.detail);
   t.match(entries.at(-1), /^6 failed sign-ins from 2 addresses within 15 minutes: paused from every address/);
+});
+
+t.test('a managed user paused everywhere shows as locked, and Unlock lets them in again', async (t) => {
+  const app = await buildTestApp(t, { trustProxy: true, lockoutThreshold: 2, lockoutAccountLimit: 4 });
+  await addSuperuser(app);
+  const ann = addUser(app.db, { username: 'ann', passwordHash: await hashPassword(ADMIN_PASSWORD) });
+  const tryAs = async (address: string, password: string) => {
+    const client = new ClientAt(app, address);
+    await client.get('/login');
+    return (await client.post('/login', { username: 'ann', password })).statusCode;
+  };
+  for (const address of ['203.0.113.1', '203.0.113.2']) for (let i = 0; i < 2; i++) await tryAs(address, WRONG);
+  t.equal(await tryAs('192.0.2.9', ADMIN_PASSWORD), 401, 'paused from every address');
+  const admin = new Client(app);
+  await admin.signIn();
+  t.match((await admin.get(`/users/${ann.id}`)).body, /Locked after 4 failed sign-ins/, 'the user page says so');
+  await admin.post(`/users/${ann.id}/unlock`);
+  t.equal(await tryAs('192.0.2.9', ADMIN_PASSWORD), 302, 'unlocked, ann signs in');
 });
 
 t.test('every failure is audited, a flood only once per account, page, address and window', async (t) => {
