@@ -1,6 +1,7 @@
 import cookie from '@fastify/cookie';
 import csrf from '@fastify/csrf-protection';
 import session from '@fastify/session';
+import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { purgeExpiredSessions, SqliteSessionStore } from '../auth/session-store.js';
 import type { Flash } from '../types.js';
@@ -44,3 +45,24 @@ export default fp(async (app) => {
   purge.unref();
   app.addHook('onClose', async () => clearInterval(purge));
 });
+
+/**
+ * Lets a reply go out without saving the session, when the database cannot take the write:
+ * the request keeps a copy of what the session holds (who is signed in, the CSRF secret, the
+ * flash), and the session plugin saves nothing for a session without an id. Otherwise an error
+ * page would fail once more when saved, and go out as bare JSON with the first error's status.
+ */
+export function detachSession(request: FastifyRequest): void {
+  const stored = request.session;
+  if (!stored) return;
+  const copy: Record<string, unknown> = {
+    ...stored,
+    get(key: string) {
+      return copy[key];
+    },
+    set(key: string, value: unknown) {
+      copy[key] = value;
+    },
+  };
+  request.session = copy as unknown as FastifyRequest['session'];
+}
