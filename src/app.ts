@@ -8,6 +8,7 @@ import { requireAdmin } from './auth/require-admin.js';
 import type { Config } from './config.js';
 import { migrateDatabase, openDatabase } from './db/connection.js';
 import healthRoutes from './health/routes.js';
+import { WriteProbe } from './health/write-probe.js';
 import homeRoutes from './home/routes.js';
 import errors from './plugins/errors.js';
 import rateLimit from './plugins/rate-limit.js';
@@ -69,6 +70,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   migrateDatabase(db);
   app.decorate('db', db);
   app.decorate('config', config);
+  app.decorate('writeProbe', new WriteProbe(db.$client, config.dataDir));
   const needsSetup = () => !superuserExists(db);
   const token = options.setupToken !== undefined ? options.setupToken : needsSetup() ? newSetupToken() : null;
   app.decorate('firstRun', new FirstRun(token, needsSetup));

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
+import { prepareDataDir, writeFileAtomically } from './storage/data-dir.js';
+import { fileCause, StorageError } from './storage/faults.js';
 
 export interface Config {
   port: number;
@@ -49,27 +51,54 @@ function boolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boole
   throw new ConfigError(`${name} must be true or false, not "${env[name]}"`);
 }
 
+const MIN_SECRET_LENGTH = 32;
+
 /**
  * The session secret signs cookies. When none is given it is generated once and kept in the
  * data directory, so sessions survive a restart without the operator having to invent one.
+ * It is written whole or not at all; a file left empty or cut short (by an older version on a
+ * full disk, or by hand) is refused with what to do, rather than failing deep in a library.
  */
 function sessionSecret(env: NodeJS.ProcessEnv, dataDir: string): string {
   const given = env.SESSION_SECRET;
   if (given !== undefined && given !== '') {
-    if (given.length < 32) throw new ConfigError('SESSION_SECRET must be at least 32 characters long');
+    if (given.length < MIN_SECRET_LENGTH) {
+      throw new ConfigError(`SESSION_SECRET must be at least ${MIN_SECRET_LENGTH} characters long`);
+    }
     return given;
   }
   const file = path.join(dataDir, 'session-secret');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  const secret = randomBytes(32).toString('base64url');
-  writeFileSync(file, secret + '\n', { mode: 0o600 });
-  return secret;
+  const kept = readSecretFile(file);
+  if (kept === undefined) {
+    const secret = randomBytes(32).toString('base64url');
+    writeFileAtomically(file, secret + '\n');
+    return secret;
+  }
+  if (kept.length < MIN_SECRET_LENGTH) {
+    throw new StorageError(
+      `${file} holds ${kept.length === 0 ? 'no secret' : 'a secret that is too short'} (${kept.length} characters, ${MIN_SECRET_LENGTH} needed), perhaps cut off by a full disk. Delete the file and start Roster again to make a new one, or set SESSION_SECRET.`,
+    );
+  }
+  return kept;
 }
 
-/** Reads the environment into a typed configuration, creating the data directory if needed. */
+/** The kept secret, or undefined when there is none yet. */
+function readSecretFile(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new StorageError(`Roster cannot read ${file}: ${fileCause(error)}.`);
+  }
+}
+
+/**
+ * Reads the environment into a typed configuration, creating the data directory if needed.
+ * Throws ConfigError for a bad value and StorageError for a data directory Roster cannot use.
+ */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = path.resolve(env.DATA_DIR || './data');
-  mkdirSync(dataDir, { recursive: true });
+  prepareDataDir(dataDir);
   const logLevel = (env.LOG_LEVEL || 'info').toLowerCase();
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, not "${env.LOG_LEVEL}"`);

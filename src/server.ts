@@ -5,6 +5,7 @@ import { type Config, ConfigError, loadConfig } from './config.js';
 import { migrateDatabase, openDatabase } from './db/connection.js';
 import { newSetupToken } from './setup/first-run.js';
 import { superuserExists } from './access/actor.js';
+import { databaseCause, fileCause, StorageError, writeFaultOf } from './storage/faults.js';
 
 /**
  * Starts Roster. Node runs JavaScript on one core, so the primary process forks one worker per
@@ -68,9 +69,23 @@ function primary(config: Config): void {
 
   let stopping = false;
   let listening = 0;
+  // Workers that have started listening; one that stops before then fails again if replaced.
+  const started = new Set<number>();
   const fork = () => cluster.fork({ [SETUP_TOKEN]: token ?? '' });
-  cluster.on('message', (_worker, message) => {
-    if (message === 'listening' && ++listening === config.workers) {
+  const stopAll = (exitCode: number) => {
+    if (stopping) return;
+    stopping = true;
+    const exitWhenAlone = () => {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(exitCode);
+    };
+    cluster.on('exit', exitWhenAlone);
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
+    exitWhenAlone();
+  };
+  cluster.on('message', (worker, message) => {
+    if (message !== 'listening') return;
+    started.add(worker.id);
+    if (++listening === config.workers) {
       announce(
         config,
         (m) => log.info(m),
@@ -81,29 +96,46 @@ function primary(config: Config): void {
   });
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) return;
+    if (!started.has(worker.id)) {
+      // Whatever stopped it (a port in use, a data directory it cannot write) stops its
+      // replacement too: stop, so a supervisor sees the failure, instead of forking forever.
+      log.fatal({ pid: worker.process.pid, code, signal }, 'a worker failed while starting; Roster stops');
+      stopAll(1);
+      return;
+    }
     log.error({ pid: worker.process.pid, code, signal }, 'worker stopped; starting another');
     fork();
   });
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      stopping = true;
-      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
-      cluster.on('exit', () => {
-        if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
-      });
-    });
-  }
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => stopAll(0));
   for (let i = 0; i < config.workers; i++) fork();
 }
 
+/**
+ * The one line an operator reads when Roster cannot start. A stack trace is shown only for the
+ * unexpected: a bad setting or storage Roster cannot use is named with its cause instead.
+ */
+function startupFailure(error: unknown, dataDir: string | undefined): unknown {
+  if (error instanceof ConfigError) return `Configuration error: ${error.message}`;
+  if (error instanceof StorageError) return error.message;
+  if (writeFaultOf(error) && dataDir) {
+    return `Roster cannot write its database in ${dataDir}: ${databaseCause(error)}. Free some space, or set DATA_DIR to a writable directory.`;
+  }
+  const { code, path } = error as NodeJS.ErrnoException;
+  if (code && path) return `Roster cannot use ${path}: ${fileCause(error)}.`;
+  return error;
+}
+
+let dataDir: string | undefined;
+
 async function main() {
   const config = loadConfig();
+  dataDir = config.dataDir;
   if (cluster.isWorker) await serve(config, process.env[SETUP_TOKEN] || null);
   else if (config.workers > 1) primary(config);
   else await serve(config, undefined);
 }
 
 main().catch((err) => {
-  console.error(err instanceof ConfigError ? `Configuration error: ${err.message}` : err);
+  console.error(startupFailure(err, dataDir));
   process.exit(1);
 });

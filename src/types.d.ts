@@ -9,6 +9,7 @@ import type { JobRunner } from './jobs/runner.js';
 import type { Outbox } from './mail/queue.js';
 import type { MailSender } from './mail/sender.js';
 import type { Sealer } from './sealed.js';
+import type { WriteProbe } from './health/write-probe.js';
 
 /** What every template can use, besides its own data. */
 export interface ViewLocals {
@@ -30,6 +31,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     db: Db;
     config: Config;
+    /** Whether the database can be written now (health check, error pages). */
+    writeProbe: WriteProbe;
     firstRun: FirstRun;
     /** "METHOD /path" of every route, in the order they were registered. */
     routeList: readonly string[];

@@ -1,8 +1,9 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import t from 'tap';
 import { ConfigError, loadConfig } from '../src/config.js';
+import { StorageError } from '../src/storage/faults.js';
 import { tempDir } from './helpers/app.js';
 
 t.test('defaults', async (t) => {
@@ -93,4 +94,40 @@ t.test('bad values are refused with a message naming the variable', async (t) =>
     t.type(error, ConfigError, JSON.stringify(env));
     t.match((error as Error).message, message);
   }
+});
+
+t.test('a session secret left empty or cut short is refused with the file named and what to do', async (t) => {
+  const dataDir = tempDir(t);
+  const file = path.join(dataDir, 'session-secret');
+  for (const content of ['', 'abc\n']) {
+    writeFileSync(file, content);
+    let error: unknown;
+    try {
+      loadConfig({ DATA_DIR: dataDir });
+    } catch (err) {
+      error = err;
+    }
+    t.type(error, StorageError, JSON.stringify(content));
+    t.match((error as Error).message, `${file} holds`);
+    t.match(
+      (error as Error).message,
+      /Delete the file and start Roster again to make a new one, or set SESSION_SECRET/,
+    );
+    t.notMatch((error as Error).message, /\n/, 'one line');
+  }
+});
+
+t.test('the session secret is written whole: no temporary file is left beside it', async (t) => {
+  const dataDir = tempDir(t);
+  loadConfig({ DATA_DIR: dataDir });
+  t.same(readdirSync(dataDir), ['session-secret']);
+});
+
+t.test('a data directory that cannot be created is named with the cause, in one line', async (t) => {
+  const parent = tempDir(t);
+  writeFileSync(path.join(parent, 'taken'), 'a file, not a directory');
+  const dataDir = path.join(parent, 'taken', 'data');
+  t.throws(() => loadConfig({ DATA_DIR: dataDir }), {
+    message: `Roster cannot write to ${dataDir}: part of the path is a file, not a directory (ENOTDIR). Set DATA_DIR to a writable directory.`,
+  });
 });

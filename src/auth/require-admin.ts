@@ -24,4 +24,6 @@ export async function requireAdmin(request: FastifyRequest, reply: FastifyReply)
   }
   touchSession(session);
   request.actor = user;
+  // What an administrator sees is personal data: no cache, shared or the browser's own, keeps it.
+  reply.header('Cache-Control', 'no-store');
 }

@@ -3,6 +3,7 @@ import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3'
 import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { fileURLToPath } from 'node:url';
+import { createPrivateFile } from '../storage/data-dir.js';
 import { normalize } from '../text.js';
 import * as schema from './schema.js';
 
@@ -12,8 +13,12 @@ export type Queryable = BaseSQLiteDatabase<'sync', Database.RunResult, typeof sc
 
 const MIGRATIONS = fileURLToPath(new URL('../../migrations', import.meta.url));
 
-/** Opens a connection with the pragmas every connection needs (WAL, durable commits, foreign keys). */
+/**
+ * Opens a connection with the pragmas every connection needs (WAL, durable commits, foreign keys).
+ * A new database file is readable by its owner only: it holds password hashes and personal data.
+ */
 export function openDatabase(file: string): Db {
+  if (file !== ':memory:') createPrivateFile(file);
   const sqlite = new Database(file);
   sqlite.pragma('journal_mode = WAL');
   // better-sqlite3 reopens WAL databases at NORMAL: ask for FULL on every connection.

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { Sealer } from '../sealed.js';
+import { createPrivateFile } from '../storage/data-dir.js';
 
 /**
  * The job board: where long work (bulk actions over many users) is queued and reports progress.
@@ -89,6 +90,8 @@ export class JobBoard {
   private readonly sealer: Sealer;
 
   constructor(file: string, secret: string) {
+    // Private like the database: it holds job parameters and sealed temporary passwords.
+    createPrivateFile(file);
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     // Progress is not precious: a lost update after a power cut is redrawn by the next one.

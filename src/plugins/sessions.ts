@@ -79,3 +79,24 @@ export default fp(async (app) => {
   purge.unref();
   app.addHook('onClose', async () => clearInterval(purge));
 });
+
+/**
+ * Lets a reply go out without saving the session, when the database cannot take the write:
+ * the request keeps a copy of what the session holds (who is signed in, the CSRF secret, the
+ * flash), and the session plugin saves nothing for a session without an id. Otherwise an error
+ * page would fail once more when saved, and go out as bare JSON with the first error's status.
+ */
+export function detachSession(request: FastifyRequest): void {
+  const stored = request.session;
+  if (!stored) return;
+  const copy: Record<string, unknown> = {
+    ...stored,
+    get(key: string) {
+      return copy[key];
+    },
+    set(key: string, value: unknown) {
+      copy[key] = value;
+    },
+  };
+  request.session = copy as unknown as FastifyRequest['session'];
+}

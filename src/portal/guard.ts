@@ -26,6 +26,8 @@ export async function requireAccount(request: FastifyRequest, reply: FastifyRepl
   }
   touchSession(session, now);
   request.account = user;
+  // A person's own account page: no cache, shared or the browser's own, keeps it.
+  reply.header('Cache-Control', 'no-store');
 
   if (passwordChangeReason(user, new Date(now)) !== null && request.routeOptions.url !== PASSWORD_PAGE) {
     return navigate(request, reply, PASSWORD_PAGE);

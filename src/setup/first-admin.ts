@@ -4,6 +4,7 @@ import { hashPassword, type PasswordPolicy, passwordProblem } from '../auth/pass
 import { refreshDerivedFields } from '../users/derived-fields.js';
 import { superuserExists } from '../access/actor.js';
 import { seedFirstRunItems } from '../reference/first-run-defaults.js';
+import { EMAIL } from '../user/user-form.js';
 
 export interface FirstAdminInput {
   username: string;
@@ -16,7 +17,6 @@ export interface FirstAdminInput {
 export type FieldErrors = Partial<Record<keyof FirstAdminInput, string>>;
 
 const USERNAME = /^[\p{L}\p{N}._@+-]{1,64}$/u;
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export class SetupAlreadyDoneError extends Error {
   constructor() {

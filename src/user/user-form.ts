@@ -157,7 +157,15 @@ export function readUserForm(body: Record<string, unknown> | undefined): UserFor
 }
 
 const USERNAME = /^[\p{L}\p{N}._@+-]{1,64}$/u;
-export const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/**
+ * One character of an address as people write them. Refused besides spaces and a second @:
+ * quotes, angle brackets, parentheses, backslash and brackets, which only quoted, commented or
+ * named addresses need, and the comma, semicolon and colon that separate addresses in a mail
+ * header, so one field can never name a second recipient. The apostrophe stays: o'brien@… is a
+ * real address.
+ */
+const ADDRESS_CHAR = '[^\\s@"<>()\\[\\]\\\\,;:`]';
+export const EMAIL = new RegExp(`^${ADDRESS_CHAR}+@${ADDRESS_CHAR}+\\.${ADDRESS_CHAR}+$`);
 const HOURS = /^\d{1,2}([.,]\d{1,2})?$/;
 
 /** The id at the end of "Name (42)", or a bare id. */

@@ -86,6 +86,17 @@ t.test('a refused form comes back with every problem, its input kept and the pas
   t.equal(app.db.get<{ n: number }>(sql`select count(*) as n from mail_settings`)!.n, 0, 'nothing saved');
 });
 
+t.test('the sender is a plain address: a display name in angle brackets or quotes is refused', async (t) => {
+  const { app, browser } = await signedInSuperuser(t);
+  await browser.get('/settings/mail');
+  for (const fromAddress of ['Roster <roster@example.com>', '"roster"@example.com']) {
+    const res = await browser.post('/settings/mail', valid(25, { fromAddress }));
+    t.equal(res.statusCode, 422, fromAddress);
+    t.match(res.body, /Enter an email address like roster@example.com/);
+  }
+  t.equal(app.db.get<{ n: number }>(sql`select count(*) as n from mail_settings`)!.n, 0, 'nothing saved');
+});
+
 t.test('without the CSRF token nothing is saved', async (t) => {
   const { app, browser } = await signedInSuperuser(t);
   await browser.get('/settings/mail');

@@ -64,3 +64,20 @@ t.test('a write that waits too long for a bulk change says so, changes nothing, 
   t.equal((await browser.post('/users/columns', { reset: '1', back: '/users' })).statusCode, 302, 'then it saves');
   t.equal(columns(), 'default');
 });
+
+t.test('a write refused by read-only or failing storage shows its own page, not the generic one', async (t) => {
+  const app = await buildTestApp(t);
+  for (const code of ['SQLITE_READONLY', 'SQLITE_IOERR_WRITE']) {
+    app.get(`/storage/${code}`, async () => {
+      throw Object.assign(new Error('attempt to write a readonly database'), { code });
+    });
+  }
+  await addSuperuser(app);
+  for (const code of ['SQLITE_READONLY', 'SQLITE_IOERR_WRITE']) {
+    const res = await app.inject(`/storage/${code}`);
+    t.equal(res.statusCode, 503, code);
+    t.match(res.body, /<title>Cannot save · Roster<\/title>/);
+    t.match(res.body, /Roster cannot write to its storage right now; nothing was saved/);
+    t.notMatch(res.body, /readonly database|SQLITE/, 'no internals');
+  }
+});

@@ -1,5 +1,6 @@
 import t from 'tap';
 import { addSuperuser, buildTestApp, Client } from '../helpers/app.js';
+import { addManagedUser, signedInClient } from '../helpers/portal.js';
 
 t.test('every page carries a strict Content-Security-Policy and the other protective headers', async (t) => {
   const app = await buildTestApp(t);
@@ -53,4 +54,38 @@ t.test('htmx is served from the pinned package, and nothing else from it', async
   t.equal((await app.inject('/vendor/htmx/htmx.js')).statusCode, 404);
   t.equal((await app.inject('/public/css/app.css')).statusCode, 200, 'the stylesheet is public');
   t.equal((await app.inject('/public/../package.json')).statusCode, 404, 'no way out of public/');
+});
+
+t.test('signed-in pages are kept by no cache; the sign-in page and static files keep their caching', async (t) => {
+  const app = await buildTestApp(t);
+  await addSuperuser(app);
+  const admin = new Client(app);
+  await admin.signIn();
+  for (const url of ['/', '/users', '/users?q=ada', '/users/new', '/audit', '/users/999999']) {
+    t.equal((await admin.get(url)).headers['cache-control'], 'no-store', url);
+  }
+  const fragment = await admin.get('/users', { 'hx-request': 'true', 'hx-request-type': 'partial' });
+  t.equal(fragment.headers['cache-control'], 'no-store', 'the list fragment htmx swaps in');
+
+  const managed = await addManagedUser(app);
+  const account = await signedInClient(app, managed.username);
+  t.equal((await account.get('/account')).headers['cache-control'], 'no-store', 'the account portal');
+
+  t.match((await app.inject('/public/css/app.css')).headers['cache-control'], /max-age=3600/, 'static files');
+  t.not((await app.inject('/signin')).headers['cache-control'], 'no-store');
+});
+
+t.test('behind a TLS proxy browsers are told to use HTTPS only; plain HTTP is left alone', async (t) => {
+  const HSTS = 'max-age=31536000; includeSubDomains';
+  const proxied = await buildTestApp(t, { trustProxy: true });
+  const https = { 'x-forwarded-proto': 'https' };
+  t.equal((await proxied.inject({ url: '/signin', headers: https })).headers['strict-transport-security'], HSTS);
+  t.equal((await proxied.inject({ url: '/nowhere', headers: https })).headers['strict-transport-security'], HSTS);
+  t.notOk((await proxied.inject('/signin')).headers['strict-transport-security'], 'plain HTTP through the proxy');
+
+  const direct = await buildTestApp(t);
+  t.notOk(
+    (await direct.inject({ url: '/signin', headers: https })).headers['strict-transport-security'],
+    'a forwarded header is not believed without TRUST_PROXY',
+  );
 });

@@ -198,6 +198,19 @@ t.test('each validation error is shown beside its field, the input is kept and n
     ['missing role', [['roleId', '']], 'roleId', 'Choose a role.'],
     ['duplicate username in other case', [['username', 'tAKEN']], 'username', 'This username is already taken.'],
     ['bad email', [['email', 'not-an-email']], 'email', 'Enter an email address like name@example.com.'],
+    ['email with quotes', [['email', '"ann"@example.com']], 'email', 'Enter an email address like name@example.com.'],
+    [
+      'email with angle brackets',
+      [['email', 'ann<b>@example.com']],
+      'email',
+      'Enter an email address like name@example.com.',
+    ],
+    [
+      'email naming a second recipient',
+      [['email', 'ann,bo@example.com']],
+      'email',
+      'Enter an email address like name@example.com.',
+    ],
     [
       'unknown supervisor',
       [['supervisor', 'Nobody (999999)']],
