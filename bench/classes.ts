@@ -91,6 +91,7 @@ export function queryClasses(supervisorId: number): QueryClass[] {
     rendered('page 2,000 by page number (offset)', fixed('/users?sort=-lastName&page=2000'), false),
     rendered('group + territory + status', fixed('/users?group=3&territory=2&status=active')),
     rendered('rare search term', rareTerm),
+    rendered('common surname', fixed('/users?q=nilsson')),
     rendered('common 3-letter term', fixed('/users?q=son')),
     rendered('wildcard ann*', fixed('/users?q=ann*')),
     rendered("one supervisor's users", fixed(`/users?supervisor=${supervisorId}`)),

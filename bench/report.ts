@@ -3,6 +3,7 @@ import os from 'node:os';
 import type { LoadResult } from './load.js';
 
 export const P95_TARGET_MS = 25;
+export const P99_TARGET_MS = 50;
 
 export interface Row {
   label: string;
@@ -17,6 +18,7 @@ export interface Row {
 export function verdict(row: Row): string {
   const problems: string[] = [];
   if (row.load.p95 > P95_TARGET_MS) problems.push(`p95 > ${P95_TARGET_MS} ms`);
+  if (row.load.p99 > P99_TARGET_MS) problems.push(`p99 > ${P99_TARGET_MS} ms`);
   if (row.minRps !== undefined && row.load.rps < row.minRps)
     problems.push(`< ${row.minRps.toLocaleString('en')} req/s`);
   const result = problems.length === 0 ? 'PASS' : `FAIL (${problems.join(', ')})`;
@@ -116,7 +118,7 @@ ${[...machineLine(), `SQLite: ${facts.sqliteVersion} (better-sqlite3)`, `Load av
 
 ## Results
 
-Targets: p95 ≤ ${P95_TARGET_MS} ms for every class; ≥ 2,000 req/s for the first page; the bulk
+Targets: p95 ≤ ${P95_TARGET_MS} ms and p99 ≤ ${P99_TARGET_MS} ms for every class; ≥ 2,000 req/s for the first page; the bulk
 targets below. ${missed.length === 0 ? 'All targets met.' : `Targets missed: ${missed.join('; ')}.`}
 
 ${markdownTable(rows)}
