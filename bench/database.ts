@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { migrateDatabase, openDatabase } from '../src/db/connection.js';
 import { seedUsers } from '../src/seed/seed.js';
@@ -34,6 +34,7 @@ export function databaseBytes(dataDir: string): number {
 
 /** Seeds the bench directory when it does not hold the wanted number of users, and signs the bench up. */
 export async function prepareDatabase(options: BenchOptions): Promise<PreparedData> {
+  mkdirSync(options.dataDir, { recursive: true });
   const db = openDatabase(databaseFile(options.dataDir));
   try {
     migrateDatabase(db);
