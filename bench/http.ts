@@ -16,26 +16,33 @@ function unescapeHtml(text: string): string {
     .replace(/&amp;/g, '&');
 }
 
-function sessionCookie(res: Response): string | undefined {
-  const cookie = res.headers.getSetCookie().find((c) => c.startsWith('roster_session='));
-  return cookie?.split(';')[0];
+/** The cookies a response sets, as name=value pairs, over those kept from before. */
+function withCookies(kept: Map<string, string>, res: Response): Map<string, string> {
+  for (const header of res.headers.getSetCookie()) {
+    const pair = header.split(';')[0]!;
+    kept.set(pair.slice(0, pair.indexOf('=')), pair);
+  }
+  return kept;
 }
 
-/** Signs in through the form, as a browser does, and returns the Cookie header of the session. */
+const cookieHeader = (cookies: Map<string, string>) => [...cookies.values()].join('; ');
+
+/**
+ * Signs in through the form, as a browser does, and returns the Cookie header to send from
+ * then on: the session, and the signed cookie that the forms' CSRF tokens are checked against.
+ */
 export async function signIn(baseUrl: string, credentials: Credentials): Promise<string> {
   const form = await fetch(`${baseUrl}/signin`);
   const html = await form.text();
-  const formCookie = sessionCookie(form);
+  const cookies = withCookies(new Map(), form);
   const csrf = /name="_csrf" value="([^"]*)"/.exec(html)?.[1];
-  if (form.status !== 200 || !formCookie || csrf === undefined) {
-    throw new Error(
-      `GET /signin gave status ${form.status}, ${formCookie ? 'a' : 'no'} session cookie and ${csrf === undefined ? 'no' : 'a'} CSRF token`,
-    );
+  if (form.status !== 200 || csrf === undefined) {
+    throw new Error(`GET /signin gave status ${form.status} and ${csrf === undefined ? 'no' : 'a'} CSRF token`);
   }
   const res = await fetch(`${baseUrl}/signin`, {
     method: 'POST',
     redirect: 'manual',
-    headers: { cookie: formCookie, 'content-type': 'application/x-www-form-urlencoded' },
+    headers: { cookie: cookieHeader(cookies), 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({
       username: credentials.username,
       password: credentials.password,
@@ -44,13 +51,13 @@ export async function signIn(baseUrl: string, credentials: Credentials): Promise
     }),
   });
   await res.arrayBuffer();
-  const cookie = sessionCookie(res);
-  if (res.status !== 302 || !cookie) {
+  withCookies(cookies, res);
+  if (res.status !== 302 || !cookies.has('roster_session')) {
     throw new Error(
       `Signing in as ${credentials.username} failed (status ${res.status}); set BENCH_USERNAME and BENCH_PASSWORD to an administrator account of the bench database`,
     );
   }
-  return cookie;
+  return cookieHeader(cookies);
 }
 
 export async function getPage(baseUrl: string, path: string, cookie: string): Promise<Page> {
