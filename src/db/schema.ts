@@ -241,12 +241,18 @@ export const signinFailures = sqliteTable(
   ],
 );
 
-/** Per-administrator choices for the users list: which columns, in which order. */
+/** Per-administrator choices: the users list's columns and density, and the time zone for dates. */
 export const adminPreferences = sqliteTable('admin_preferences', {
   userId: integer('user_id')
     .primaryKey()
     .references(() => users.id, { onDelete: 'cascade' }),
   listColumns: text('list_columns', { mode: 'json' }).$type<string[]>(),
+  /** An IANA time zone (Europe/Oslo) for dates on every page; null: the browser's, once known. */
+  timeZone: text('time_zone'),
+  /** How tightly the users list is set. */
+  density: text('density', { enum: ['comfortable', 'compact'] })
+    .notNull()
+    .default('comfortable'),
 });
 
 /**
