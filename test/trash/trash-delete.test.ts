@@ -96,9 +96,7 @@ t.test('the last active superuser cannot be deleted', async (t) => {
   const someone = actorOf(ctx.db, { ...row(ctx.db, ctx.boss.id), adminRole: 'superuser' })!;
   t.same(reviewDeletion(ctx.db, someone, row(ctx.db, root.id)).reasons, [], 'the signed-in superuser remains');
   ctx.db.update(users).set({ status: 'inactive' }).where(eq(users.id, ctx.admin.id)).run();
-  t.same(reviewDeletion(ctx.db, someone, row(ctx.db, root.id)).reasons, [
-    LAST_SUPERUSER,
-  ]);
+  t.same(reviewDeletion(ctx.db, someone, row(ctx.db, root.id)).reasons, [LAST_SUPERUSER]);
   t.throws(
     () => trashUser(ctx.db, someone, root.id, undefined, 'req'),
     { name: 'RefusedError' },
