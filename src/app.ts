@@ -37,6 +37,7 @@ import mailSettingsRoutes from './settings/routes.js';
 import administratorRoutes from './admins/routes.js';
 import referenceListRoutes from './reference/routes.js';
 import { smtpPasswordSealer } from './settings/mail-settings.js';
+import preferenceRoutes from './preferences/routes.js';
 import path from 'node:path';
 
 /**
@@ -130,6 +131,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await admin.register(mailSettingsRoutes);
     await admin.register(administratorRoutes);
     await admin.register(referenceListRoutes);
+    await admin.register(preferenceRoutes);
   });
 
   return app;

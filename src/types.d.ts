@@ -10,6 +10,7 @@ import type { Outbox } from './mail/queue.js';
 import type { MailSender } from './mail/sender.js';
 import type { Sealer } from './sealed.js';
 import type { WriteProbe } from './health/write-probe.js';
+import type { DateWords } from './dates.js';
 
 /** What every template can use, besides its own data. */
 export interface ViewLocals {
@@ -19,6 +20,8 @@ export interface ViewLocals {
   /** What the signed-in administrator may do: templates show actions by these, never by role. */
   can?: Capabilities;
   csrf: () => string;
+  /** How dates read for the signed-in administrator: their time zone, in words. */
+  dates: () => DateWords;
   flash: () => Flash[];
 }
 

@@ -12,7 +12,7 @@ export interface AuditFilters {
   /** Part of the target's name as recorded. */
   target: string;
   action?: AuditAction;
-  /** Whole UTC days, YYYY-MM-DD, both inclusive. */
+  /** Whole days in the reader's time zone, YYYY-MM-DD, both inclusive. */
   from?: string;
   to?: string;
 }
@@ -46,9 +46,9 @@ function day(text: string | undefined): string | undefined {
   return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === text ? text : undefined;
 }
 
-/** The first millisecond of a UTC day. */
-export function dayStart(text: string): number {
-  return Date.parse(`${text}T00:00:00Z`);
+/** The day after a YYYY-MM-DD day, for an inclusive "to" day's end. */
+export function nextDay(text: string): string {
+  return new Date(Date.parse(`${text}T00:00:00Z`) + DAY_MS).toISOString().slice(0, 10);
 }
 
 function cursor(text: string | undefined, direction: AuditCursor['direction']): AuditCursor | undefined {

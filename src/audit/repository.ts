@@ -3,7 +3,8 @@ import type { Queryable } from '../db/connection.js';
 import { allRows, oneRow } from '../db/statements.js';
 import { normalize } from '../text.js';
 import { auditVisibleTo, readsWholeAuditLog } from '../access/scope.js';
-import { type AuditCursor, type AuditQuery, DAY_MS, dayStart } from './audit-query.js';
+import { type AuditCursor, type AuditQuery, nextDay } from './audit-query.js';
+import { type DateWords, dateWords } from '../dates.js';
 import type { Actor } from '../access/actor.js';
 
 export const AUDIT_PAGE_SIZE = 50;
@@ -66,14 +67,15 @@ function contains(column: SQL, value: string): SQL | undefined {
   return sql`fold(${column}) like ${`%${escaped}%`} escape '\\'`;
 }
 
-function filterConditions(query: AuditQuery): (SQL | undefined)[] {
+/** Days are the reader's: "from 27 Nov" in Oslo starts at 23:00 UTC the evening before. */
+function filterConditions(query: AuditQuery, dates: DateWords): (SQL | undefined)[] {
   const f = query.filters;
   return [
     contains(sql`audit_entries.actor_name`, f.actor),
     contains(sql`audit_entries.target_name`, f.target),
     f.action ? sql`audit_entries.action = ${f.action}` : undefined,
-    f.from ? sql`audit_entries.at >= ${dayStart(f.from)}` : undefined,
-    f.to ? sql`audit_entries.at < ${dayStart(f.to) + DAY_MS}` : undefined,
+    f.from ? sql`audit_entries.at >= ${dates.dayStart(f.from)}` : undefined,
+    f.to ? sql`audit_entries.at < ${dates.dayStart(nextDay(f.to))}` : undefined,
   ];
 }
 
@@ -101,9 +103,14 @@ function toRow(raw: RawRow): AuditRow {
  * grows costs what the first page costs. There is no total count, which would read every
  * matching entry; the page only says whether there are newer and older entries.
  */
-export function listAuditEntries(db: Queryable, actor: Actor, query: AuditQuery): AuditPage {
+export function listAuditEntries(
+  db: Queryable,
+  actor: Actor,
+  query: AuditQuery,
+  dates: DateWords = dateWords(null),
+): AuditPage {
   const scope = scoped(actor);
-  const base = [scope.where, ...filterConditions(query)];
+  const base = [scope.where, ...filterConditions(query, dates)];
   const select = (extra: SQL | undefined, order: 'asc' | 'desc', limit: number) =>
     allRows<RawRow>(
       db,
@@ -131,7 +138,7 @@ export function listAuditEntries(db: Queryable, actor: Actor, query: AuditQuery)
         pastEnd: false,
       };
     }
-    return listAuditEntries(db, actor, { ...query, cursor: undefined });
+    return listAuditEntries(db, actor, { ...query, cursor: undefined }, dates);
   }
 
   const rows = select(cursor ? beyond(cursor, 'after') : undefined, 'desc', AUDIT_PAGE_SIZE + 1);

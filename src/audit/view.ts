@@ -1,4 +1,5 @@
-import { FIELD_LABELS } from '../user/user-writes.js';
+import type { DateWords } from '../dates.js';
+import { changeWords } from './change-words.js';
 import { AUDIT_ACTIONS } from './record.js';
 import type { AuditRow } from './repository.js';
 
@@ -15,7 +16,7 @@ export interface ChangeLine {
 export interface AuditLine {
   id: number;
   when: string;
-  /** The full timestamp, for the cell's title and the time element. */
+  /** The instant, for the time element: machines read it, people read `when`. */
   iso: string;
   actor: string;
   action: string;
@@ -28,27 +29,15 @@ export interface AuditLine {
 
 const LONGEST_VALUE = 80;
 
-/** A recorded value as a person reads it: lists joined, yes/no, and a dash for nothing. */
-export function valueText(value: unknown): string {
-  if (value === null || value === undefined || value === '') return '—';
-  if (typeof value === 'boolean') return value ? 'Yes' : 'No';
-  if (Array.isArray(value)) return value.length === 0 ? '—' : value.map((v) => valueText(v)).join(', ');
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
-}
-
 function shorten(text: string): string {
   return text.length > LONGEST_VALUE ? `${text.slice(0, LONGEST_VALUE - 1)}…` : text;
 }
 
-function changeLines(changes: AuditRow['changes']): ChangeLine[] {
-  return Object.entries(changes ?? {}).map(([key, pair]) => {
-    const [before, after] = Array.isArray(pair) ? pair : [undefined, pair];
-    const field = FIELD_LABELS[key] ?? key;
-    const full = { before: valueText(before), after: valueText(after) };
+function changeLines(row: AuditRow, dates: DateWords): ChangeLine[] {
+  return changeWords(row.action, row.changes, dates).map((full) => {
     const short = { before: shorten(full.before), after: shorten(full.after) };
     const cut = short.before !== full.before || short.after !== full.after;
-    return { field, ...short, title: cut ? `${field}: ${full.before} → ${full.after}` : undefined };
+    return { field: full.field, ...short, title: cut ? `${full.field}: ${full.before} → ${full.after}` : undefined };
   });
 }
 
@@ -56,19 +45,19 @@ function changeLines(changes: AuditRow['changes']): ChangeLine[] {
  * Shapes an entry for the table. `linkable` holds the targets the reader may open; other names
  * stay plain text, as the user page would answer "not found".
  */
-export function auditLine(row: AuditRow, linkable: ReadonlySet<number>): AuditLine {
+export function auditLine(row: AuditRow, linkable: ReadonlySet<number>, dates: DateWords): AuditLine {
   const iso = row.at.toISOString();
   const target = row.targetUserId;
   return {
     id: row.id,
-    when: `${iso.slice(0, 10)} ${iso.slice(11, 19)}`,
+    when: dates.exact(row.at),
     iso,
     actor: row.actorName || (row.actorId === null ? 'System' : `#${row.actorId}`),
     action: (AUDIT_ACTIONS as Record<string, string>)[row.action] ?? row.action,
     detail: row.detail,
     target: row.targetName || (target === null ? '' : `#${target}`),
     targetHref: target !== null && linkable.has(target) ? `/users/${target}` : undefined,
-    changes: changeLines(row.changes),
+    changes: changeLines(row, dates),
     requestId: row.requestId,
   };
 }

@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { capabilities } from '../access/policy.js';
 import type { Flash } from '../types.js';
 import { csrfToken } from './sessions.js';
+import type { DateWords } from '../dates.js';
+import { datesFor } from '../preferences/time-zone.js';
 
 const root = (dir: string) => fileURLToPath(new URL(`../../${dir}`, import.meta.url));
 const HTMX_DIST = fileURLToPath(new URL('../../node_modules/htmx.org/dist', import.meta.url));
@@ -39,6 +41,7 @@ export default fp(async (app) => {
 /** The request's context for templates; error pages call it too when a request failed early. */
 export function setViewLocals(request: FastifyRequest, reply: FastifyReply): void {
   let token: string | undefined;
+  let dates: DateWords | undefined;
   reply.locals = {
     path: request.url.split('?', 1)[0] ?? '/',
     requestId: request.id,
@@ -46,6 +49,8 @@ export function setViewLocals(request: FastifyRequest, reply: FastifyReply): voi
     can: request.actor ? capabilities(request.actor) : undefined,
     // One token per response is enough however many forms the page holds.
     csrf: () => (token ??= csrfToken(request, reply)),
+    // Dates in the signed-in administrator's time zone, read once and only by pages that show one.
+    dates: () => (dates ??= datesFor(request.server.db, request.actor?.id)),
     flash: (): Flash[] => {
       const messages = request.session.flash ?? [];
       if (messages.length > 0) request.session.flash = undefined;

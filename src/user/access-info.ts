@@ -6,7 +6,8 @@ import type { Queryable } from '../db/connection.js';
 import { sessions, type User, users } from '../db/schema.js';
 import { sessionHandle } from './access-writes.js';
 import { displayName } from '../users/derived-fields.js';
-import { FIELD_LABELS } from './user-writes.js';
+import { changeWords } from '../audit/change-words.js';
+import type { DateWords } from '../dates.js';
 import type { Actor } from '../access/actor.js';
 
 export const HISTORY_SIZE = 20;
@@ -42,13 +43,6 @@ export interface AdvancedInfo {
   moreHistory: boolean;
 }
 
-/** Access fields that the user form does not edit, named for people reading the history. */
-const ACCESS_LABELS: Record<string, string> = {
-  blocked: 'Blocked',
-  lockedUntil: 'Locked until',
-  failedSigninCount: 'Failed sign-ins',
-};
-
 export function passwordState(user: User, now = new Date()): PasswordState {
   if (user.passwordHash === null) return 'none';
   if (user.mustChangePassword) return 'must change';
@@ -56,25 +50,16 @@ export function passwordState(user: User, now = new Date()): PasswordState {
   return 'set';
 }
 
-function shown(value: unknown): string {
-  if (value === null || value === undefined || value === '') return '—';
-  if (value === true) return 'yes';
-  if (value === false) return 'no';
-  if (Array.isArray(value)) return value.length ? value.join(', ') : '—';
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
-}
-
-function historyLine(row: AuditRow): HistoryLine {
+function historyLine(row: AuditRow, dates: DateWords): HistoryLine {
   return {
     at: row.at,
     action: AUDIT_ACTIONS[row.action as keyof typeof AUDIT_ACTIONS] ?? row.action,
     actorName: row.actorName,
     detail: row.detail,
-    changes: Object.entries(row.changes ?? {}).map(([key, [before, after]]) => ({
-      label: FIELD_LABELS[key] ?? ACCESS_LABELS[key] ?? key,
-      before: shown(before),
-      after: shown(after),
+    changes: changeWords(row.action, row.changes, dates).map(({ field, before, after }) => ({
+      label: field,
+      before,
+      after,
     })),
   };
 }
@@ -103,7 +88,13 @@ function openSessions(db: Queryable, userId: number, now: Date): OpenSession[] {
  * scope: who created and last changed them, their password and sign-in state, their open
  * sessions, and their newest history entries.
  */
-export function advancedInfo(db: Queryable, actor: Actor, user: User, now = new Date()): AdvancedInfo {
+export function advancedInfo(
+  db: Queryable,
+  actor: Actor,
+  user: User,
+  dates: DateWords,
+  now = new Date(),
+): AdvancedInfo {
   const ids = [user.createdBy, user.updatedBy].filter((id): id is number => id !== null);
   const names = new Map(
     (ids.length ? db.select().from(users).where(inArray(users.id, ids)).all() : []).map((u) => [u.id, displayName(u)]),
@@ -116,7 +107,7 @@ export function advancedInfo(db: Queryable, actor: Actor, user: User, now = new 
     updatedBy: user.updatedBy === null ? null : (names.get(user.updatedBy) ?? null),
     passwordState: passwordState(user, now),
     sessions: openSessions(db, user.id, now),
-    history: rows.slice(0, HISTORY_SIZE).map(historyLine),
+    history: rows.slice(0, HISTORY_SIZE).map((row) => historyLine(row, dates)),
     moreHistory: rows.length > HISTORY_SIZE,
   };
 }

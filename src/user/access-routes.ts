@@ -3,6 +3,7 @@ import { mayChangeAccess, PERMISSION_WORDS } from '../access/policy.js';
 import { fragmentAsked } from '../htmx.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { advancedInfo } from './access-info.js';
+import { datesFor } from '../preferences/time-zone.js';
 import { type AccessAction, changeAccess, revokeSession } from './access-writes.js';
 import { displayName } from '../users/derived-fields.js';
 import { findVisibleUser } from '../users/repository.js';
@@ -102,7 +103,7 @@ export default async function accessRoutes(app: FastifyInstance) {
     return reply.view('users/_advanced', {
       title: `${displayName(user)}: advanced information`,
       fullPage: !fragment,
-      info: advancedInfo(app.db, request.actor, user),
+      info: advancedInfo(app.db, request.actor, user, datesFor(app.db, request.actor.id)),
     });
   });
 }

@@ -119,6 +119,18 @@ const ROUTES: Record<string, Expectation> = {
   'POST /trash/:id/restore': post((c) => `/trash/${c.trashedOutsider}/restore`, none, NOT_FOUND),
   'GET /trash/:id/purge': get((c) => `/trash/${c.trashedOutsider}/purge`, NOT_FOUND),
   'POST /trash/:id/purge': post((c) => `/trash/${c.trashedOutsider}/purge`, none, NOT_FOUND),
+  // An administrator's own preferences name no user: any administrator may set their own.
+  'GET /preferences': get(() => '/preferences', SHOWN_IN_SCOPE),
+  'POST /preferences': post(
+    () => '/preferences',
+    () => [['timeZone', 'Europe/Oslo']],
+    [303],
+  ),
+  'POST /preferences/browser-time-zone': post(
+    () => '/preferences/browser-time-zone',
+    () => [['timeZone', 'Europe/Oslo']],
+    [204],
+  ),
   'POST /trash/restore': post(
     () => '/trash/restore',
     (c) => [['id', String(c.trashedOutsider)]],

@@ -35,7 +35,7 @@ t.test('a superuser sees every administrator with their access in words', async 
   t.match(body, 'No users (empty scope)');
   t.match(body, '<td>View users</td>');
   t.match(body, '<td>None</td>', 'no permissions at all');
-  t.match(body, '2026-11-20 09:30 UTC');
+  t.match(body, '20 Nov 2026, 09:30 UTC');
   t.match(body, '<td>Never</td>');
   t.match(body, /<td>On<\/td>[\s\S]*Blocked/, 'two-step and status');
   t.match(body, '<td>Off</td>');

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { auditUrl, isFiltered, parseAuditQuery } from '../../src/audit/audit-query.js';
-import { valueText } from '../../src/audit/view.js';
+import { valueWords } from '../../src/audit/change-words.js';
+import { dateWords } from '../../src/dates.js';
 
 t.test('a query survives the trip through its URL', async (t) => {
   const params = { actor: 'Ada', target: 'Öström', action: 'user.block', from: '2026-01-01', to: '2026-01-31' };
@@ -32,12 +33,14 @@ t.test('malformed parameters are ignored', async (t) => {
 });
 
 t.test('recorded values read as a person expects', async (t) => {
+  const utc = dateWords(null);
+  const valueText = (value: unknown, key = 'notes') => valueWords(key, value, utc);
   t.equal(valueText(null), '—');
   t.equal(valueText(''), '—');
   t.equal(valueText([]), '—');
   t.equal(valueText(true), 'Yes');
   t.equal(valueText(false), 'No');
   t.equal(valueText(['Sales', 'Support']), 'Sales, Support');
-  t.equal(valueText({ mon: '9-17' }), '{"mon":"9-17"}');
+  t.equal(valueText({ mon: '9-17' }), 'Mon: 9-17');
   t.equal(valueText(42), '42');
 });

@@ -12,7 +12,8 @@ import { countText, decode, pagerLink } from '../helpers/list-page.js';
 /** One row of the audit table as a person reads it. */
 interface Shown {
   when: string;
-  whenTitle: string;
+  /** The instant for machines, in the time element. */
+  datetime: string;
   actor: string;
   action: string;
   target: string;
@@ -33,7 +34,7 @@ function entriesIn(html: string): Shown[] {
     const target = cellOf(row!, 'target');
     return {
       when: text(cellOf(row!, 'when')),
-      whenTitle: /title="([^"]*)"/.exec(cellOf(row!, 'when'))?.[1] ?? '',
+      datetime: /datetime="([^"]*)"/.exec(cellOf(row!, 'when'))?.[1] ?? '',
       actor: text(cellOf(row!, 'actor')),
       action: text(cellOf(row!, 'action')),
       target: text(target),
@@ -165,8 +166,8 @@ t.test('the log lists every entry newest first, with labels, details, changes an
   t.equal(signin!.target, 'Ada Admin', 'the same name as their other entries');
   t.not(signin!.request, '', 'a sign-in carries its request id');
   t.not(failed!.request, signin!.request);
-  t.equal(create!.when, '2026-01-10 09:00:00');
-  t.equal(create!.whenTitle, '2026-01-10T09:00:00.000Z', 'the full timestamp is the title');
+  t.equal(create!.when, '10 Jan 2026, 09:00:00 UTC', 'in words, and in UTC until the zone is known');
+  t.equal(create!.datetime, '2026-01-10T09:00:00.000Z', 'the exact instant is there for machines');
   t.equal(create!.changes, 'Email: — → ann@acme.test');
   t.equal(create!.targetHref, `/users/${ann.id}`, 'a visible user is linked');
   t.equal(unblock!.targetHref, `/users/${ann.id}`);

@@ -106,7 +106,7 @@ t.test('the advanced page: who created and changed the user, password state, his
   t.match(page.body, 'No open sessions.');
   t.match(
     page.body,
-    /User unblocked[\s\S]*Blocked: yes → no[\s\S]*User blocked[\s\S]*Blocked: no → yes/,
+    /User unblocked[\s\S]*Blocked: Yes → No[\s\S]*User blocked[\s\S]*Blocked: No → Yes/,
     'newest first',
   );
   t.match(page.body, 'href="/audit?target=Mira%20Novak"');
