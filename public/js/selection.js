@@ -41,6 +41,8 @@
     const count = form.querySelector('[data-selection-count]');
     const any = state.all || state.ids.length > 0;
     count.hidden = !any;
+    // The bar itself shows only while something is selected, as in other admin consoles.
+    form.classList.toggle('has-selection', any);
     count.textContent = state.all
       ? `All ${total} matching users selected`
       : `${state.ids.length.toLocaleString('en')} selected`;

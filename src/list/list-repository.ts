@@ -606,7 +606,9 @@ function namesOf(list: NamedList, ids: string | null): string[] {
 export function loadRows(db: Queryable, ids: number[], columns: readonly ColumnKey[]): ListRow[] {
   if (ids.length === 0) return [];
   // The name always: a row's actions are labelled with it, whatever columns are shown.
-  const fields = [...new Set(['id', ...FIELDS_OF.name, ...columns.flatMap((key) => FIELDS_OF[key])])];
+  // Status and email too: on a phone each row is a card of name, status and email.
+  const card = [...FIELDS_OF.name, ...FIELDS_OF.status, ...FIELDS_OF.email];
+  const fields = [...new Set(['id', ...card, ...columns.flatMap((key) => FIELDS_OF[key])])];
   const singles = SINGLES.filter((key) => columns.includes(key));
   const lists = MEMBERSHIPS.filter((key) => columns.includes(key));
   const supervisor = columns.includes('supervisor');

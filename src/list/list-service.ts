@@ -93,3 +93,23 @@ export function saveColumns(db: Db, adminId: number, columns: readonly ColumnKey
     .onConflictDoUpdate({ target: adminPreferences.userId, set: { listColumns: columns as string[] | null } })
     .run();
 }
+
+export const DENSITIES = ['comfortable', 'compact'] as const;
+export type Density = (typeof DENSITIES)[number];
+export const isDensity = (value: unknown): value is Density => DENSITIES.includes(value as Density);
+
+/** How tightly the administrator likes the list set; comfortable until they choose. */
+export function chosenDensity(db: Db, adminId: number): Density {
+  const saved = (
+    prepared(db, 'select density from admin_preferences where user_id = ?').get(adminId) as
+      { density: string | null } | undefined
+  )?.density;
+  return isDensity(saved) ? saved : 'comfortable';
+}
+
+export function saveDensity(db: Db, adminId: number, density: Density): void {
+  db.insert(adminPreferences)
+    .values({ userId: adminId, density })
+    .onConflictDoUpdate({ target: adminPreferences.userId, set: { density } })
+    .run();
+}

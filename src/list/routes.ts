@@ -13,7 +13,7 @@ import {
   PAGE_SIZES,
   parseListQuery,
 } from './list-query.js';
-import { chosenColumns, listUsers, saveColumns } from './list-service.js';
+import { chosenColumns, chosenDensity, isDensity, listUsers, saveColumns, saveDensity } from './list-service.js';
 import { filterOptions } from '../reference/reference-lists.js';
 import { findVisibleUser } from '../users/repository.js';
 import type { QueryParams } from '../query-params.js';
@@ -50,6 +50,7 @@ export default async function userListRoutes(app: FastifyInstance) {
       columns: columns.map((key) => COLUMNS.find((c) => c.key === key)!),
       allColumns: COLUMNS,
       result,
+      density: chosenDensity(app.db, request.actor.id),
       options: filterOptions(app.db),
       supervisorName: supervisor ? displayName(supervisor) : undefined,
       filtered: isFiltered(query),
@@ -107,5 +108,12 @@ export default async function userListRoutes(app: FastifyInstance) {
     }
     saveColumns(app.db, request.actor.id, chosen);
     return reply.redirect(moveKey ? `${back}${back.includes('?') ? '&' : '?'}columns=open` : back);
+  });
+
+  /** Saves the list's density (comfortable or compact) and returns to the list as it was. */
+  app.post<{ Body: { density?: string; back?: string } }>('/users/density', async (request, reply) => {
+    const body = request.body ?? {};
+    if (isDensity(body.density)) saveDensity(app.db, request.actor.id, body.density);
+    return reply.redirect(listReturn(body.back), 303);
   });
 }

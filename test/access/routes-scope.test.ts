@@ -77,6 +77,11 @@ const ROUTES: Record<string, Expectation> = {
     () => [['columns', 'name']],
     [302],
   ),
+  'POST /users/density': post(
+    () => '/users/density',
+    () => [['density', 'compact']],
+    [303],
+  ),
   'GET /users/:id': get((c) => `/users/${c.outsider}`, NOT_FOUND),
   'GET /users/:id/avatar': get((c) => `/users/${c.outsider}/avatar`, NOT_FOUND),
   'GET /users/supervisors': get(() => '/users/supervisors?supervisor=outsider', SHOWN_IN_SCOPE),

@@ -51,6 +51,8 @@ t.test('filter, select all matching, bulk update, and see the result', async (t)
   await page.waitForURL(new RegExp(`group=${group.id}`));
   await page.locator('.chip', { hasText: `Group: ${group.name}` }).waitFor();
   await page.getByRole('button', { name: 'Clear selection' }).click();
+  // The bulk bar waits for a tick: the page's box first, then everyone the filter matches.
+  await page.getByRole('checkbox', { name: 'Select all users on this page' }).check();
   await page.getByRole('button', { name: `Select all ${group.n} matching` }).click();
   await page.getByText(`All ${group.n} matching users selected`).waitFor();
   t.equal(await page.locator('tbody input[name="id"]:not(:checked)').count(), 0, 'every row on the page is ticked');
@@ -76,6 +78,7 @@ t.test('filter, select all matching, bulk update, and see the result', async (t)
   await page.getByRole('link', { name: 'Back to the users list' }).click();
   await page.waitForURL(new RegExp(`/users\\?group=${group.id}$`));
   t.pass('the summary leads back to the filtered list');
+  await page.getByText('More filters').click();
   await page.getByRole('combobox', { name: 'Territory' }).selectOption(String(territory.id));
   await page.locator('.chip', { hasText: `Territory: ${territory.name}` }).waitFor();
   const shown = /of ([\d,]+) users?/.exec(await page.locator('.results-count').innerText());
