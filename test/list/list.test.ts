@@ -740,7 +740,11 @@ t.test('user data is escaped in the list', async (t) => {
     const scripts = html.match(/<script[^>]*>/g) ?? [];
     t.same(
       scripts,
-      ['<script src="/vendor/htmx/htmx.min.js" defer>', '<script src="/public/js/selection.js" defer>'],
+      [
+        '<script src="/vendor/htmx/htmx.min.js" defer>',
+        '<script src="/public/js/time-zone.js" defer>',
+        '<script src="/public/js/selection.js" defer>',
+      ],
       `${url}: only Roster's own script files`,
     );
     t.notMatch(html, /<img/, 'no image tag from user data');
