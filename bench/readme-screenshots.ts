@@ -44,6 +44,8 @@ try {
   await page.screenshot({ path: `${DOCS}user-page.png` });
 
   await page.goto(`${baseUrl}/users?group=${group.id}`);
+  // The bulk bar appears with the first tick, as in Entra and Google Workspace.
+  await page.getByLabel('Select all users on this page').check();
   await page.getByRole('button', { name: `Select all ${group.n} matching` }).click();
   await page.getByLabel('Action for the selected users').selectOption('deactivate');
   await page.getByRole('button', { name: 'Apply', exact: true }).click();
