@@ -383,6 +383,10 @@ t.test('supervisor:NAME and supervisor=ID list exactly that manager’s reports'
   t.same(await shown(t, browser, { q: 'supervisor:Carl' }), ['annika']);
   t.same(await shown(t, browser, { q: 'supervisor:"Nobody Here"' }), []);
   t.same(await shown(t, browser, { q: 'supervisor:Maria west' }), ['asa'], 'with another term');
+  t.same(await shown(t, browser, { q: 'supervisor:Garcia' }), reports, 'by last name, as the picker suggests');
+  t.same(await shown(t, browser, { q: 'supervisor:garc' }), reports, 'by the start of the last name');
+  t.same(await shown(t, browser, { q: 'supervisor:"Garcia Maria"' }), reports, 'last name first');
+  t.same(await shown(t, browser, { q: 'supervisor:Diaz' }), ['annika']);
 
   const html = await page(t, browser, `/users?supervisor=${ids.get('mgarcia')}`);
   t.match(html, /<span>Supervisor: Maria Garcia<\/span>/, 'the chip names the supervisor');

@@ -56,7 +56,7 @@ t.test('editing shows the same form prefilled, and saving changes only what chan
   t.equal(form.statusCode, 200);
   t.match(form.body, 'name="version" value="1"');
   t.match(form.body, 'value="ann@example.com"');
-  t.match(form.body, `value="Bo Ssman (${ctx.boss.id})"`);
+  t.match(form.body, 'value="Bo Ssman · boss"');
   t.match(form.body, /name="hoursOdd0" type="text" inputmode="decimal" size="4" value="8"/);
   t.notMatch(form.body, 'name="passwordMode"', 'no password section when editing');
 
@@ -186,7 +186,7 @@ t.test('clone opens New with the settings but not the identity', async (t) => {
   t.notMatch(page.body, 'ann@example.com');
   t.notMatch(page.body, '555-0100');
   t.notMatch(page.body, 'name="version"');
-  t.same(value('supervisor'), [`Bo Ssman (${ctx.boss.id})`]);
+  t.same(value('supervisor'), ['Bo Ssman · boss']);
   t.same(value('licenceType'), ['full']);
   t.same(value('kind'), ['resource']);
   t.same(value('hoursOdd0'), ['8']);
