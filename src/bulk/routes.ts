@@ -20,7 +20,7 @@ import {
   resolveSelection,
   type Selection,
   selectionFields,
-  selectionQuery,
+  listOfSelection,
   tickedIds,
 } from './selection.js';
 import { type BulkForm, describeChanges, readBulkForm, validateBulkForm } from './update-form.js';
@@ -46,8 +46,8 @@ export default async function bulkRoutes(app: FastifyInstance) {
 
   /** Where "Cancel" and "Back" lead: the list the selection came from. */
   const backTo = (selection: Selection) => {
-    const query = selectionQuery(selection);
-    return query ? listUrl(query) : '/users';
+    const list = listOfSelection(selection);
+    return list ? listUrl(list) : '/users';
   };
 
   /** The selection's users in bulk_ids, and what the page shows of them; refused when out of scope. */
