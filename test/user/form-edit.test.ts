@@ -54,6 +54,7 @@ t.test('editing shows the same form prefilled, and saving changes only what chan
   const ctx = await setUp(t);
   const form = await ctx.browser.get(`/users/${ctx.ann.id}/edit`);
   t.equal(form.statusCode, 200);
+  t.match(form.body, '<h1>Edit Ann Öberg</h1>', 'titled with the name a person knows, not the username');
   t.match(form.body, 'name="version" value="1"');
   t.match(form.body, 'value="ann@example.com"');
   t.match(form.body, 'value="Bo Ssman · boss"');
@@ -177,6 +178,7 @@ t.test('clone opens New with the settings but not the identity', async (t) => {
   const ctx = await setUp(t);
   const page = await ctx.browser.get(`/users/new?from=${ctx.ann.id}`);
   t.equal(page.statusCode, 200);
+  t.match(page.body, '<h1>New user, copied from Ann Öberg</h1>', 'the title says whom it copies');
   t.match(page.body, 'A copy of Ann Öberg’s settings.');
   const fields = formFields(page.body);
   const value = (name: string) => fields.filter(([k]) => k === name).map(([, v]) => v);
