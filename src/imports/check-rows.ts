@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { Queryable } from '../db/connection.js';
 import { LICENCE_TYPES, USER_STATUSES } from '../db/schema.js';
 import { oneRow } from '../db/statements.js';
-import { normalize } from '../text.js';
+import { normalize, transliterate } from '../text.js';
 import { personLabelSql } from '../user/supervisor-label.js';
 import type { Option } from '../reference/reference-lists.js';
 import { MEMBERSHIPS, type ReferenceList } from '../reference/reference-tables.js';
@@ -114,7 +114,7 @@ const splitNames = (cell: string) => [
 
 /** A name made from a person's names as an administrator would write it: "Åsa Holm-Berg" → asa.holm-berg. */
 function usernameBase(firstName: string, lastName: string): string {
-  const part = (name: string) => normalize(name).replace(/[^\p{L}\p{N}-]+/gu, '');
+  const part = (name: string) => normalize(transliterate(name)).replace(/[^\p{L}\p{N}-]+/gu, '');
   return [part(firstName), part(lastName)].filter(Boolean).join('.').slice(0, 60);
 }
 
