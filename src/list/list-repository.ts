@@ -265,8 +265,11 @@ export function listConditions(
     // supervisors' own "last first" sort name instead; either order finds them.
     const prefix = normalize(name);
     const end = prefix + '\u{10ffff}';
-    conditions.push(sql`(u.supervisor_sort >= ${prefix} and u.supervisor_sort < ${end}
-      or u.supervisor_id in (select s.id from users s indexed by users_name_sort
+    // Both are ranges; as a list of ids, each one walks its own index.
+    conditions.push(sql`u.id in (
+      select r.id from users r where r.supervisor_sort >= ${prefix} and r.supervisor_sort < ${end} and r.deleted_at is null
+      union
+      select r.id from users r where r.supervisor_id in (select s.id from users s indexed by users_name_sort
         where s.name_sort >= ${prefix} and s.name_sort < ${end} and s.deleted_at is null))`);
   }
   for (const pattern of search.patterns) conditions.push(termCondition(pattern, references?.get(pattern)));
