@@ -3,6 +3,43 @@
  * document's separator) folded to one space — "Åsa  Öström" becomes "asa ostrom". Search, sort
  * keys and filters all use this one rule.
  */
+/**
+ * Letters that carry no separable accent, so NFKD leaves them as they are, and the Latin letters
+ * people write for them in an address or a login name.
+ */
+const LATIN_LETTERS: Readonly<Record<string, string>> = {
+  ø: 'o',
+  Ø: 'O',
+  æ: 'ae',
+  Æ: 'Ae',
+  œ: 'oe',
+  Œ: 'Oe',
+  ß: 'ss',
+  ẞ: 'SS',
+  ł: 'l',
+  Ł: 'L',
+  đ: 'd',
+  Đ: 'D',
+  ð: 'd',
+  Ð: 'D',
+  þ: 'th',
+  Þ: 'Th',
+  ħ: 'h',
+  Ħ: 'H',
+  ı: 'i',
+  ŧ: 't',
+  Ŧ: 'T',
+};
+const UNSEPARABLE = new RegExp(`[${Object.keys(LATIN_LETTERS).join('')}]`, 'gu');
+
+/** Text in Latin letters where a name allows it: "Zoë Ødegård" → "Zoe Odegard", "Þóra" → "Thora". */
+export function transliterate(text: string): string {
+  return text
+    .replace(UNSEPARABLE, (letter) => LATIN_LETTERS[letter]!)
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '');
+}
+
 export function normalize(text: string): string {
   return text
     .normalize('NFKD')

@@ -49,7 +49,9 @@
     form.querySelector('[data-clear-selection]').hidden = !any;
     const allButton = form.querySelector('[data-select-all]');
     allButton.textContent = `Select all ${total} matching`;
+    // Once chosen it has nothing more to do: hidden, and inactive even where a style shows it.
     allButton.hidden = state.all;
+    allButton.disabled = state.all;
     form.querySelector('[data-apply-selected]').textContent = 'Apply';
     save();
   }

@@ -10,7 +10,8 @@ import {
   validateFirstAdmin,
 } from '../setup/first-admin.js';
 import { displayName } from '../users/derived-fields.js';
-import { supervisorIdOf, usernameTaken } from '../user/user-form.js';
+import { usernameTaken } from '../user/user-form.js';
+import { personIdOf } from '../user/supervisor-label.js';
 import { UsernameTakenError } from '../user/user-writes.js';
 import {
   type AccessErrors,
@@ -104,7 +105,7 @@ export default async function administratorRoutes(app: FastifyInstance) {
       .slice(0, 300);
     const checked = validateAccess(db, access);
     const errors: FormState['errors'] = { ...checked.errors };
-    const id = supervisorIdOf(picked);
+    const id = personIdOf(db, picked);
     const user = id ? findManagedUser(db, id) : undefined;
     if (!user) {
       errors.user =

@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { allowedIf, notAllowed } from '../access/guards.js';
 import { mayDeleteUsers, mayEditUsers, PERMISSION_WORDS } from '../access/policy.js';
 import { ACTION_PERMISSIONS, mayApply } from './choices.js';
-import { formOptions, supervisorIdOf, supervisorLabel } from '../user/user-form.js';
+import { formOptions } from '../user/user-form.js';
+import { personIdOf, personLabel } from '../user/supervisor-label.js';
 import { findVisibleUser } from '../users/repository.js';
 import { displayName } from '../users/derived-fields.js';
 import { listUrl } from '../list/list-query.js';
@@ -19,7 +20,7 @@ import {
   resolveSelection,
   type Selection,
   selectionFields,
-  selectionQuery,
+  listOfSelection,
   tickedIds,
 } from './selection.js';
 import { type BulkForm, describeChanges, readBulkForm, validateBulkForm } from './update-form.js';
@@ -45,8 +46,8 @@ export default async function bulkRoutes(app: FastifyInstance) {
 
   /** Where "Cancel" and "Back" lead: the list the selection came from. */
   const backTo = (selection: Selection) => {
-    const query = selectionQuery(selection);
-    return query ? listUrl(query) : '/users';
+    const list = listOfSelection(selection);
+    return list ? listUrl(list) : '/users';
   };
 
   /** The selection's users in bulk_ids, and what the page shows of them; refused when out of scope. */
@@ -285,7 +286,7 @@ export default async function bulkRoutes(app: FastifyInstance) {
         return reply.code(422).view('bulk/supervisor', { title: 'Change supervisor', current, replacement, errors });
       }
       const selection: Selection = { query: `supervisor=${from.id}` };
-      const supervisor = { id: to.id, label: supervisorLabel(to) };
+      const supervisor = { id: to.id, label: personLabel(db, to.id) };
       // The confirmation posts the same fields the update form would, and they are checked again then.
       const form: BulkForm = { supervisor_mode: 'set', supervisor: supervisor.label };
       const changes: BulkChanges = { lists: {}, references: {}, supervisor };
@@ -302,7 +303,7 @@ export default async function bulkRoutes(app: FastifyInstance) {
   );
 
   function lookUp(request: FastifyRequest, text: string) {
-    const id = supervisorIdOf(text);
+    const id = personIdOf(db, text);
     return id === undefined ? undefined : findVisibleUser(db, request.actor, id);
   }
 

@@ -13,9 +13,10 @@ import type { Actor } from '../access/actor.js';
  * Which users a bulk action is for: the ones ticked (ids), or every user matching the list's
  * filters and search (the list's query string, as the page had it). Either way the set is
  * worked out again, with the acting administrator's scope, inside the action's transaction:
- * the page may be minutes old.
+ * the page may be minutes old. Ticked rows also keep the list they were ticked on (`from`, its
+ * query string), so "Back" and "Cancel" return to it with its filters.
  */
-export type Selection = { ids: number[] } | { query: string };
+export type Selection = { ids: number[]; from?: string } | { query: string };
 
 /** More ticked boxes than this are refused: "all matching" covers large sets without a long form. */
 export const MAX_TICKED = 10_000;
@@ -40,7 +41,13 @@ export function readSelection(body: Record<string, unknown> | undefined): Select
       error: `At most ${MAX_TICKED.toLocaleString('en')} users can be ticked; use “Select all matching” instead.`,
     };
   }
-  return { ids };
+  return typeof b.query === 'string' && b.query !== '' ? { ids, from: b.query.slice(0, 2000) } : { ids };
+}
+
+/** The list a selection came from: its filters and search, for "Back" and "Cancel". */
+export function listOfSelection(selection: Selection): ListQuery | undefined {
+  if ('query' in selection) return listQueryFromString(selection.query);
+  return selection.from === undefined ? undefined : listQueryFromString(selection.from);
 }
 
 export function selectionQuery(selection: Selection): ListQuery | undefined {
@@ -93,5 +100,6 @@ export function selectionFields(selection: Selection): [string, string][] {
       ['all', '1'],
       ['query', selection.query],
     ];
-  return selection.ids.map((id) => ['id', String(id)]);
+  const ids: [string, string][] = selection.ids.map((id) => ['id', String(id)]);
+  return selection.from ? [...ids, ['query', selection.from]] : ids;
 }

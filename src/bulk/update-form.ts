@@ -1,7 +1,8 @@
 import type { Queryable } from '../db/connection.js';
 import { LICENCE_TYPES, SCOPE_KINDS, type ScopeKind, USER_STATUSES } from '../db/schema.js';
 import { findVisibleUser } from '../users/repository.js';
-import { type FormOptions, formOptions, supervisorIdOf, supervisorLabel } from '../user/user-form.js';
+import { type FormOptions, formOptions } from '../user/user-form.js';
+import { personIdOf, personLabel } from '../user/supervisor-label.js';
 import {
   type Membership,
   MEMBERSHIP_LISTS,
@@ -103,10 +104,10 @@ export function validateBulkForm(
   const supervisorMode = one(form, 'supervisor_mode');
   if (supervisorMode === 'clear') changes.supervisor = null;
   else if (supervisorMode === 'set') {
-    const id = supervisorIdOf(one(form, 'supervisor'));
+    const id = personIdOf(db, one(form, 'supervisor'));
     const supervisor = id === undefined ? undefined : findVisibleUser(db, actor, id);
     if (!supervisor) errors.supervisor = 'Choose the supervisor from the suggestions.';
-    else changes.supervisor = { id: supervisor.id, label: supervisorLabel(supervisor) };
+    else changes.supervisor = { id: supervisor.id, label: personLabel(db, supervisor.id) };
   }
 
   const licence = one(form, 'licence');

@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto';
 import type { Queryable } from '../db/connection.js';
 import { LICENCE_TYPES, USER_STATUSES } from '../db/schema.js';
 import { oneRow } from '../db/statements.js';
-import { normalize } from '../text.js';
-import { displayNameText } from '../users/derived-fields.js';
+import { normalize, transliterate } from '../text.js';
+import { personLabelSql } from '../user/supervisor-label.js';
 import type { Option } from '../reference/reference-lists.js';
 import { MEMBERSHIPS, type ReferenceList } from '../reference/reference-tables.js';
 import { visibleTo } from '../access/scope.js';
@@ -114,7 +114,7 @@ const splitNames = (cell: string) => [
 
 /** A name made from a person's names as an administrator would write it: "Åsa Holm-Berg" → asa.holm-berg. */
 function usernameBase(firstName: string, lastName: string): string {
-  const part = (name: string) => normalize(name).replace(/[^\p{L}\p{N}-]+/gu, '');
+  const part = (name: string) => normalize(transliterate(name)).replace(/[^\p{L}\p{N}-]+/gu, '');
   return [part(firstName), part(lastName)].filter(Boolean).join('.').slice(0, 60);
 }
 
@@ -166,12 +166,12 @@ export function checkRows(db: Queryable, actor: Actor, rows: ImportRow[]): Impor
   const supervisors = new Map<string, { id: number; label: string } | undefined>();
   const supervisorInDirectory = (username: string) => {
     if (!supervisors.has(username)) {
-      const found = oneRow<{ id: number; name: string }>(
+      const found = oneRow<{ id: number; label: string }>(
         db,
-        sql`select id, ${sql.raw(displayNameText('users'))} as name from users
+        sql`select id, ${personLabelSql('users')} as label from users
             where ${visibleTo(actor)} and lower(username) = ${username}`,
       );
-      supervisors.set(username, found && { id: found.id, label: `${found.name} (${found.id})` });
+      supervisors.set(username, found);
     }
     return supervisors.get(username);
   };

@@ -6,6 +6,7 @@ import { displayName, displayNameText, refreshDerivedFields } from '../users/der
 import type { Option } from '../reference/reference-lists.js';
 import { MEMBERSHIP_LISTS, MEMBERSHIPS } from '../reference/reference-tables.js';
 import type { FormOptions, UserValues } from '../user/user-form.js';
+import { personLabelText } from '../user/supervisor-label.js';
 import { type CheckedRow, checkRows, usernamesFingerprint } from './check-rows.js';
 import type { ImportRow } from './read-csv.js';
 import type { Actor } from '../access/actor.js';
@@ -65,13 +66,13 @@ function creationChanges(values: UserValues, options: FormOptions, supervisor: s
 function linkSupervisors(tx: Queryable, rows: CheckedRow[], ids: Map<string, number>): Map<number, string> {
   const labels = new Map<number, string>();
   const update = prepared(tx, 'update users set supervisor_id = ? where id = ?');
-  const nameOf = prepared(tx, `select ${displayNameText('u')} from users u where id = ?`).pluck();
+  const labelOf = prepared(tx, `select ${personLabelText('u')} from users u where id = ?`).pluck();
   for (const row of rows) {
     if (!row.supervisorInFile) continue;
     const userId = ids.get(row.username.toLowerCase())!;
     const supervisorId = ids.get(row.supervisorInFile)!;
     update.run(supervisorId, userId);
-    labels.set(userId, `${nameOf.get(supervisorId) as string} (${supervisorId})`);
+    labels.set(userId, labelOf.get(supervisorId) as string);
   }
   return labels;
 }

@@ -260,9 +260,17 @@ export function listConditions(
 
   const search = parseSearch(query.q);
   for (const name of search.supervisors) {
-    // Every user carries their supervisor's normalised name: a prefix is a range on its index.
+    // Every user carries their supervisor's normalised name ("first last" as it shows): a prefix
+    // is a range on its index. A last name first ("Hamilton", "Hamilton Marg") is a range on the
+    // supervisors' own "last first" sort name instead; either order finds them.
     const prefix = normalize(name);
-    conditions.push(sql`u.supervisor_sort >= ${prefix} and u.supervisor_sort < ${prefix + '\u{10ffff}'}`);
+    const end = prefix + '\u{10ffff}';
+    // Both are ranges; as a list of ids, each one walks its own index.
+    conditions.push(sql`u.id in (
+      select r.id from users r where r.supervisor_sort >= ${prefix} and r.supervisor_sort < ${end} and r.deleted_at is null
+      union
+      select r.id from users r where r.supervisor_id in (select s.id from users s indexed by users_name_sort
+        where s.name_sort >= ${prefix} and s.name_sort < ${end} and s.deleted_at is null))`);
   }
   for (const pattern of search.patterns) conditions.push(termCondition(pattern, references?.get(pattern)));
   return conditions;

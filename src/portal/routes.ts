@@ -5,6 +5,7 @@ import { checkSigninForm, SIGNIN_NOTICES, SIGNIN_REFUSED, type SigninForm, start
 import type { User } from '../db/schema.js';
 import { formPostLimit } from '../plugins/rate-limit.js';
 import { displayName } from '../users/derived-fields.js';
+import { activeAdministrator } from '../access/actor.js';
 import {
   changePassword,
   type PasswordChangeErrors,
@@ -73,6 +74,8 @@ export default async function portalRoutes(app: FastifyInstance) {
       return reply.view('portal/account', {
         title: 'Your account',
         portalAccount: portalAccount(user),
+        // An administrator who signed in here still needs a way to the console they came for.
+        administrator: activeAdministrator(app.db, user.id) !== undefined,
         profile: {
           name: displayName(user),
           username: user.username,

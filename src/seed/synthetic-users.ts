@@ -1,3 +1,4 @@
+import { transliterate } from '../text.js';
 import { deriveFields } from '../users/derived-fields.js';
 
 /**
@@ -307,25 +308,9 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-/** Letters that carry no separable accent, so NFKD leaves them as they are. */
-const LATIN_LETTERS: Record<string, string> = {
-  ø: 'o',
-  Ø: 'O',
-  æ: 'ae',
-  Æ: 'Ae',
-  ß: 'ss',
-  ł: 'l',
-  Ł: 'L',
-  đ: 'd',
-  Đ: 'D',
-};
-
 /** ASCII-only login names: diacritics folded, spaces and apostrophes dropped. */
 function loginPart(name: string): string {
-  return name
-    .replace(/[øØæÆßłŁđĐ]/g, (c) => LATIN_LETTERS[c]!)
-    .normalize('NFKD')
-    .replace(/\p{M}+/gu, '')
+  return transliterate(name)
     .replace(/[^A-Za-z-]/g, '')
     .toLowerCase();
 }

@@ -19,7 +19,7 @@ import {
   trashUser,
   usernameClash,
 } from './trash-service.js';
-import { supervisorIdOf } from '../user/user-form.js';
+import { personIdOf } from '../user/supervisor-label.js';
 import { UsernameTakenError } from '../user/user-writes.js';
 import type { User } from '../db/schema.js';
 
@@ -91,7 +91,7 @@ export default async function trashRoutes(app: FastifyInstance) {
     if (!user) return reply.callNotFound();
     const supervisor = field(request.body, 'supervisor');
     const moving = request.body && 'supervisor' in request.body;
-    const replacementId = moving ? supervisorIdOf(supervisor) : undefined;
+    const replacementId = moving ? personIdOf(db, supervisor) : undefined;
     if (moving) {
       const problem = replacementProblem(db, request.actor, user, replacementId);
       if (problem) return renderDeletion(request, reply, user, 422, { error: problem, supervisor });

@@ -6,7 +6,8 @@ import { auditActor, recordAudit } from '../audit/record.js';
 import { endSessionsOf } from '../auth/session-store.js';
 import { displayName, displayNameSql, refreshDerivedFields } from '../users/derived-fields.js';
 import { findVisibleUser } from '../users/repository.js';
-import { blankInput, supervisorLabel, validateUserForm } from '../user/user-form.js';
+import { blankInput, validateUserForm } from '../user/user-form.js';
+import { personLabel } from '../user/supervisor-label.js';
 import { UsernameTakenError } from '../user/user-writes.js';
 import type { Actor } from '../access/actor.js';
 import { refusals } from '../access/policy.js';
@@ -163,8 +164,8 @@ function moveReports(tx: Queryable, actor: Actor, user: User, replacementId: num
     .from(users)
     .where(and(eq(users.supervisorId, user.id), sql`${users.deletedAt} is null`))
     .all();
-  const before = supervisorLabel(user);
-  const after = supervisorLabel(replacement);
+  const before = personLabel(tx, user.id);
+  const after = personLabel(tx, replacement.id);
   for (const report of reports) {
     tx.update(users)
       .set({ supervisorId: replacementId, updatedAt: now, updatedBy: actor.id, version: sql`${users.version} + 1` })

@@ -139,7 +139,11 @@ export default async function oneUserRoutes(app: FastifyInstance) {
     const editing = state.userId !== undefined;
     const errors = state.errors ?? {};
     return reply.code(status).view('users/form', {
-      title: editing ? `Edit ${state.input.fullName || state.input.username}` : 'New user',
+      title: editing
+        ? `Edit ${displayName(state.input)}`
+        : state.cloneOf
+          ? `New user, copied from ${state.cloneOf}`
+          : 'New user',
       editing,
       action: editing ? `/users/${state.userId}` : '/users',
       options: formOptions(app.db),

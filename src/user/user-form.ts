@@ -4,10 +4,10 @@ import { LICENCE_TYPES, type ScopeKind, USER_KINDS, USER_STATUSES, type User, ty
 import { allRows, oneRow } from '../db/statements.js';
 import { type PasswordPolicy, passwordProblem } from '../auth/passwords.js';
 import { scopeProblems, scopeValuesOf, visibleTo } from '../access/scope.js';
-import { displayName } from '../users/derived-fields.js';
 import type { Option } from '../reference/reference-lists.js';
 import { type Membership, MEMBERSHIPS, REFERENCE_TABLES, type ReferenceList } from '../reference/reference-tables.js';
 import type { Actor } from '../access/actor.js';
+import { personIdOf, personLabel } from './supervisor-label.js';
 
 export const PASSWORD_MODES = ['generate', 'set', 'none'] as const;
 export type PasswordMode = (typeof PASSWORD_MODES)[number];
@@ -168,17 +168,6 @@ const ADDRESS_CHAR = '[^\\s@"<>()\\[\\]\\\\,;:`]';
 export const EMAIL = new RegExp(`^${ADDRESS_CHAR}+@${ADDRESS_CHAR}+\\.${ADDRESS_CHAR}+$`);
 const HOURS = /^\d{1,2}([.,]\d{1,2})?$/;
 
-/** The id at the end of "Name (42)", or a bare id. */
-export function supervisorIdOf(text: string): number | undefined {
-  const match = /^(?:.*\()?(\d{1,15})\)?$/s.exec(text.trim());
-  const id = match ? Number(match[1]) : NaN;
-  return Number.isSafeInteger(id) && id > 0 ? id : undefined;
-}
-
-export function supervisorLabel(user: Pick<User, 'id' | 'fullName' | 'firstName' | 'lastName' | 'username'>) {
-  return `${displayName(user)} (${user.id})`;
-}
-
 /** The form field that holds each kind a scope can name. */
 const SCOPE_FIELDS: Record<ScopeKind, string> = {
   groups: 'groups',
@@ -249,7 +238,7 @@ export function validateUserForm(
 
   let supervisorId: number | null = null;
   if (input.supervisor !== '') {
-    const id = supervisorIdOf(input.supervisor);
+    const id = personIdOf(db, input.supervisor);
     if (id === undefined || !visibleSupervisor(db, context.actor, id)) {
       errors.supervisor = 'Choose a supervisor from the suggestions.';
     } else if (id === context.userId) {
@@ -332,13 +321,6 @@ export function inputFromUser(db: Queryable, user: User): UserFormInput {
     allRows<{ id: number }>(db, sql`select ref_id as id from ${sql.raw(table)} where user_id = ${user.id}`).map((r) =>
       String(r.id),
     );
-  const supervisor = user.supervisorId
-    ? oneRow<User>(
-        db,
-        sql`select id, full_name as fullName, first_name as firstName, last_name as lastName, username
-            from users where id = ${user.supervisorId}`,
-      )
-    : undefined;
   const hours = (list: number[] | undefined) => WEEKDAYS.map((_, i) => (list?.[i] ? String(list[i]) : ''));
   return {
     ...blankInput(),
@@ -358,7 +340,7 @@ export function inputFromUser(db: Queryable, user: User): UserFormInput {
     companies: member('user_companies'),
     addons: member('user_addons'),
     databases: member('user_databases'),
-    supervisor: supervisor ? supervisorLabel(supervisor) : '',
+    supervisor: user.supervisorId ? personLabel(db, user.supervisorId) : '',
     licenceType: user.licenceType,
     status: user.status,
     twoStep: user.twoStepEnabled,

@@ -5,7 +5,8 @@ import { allRows, oneRow } from '../db/statements.js';
 import { auditActor, recordAudit } from '../audit/record.js';
 import { endSessionsOf } from '../auth/session-store.js';
 import { type AvatarChange, writeAvatar } from './avatar.js';
-import { displayName, displayNameSql, refreshDerivedFields } from '../users/derived-fields.js';
+import { displayName, refreshDerivedFields } from '../users/derived-fields.js';
+import { personLabelSql } from './supervisor-label.js';
 import type { Actor } from '../access/actor.js';
 import { visibleTo } from '../access/scope.js';
 import type { UserValues } from './user-form.js';
@@ -50,7 +51,7 @@ export function snapshot(db: Queryable, id: number): Snapshot | undefined {
     db,
     sql`select u.username, u.first_name as firstName, u.last_name as lastName, u.full_name as fullName,
       u.signature, u.email, u.phone, u.extension, ut.name as userType, r.name as role, t.name as territory,
-      case when s.id is null then null else ${displayNameSql('s')} || ' (' || s.id || ')' end as supervisor,
+      case when s.id is null then null else ${personLabelSql('s')} end as supervisor,
       u.licence_type as licenceType, u.status, u.two_step_enabled as twoStepEnabled, u.kind,
       u.availability, u.notes
     from users u

@@ -18,10 +18,10 @@ t.test('an existing user is made a scoped administrator, audited in words', asyn
   );
   t.match(form.body, 'Passwords and access (status, block, unlock, reset, expire)');
   const suggestions = await ctx.browser.get('/users/supervisors?user=ob');
-  t.match(suggestions.body, `<option value="Ann Öberg (${ctx.ann.id})">`);
+  t.match(suggestions.body, '<option value="Ann Öberg · ann@example.com · Sales">');
 
   const res = await ctx.browser.post('/admins/grant', [
-    ['user', `Ann Öberg (${ctx.ann.id})`],
+    ['user', 'Ann Öberg · ann@example.com · Sales'],
     ['role', 'admin'],
     ['groups', String(ctx.ids.sales)],
     ['groups', String(ctx.ids.support)],
@@ -67,7 +67,7 @@ t.test('the picker refuses nobody, an administrator, and ids not on the lists; i
   const already = await ctx.browser.post('/admins/grant', { user: `Ada Admin (${ctx.admin.id})`, role: 'admin' });
   t.match(already.body, 'This user is already an administrator');
   const made_up = await ctx.browser.post('/admins/grant', [
-    ['user', `Ann Öberg (${ctx.ann.id})`],
+    ['user', 'Ann Öberg · ann@example.com · Sales'],
     ['role', 'admin'],
     ['groups', '9999'],
     ['permissions', 'view'],

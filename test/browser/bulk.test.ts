@@ -55,6 +55,11 @@ t.test('filter, select all matching, bulk update, and see the result', async (t)
   await page.getByRole('checkbox', { name: 'Select all users on this page' }).check();
   await page.getByRole('button', { name: `Select all ${group.n} matching` }).click();
   await page.getByText(`All ${group.n} matching users selected`).waitFor();
+  const selectAll = page.getByRole('button', { name: `Select all ${group.n} matching` });
+  t.ok(
+    (await selectAll.count()) === 0 || !(await selectAll.isVisible()) || !(await selectAll.isEnabled()),
+    'once used, "Select all matching" is no longer offered',
+  );
   t.equal(await page.locator('tbody input[name="id"]:not(:checked)').count(), 0, 'every row on the page is ticked');
 
   await page.getByLabel('Action for the selected users').selectOption('update');

@@ -40,6 +40,12 @@ t.test('a new user signs in with a generated password, must change it, and is si
   t.match(await panel.innerText(), 'Active: the user can sign in.');
   t.notOk(await panel.getByRole('button', { name: 'Block Kira Lind' }).isVisible(), 'hidden until asked for');
   await panel.getByText('Block…').click();
+  await panel.getByRole('button', { name: 'Block Kira Lind' }).waitFor();
+  await saveScreenshot(admin, 'user-block-confirm');
+  await panel.getByRole('link', { name: 'Cancel' }).click();
+  await panel.getByRole('button', { name: 'Block Kira Lind' }).waitFor({ state: 'hidden' });
+  t.equal(admin.url(), userUrl, 'Cancel closes the confirmation where it is');
+  await panel.getByText('Block…').click();
   await panel.getByRole('button', { name: 'Block Kira Lind' }).click();
   await admin.waitForURL(userUrl);
   await admin.getByText('Kira Lind was blocked and signed out of 1 session.').waitFor();

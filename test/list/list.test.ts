@@ -1,9 +1,11 @@
 import { PERMISSIONS } from '../../src/db/schema.js';
 import type { FastifyInstance } from 'fastify';
-import { sql } from 'drizzle-orm';
+import { and, sql } from 'drizzle-orm';
 import t from 'tap';
 import { hashPassword } from '../../src/auth/passwords.js';
 import { COLUMNS } from '../../src/list/columns.js';
+import { listConditions } from '../../src/list/list-repository.js';
+import { parseListQuery } from '../../src/list/list-query.js';
 import { addSuperuser, buildTestApp, Client } from '../helpers/app.js';
 import { addUser, type ReferenceTable, referenceId, type UserFields } from '../helpers/directory.js';
 import { countText, decode, headingsIn, pagerLink, sorted, usernamesIn } from '../helpers/list-page.js';
@@ -204,7 +206,7 @@ function addPeople(app: FastifyInstance, people: Person[]): Map<string, number> 
 }
 
 const app = await buildTestApp(t);
-await addSuperuser(app);
+const admin = await addSuperuser(app);
 const ids = addPeople(app, PEOPLE);
 const ref = (table: ReferenceTable, name: string) => referenceId(app.db, table, name);
 const browser = new Client(app);
@@ -383,6 +385,19 @@ t.test('supervisor:NAME and supervisor=ID list exactly that manager’s reports'
   t.same(await shown(t, browser, { q: 'supervisor:Carl' }), ['annika']);
   t.same(await shown(t, browser, { q: 'supervisor:"Nobody Here"' }), []);
   t.same(await shown(t, browser, { q: 'supervisor:Maria west' }), ['asa'], 'with another term');
+  t.same(await shown(t, browser, { q: 'supervisor:Garcia' }), reports, 'by last name, as the picker suggests');
+  t.same(await shown(t, browser, { q: 'supervisor:garc' }), reports, 'by the start of the last name');
+  t.same(await shown(t, browser, { q: 'supervisor:"Garcia Maria"' }), reports, 'last name first');
+  t.same(await shown(t, browser, { q: 'supervisor:Diaz' }), ['annika']);
+
+  const where = and(...listConditions(admin, parseListQuery({ q: 'supervisor:Garcia' })))!;
+  const plan = app.db
+    .all<{ detail: string }>(sql`explain query plan select u.id from users u where ${where} limit 10`)
+    .map((p) => p.detail)
+    .join('\n');
+  t.match(plan, /users_supervisor_sort \(supervisor_sort>\? AND supervisor_sort<\?\)/, 'each way is an index range');
+  t.match(plan, /users_name_sort \(name_sort>\? AND name_sort<\?\)/);
+  t.notMatch(plan, /SCAN u\b/, 'never a scan of every user');
 
   const html = await page(t, browser, `/users?supervisor=${ids.get('mgarcia')}`);
   t.match(html, /<span>Supervisor: Maria Garcia<\/span>/, 'the chip names the supervisor');

@@ -41,8 +41,8 @@ t.test('a person creates a resource with a suggested supervisor and copies the g
   await page.getByLabel('Odd weeks, Monday').fill('7.5');
 
   await page.getByLabel(/Supervisor/).pressSequentially('ssm', { delay: 30 });
-  await page.locator(`#supervisor-options option[value="Bo Ssman (${boss.id})"]`).waitFor({ state: 'attached' });
-  await page.getByLabel(/Supervisor/).fill(`Bo Ssman (${boss.id})`);
+  await page.locator(`#supervisor-options option[value="Bo Ssman · boss"]`).waitFor({ state: 'attached' });
+  await page.getByLabel(/Supervisor/).fill('Bo Ssman · boss');
   await saveScreenshot(page, 'user-form-new');
 
   await page.getByRole('button', { name: 'Create user' }).click();

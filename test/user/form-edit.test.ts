@@ -54,9 +54,10 @@ t.test('editing shows the same form prefilled, and saving changes only what chan
   const ctx = await setUp(t);
   const form = await ctx.browser.get(`/users/${ctx.ann.id}/edit`);
   t.equal(form.statusCode, 200);
+  t.match(form.body, '<h1>Edit Ann Öberg</h1>', 'titled with the name a person knows, not the username');
   t.match(form.body, 'name="version" value="1"');
   t.match(form.body, 'value="ann@example.com"');
-  t.match(form.body, `value="Bo Ssman (${ctx.boss.id})"`);
+  t.match(form.body, 'value="Bo Ssman · boss"');
   t.match(form.body, /name="hoursOdd0" type="text" inputmode="decimal" size="4" value="8"/);
   t.notMatch(form.body, 'name="passwordMode"', 'no password section when editing');
 
@@ -177,6 +178,7 @@ t.test('clone opens New with the settings but not the identity', async (t) => {
   const ctx = await setUp(t);
   const page = await ctx.browser.get(`/users/new?from=${ctx.ann.id}`);
   t.equal(page.statusCode, 200);
+  t.match(page.body, '<h1>New user, copied from Ann Öberg</h1>', 'the title says whom it copies');
   t.match(page.body, 'A copy of Ann Öberg’s settings.');
   const fields = formFields(page.body);
   const value = (name: string) => fields.filter(([k]) => k === name).map(([, v]) => v);
@@ -186,7 +188,7 @@ t.test('clone opens New with the settings but not the identity', async (t) => {
   t.notMatch(page.body, 'ann@example.com');
   t.notMatch(page.body, '555-0100');
   t.notMatch(page.body, 'name="version"');
-  t.same(value('supervisor'), [`Bo Ssman (${ctx.boss.id})`]);
+  t.same(value('supervisor'), ['Bo Ssman · boss']);
   t.same(value('licenceType'), ['full']);
   t.same(value('kind'), ['resource']);
   t.same(value('hoursOdd0'), ['8']);

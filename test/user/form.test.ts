@@ -151,7 +151,7 @@ t.test('creating a user with every field writes the row, memberships, search and
     email: [null, 'ann@example.com'],
     groups: [null, ['Sales', 'Support']],
     territory: [null, 'Nordics'],
-    supervisor: [null, `Bo Ssman (${ctx.boss.id})`],
+    supervisor: [null, 'Bo Ssman · boss'],
     twoStepEnabled: [null, true],
   });
   t.notOk(JSON.stringify(audit[0]).includes('passphrase'), 'no password in the audit');
@@ -218,8 +218,8 @@ t.test('each validation error is shown beside its field, the input is kept and n
       'Choose a supervisor from the suggestions.',
     ],
     [
-      'supervisor without an id',
-      [['supervisor', 'Bo Ssman']],
+      'a supervisor who is no one',
+      [['supervisor', 'No Such Person']],
       'supervisor',
       'Choose a supervisor from the suggestions.',
     ],
@@ -348,7 +348,7 @@ t.test('supervisor suggestions: a prefix of the sort name, at most twenty, visib
   t.equal((many.body.match(/<option /g) ?? []).length, 20, 'at most twenty');
   t.notMatch(many.body, 'Smithers', 'trashed users are not offered');
   const accented = await ctx.browser.get('/users/supervisors?q=ASTR');
-  t.match(accented.body, /<option value="Sue Åström \(\d+\)">/, 'case and diacritics are ignored');
+  t.match(accented.body, '<option value="Sue Åström · other">', 'case and diacritics are ignored');
   const empty = await ctx.browser.get('/users/supervisors?q=');
   t.equal((empty.body.match(/<option /g) ?? []).length, 0);
   const except = await ctx.browser.get(`/users/supervisors?q=ssman&except=${ctx.boss.id}`);
@@ -358,6 +358,53 @@ t.test('supervisor suggestions: a prefix of the sort name, at most twenty, visib
     sql`explain query plan select id from users indexed by users_name_sort where name_sort >= 'a' and name_sort < 'b' and deleted_at is null order by name_sort limit 20`,
   );
   t.match(plan.map((p) => p.detail).join('\n'), /users_name_sort \(name_sort>\? AND name_sort<\?\)/);
+});
+
+t.test('supervisor suggestions: first or last name in either order, namesakes told apart in words', async (t) => {
+  const ctx = await setUp(t);
+  const first = addUser(ctx.db, {
+    username: 'mhamilton',
+    firstName: 'Margaret',
+    lastName: 'Hamilton',
+    email: 'margaret@acme.test',
+    groups: ['Engineering'],
+  });
+  addUser(ctx.db, { username: 'mhamilton2', firstName: 'Margaret', lastName: 'Hamilton', groups: ['Sales'] });
+  const options = async (typed: string) =>
+    [
+      ...(await ctx.browser.get(`/users/supervisors?supervisor=${encodeURIComponent(typed)}`)).body.matchAll(
+        /<option value="([^"]*)">/g,
+      ),
+    ].map((m) => m[1]);
+  const both = ['Margaret Hamilton · margaret@acme.test · Engineering', 'Margaret Hamilton · mhamilton2 · Sales'];
+  for (const typed of ['Ham', 'hamilton', 'Marg', 'margaret', 'Margaret Ham', 'Hamilton Margaret']) {
+    t.same(await options(typed), both, `“${typed}” finds both, told apart by email or username and group`);
+  }
+  t.same(await options(both[0]!), both, 'a chosen suggestion, sent again, still finds them');
+
+  const chosen = await postForm(ctx.app, ctx.browser, '/users', minimal(ctx, [['supervisor', both[0]!]]));
+  t.equal(chosen.statusCode, 303, 'a chosen suggestion is accepted');
+  const made = ctx.db.select().from(users).where(eq(users.username, 'newbie')).get()!;
+  t.equal(made.supervisorId, first.id, 'and names exactly that person');
+
+  await ctx.browser.get('/users/new');
+  const typedName = await postForm(ctx.app, ctx.browser, '/users', [
+    ...minimal(ctx).filter(([name]) => name !== 'username'),
+    ['username', 'nojs'],
+    ['supervisor', 'Ssman Bo'],
+  ]);
+  t.equal(typedName.statusCode, 303, 'a full name typed without suggestions is accepted when it names one person');
+  const nojs = ctx.db.select().from(users).where(eq(users.username, 'nojs')).get()!;
+  t.equal(nojs.supervisorId, ctx.boss.id);
+
+  await ctx.browser.get('/users/new');
+  const namesake = await postForm(ctx.app, ctx.browser, '/users', [
+    ...minimal(ctx).filter(([name]) => name !== 'username'),
+    ['username', 'unsure'],
+    ['supervisor', 'Margaret Hamilton'],
+  ]);
+  t.equal(namesake.statusCode, 422, 'a name two people share is not guessed');
+  t.match(namesake.body, 'Choose a supervisor from the suggestions.');
 });
 
 t.test('posting without a CSRF token is refused', async (t) => {
