@@ -2,7 +2,7 @@ import { and, type SQL, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/connection.js';
 import { run } from '../db/statements.js';
 import { listConditions } from '../list/list-repository.js';
-import { listQueryFromString, type ListQuery } from '../list/list-query.js';
+import { invalidFilterWords, listQueryFromString, type ListQuery } from '../list/list-query.js';
 import { visibleTo } from '../access/scope.js';
 import { users } from '../db/schema.js';
 import { alias } from 'drizzle-orm/sqlite-core';
@@ -33,7 +33,12 @@ export function tickedIds(body: Record<string, unknown> | undefined): number[] {
 /** Reads the selection a form carries: `id` fields, or `all` with the list's `query`. */
 export function readSelection(body: Record<string, unknown> | undefined): Selection | { error: string } {
   const b = body ?? {};
-  if (b.all === '1' || b.all === 'on') return { query: typeof b.query === 'string' ? b.query.slice(0, 2000) : '' };
+  if (b.all === '1' || b.all === 'on') {
+    const query = typeof b.query === 'string' ? b.query.slice(0, 2000) : '';
+    const invalid = listQueryFromString(query).invalidFilter;
+    if (invalid) return { error: `${invalidFilterWords(invalid)} Fix the filter or clear it first.` };
+    return { query };
+  }
   const ids = tickedIds(b);
   if (ids.length === 0) return { error: 'Select at least one user first.' };
   if (ids.length > MAX_TICKED) {
@@ -56,7 +61,12 @@ export function selectionQuery(selection: Selection): ListQuery | undefined {
 
 /** The selection as a condition over the users table aliased `u`, scope included. */
 function selectionCondition(actor: Actor, selection: Selection): SQL {
-  if ('query' in selection) return and(...listConditions(actor, selectionQuery(selection)!))!;
+  if ('query' in selection) {
+    const query = selectionQuery(selection)!;
+    // Checked when the selection was read; a filter that cannot be applied never means everyone.
+    if (query.invalidFilter) return sql`u.id is null`;
+    return and(...listConditions(actor, query))!;
+  }
   return and(visibleTo(actor, u), sql`u.id in (select value from json_each(${JSON.stringify(selection.ids)}))`)!;
 }
 

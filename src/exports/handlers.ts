@@ -5,7 +5,8 @@ import type { JobLink } from '../jobs/board.js';
 import { type JobContext, onlyIf } from '../jobs/job.js';
 import { mayExport } from '../access/policy.js';
 import { type ColumnKey, isColumnKey } from '../list/columns.js';
-import { listQueryFromString } from '../list/list-query.js';
+import { invalidFilterWords, listQueryFromString } from '../list/list-query.js';
+import { JobRefusedError } from '../jobs/refused.js';
 import { planList } from '../list/list-repository.js';
 import { csvChunks, recordExport } from './export-users.js';
 import { EXPORT_KEPT_MS, exportFile } from './files.js';
@@ -29,6 +30,7 @@ export const EXPORT_HANDLERS = {
     mayExport,
     ({ jobId, db, actor, params, requestId, progress, dataDir }: JobContext<ExportJobParams>) => {
       const query = listQueryFromString(params.query);
+      if (query.invalidFilter) throw new JobRefusedError(invalidFilterWords(query.invalidFilter));
       const columns = params.columns.filter(isColumnKey);
       const file = exportFile(dataDir, jobId)!;
       const part = `${file}.part`;

@@ -68,9 +68,27 @@ export interface Cursor {
   key: (string | number)[];
 }
 
+/**
+ * An ad hoc filter the URL asks for but that cannot be applied (an operator that does not fit
+ * the field, a date that is not one, no value): kept as typed, with the reason, so the page
+ * says so and acting on "all matching" is refused, instead of the filter quietly falling away
+ * and a bulk action reaching every user.
+ */
+export interface InvalidFilter {
+  field: string;
+  op: string;
+  value: string;
+  problem: string;
+}
+
+/** What the page and refusals say about such a filter. */
+export const invalidFilterWords = (invalid: InvalidFilter) =>
+  `The filter on any field cannot be used: ${invalid.problem} No filter is applied.`;
+
 export interface ListQuery {
   filters: QuickFilters;
   adhoc?: AdhocFilter;
+  invalidFilter?: InvalidFilter;
   /** The search box as typed. */
   q: string;
   sort: ColumnKey;
@@ -143,9 +161,10 @@ export function parseListQuery(params: Params): ListQuery {
       ? undefined
       : (decodeCursor(single(params, 'after'), 'after') ?? decodeCursor(single(params, 'before'), 'before'));
 
+  const adhoc = parseAdhoc(params);
   return {
     filters,
-    adhoc: parseAdhoc(params),
+    ...adhoc,
     q: (single(params, 'q') ?? '').slice(0, 200),
     sort: knownSort ? sortKey : DEFAULT_SORT,
     descending: knownSort && sortParam.startsWith('-'),
@@ -155,16 +174,27 @@ export function parseListQuery(params: Params): ListQuery {
   };
 }
 
-function parseAdhoc(params: Params): AdhocFilter | undefined {
-  const field = single(params, 'field');
-  const op = single(params, 'op');
-  if (field === undefined || !isColumnKey(field)) return undefined;
-  const operator = operatorsFor(field).find((o) => o === op);
-  if (operator === undefined) return undefined;
+function parseAdhoc(params: Params): { adhoc?: AdhocFilter; invalidFilter?: InvalidFilter } {
+  const field = single(params, 'field') ?? '';
+  const op = single(params, 'op') ?? '';
   const value = (single(params, 'value') ?? '').slice(0, 200);
-  if (operator !== 'empty' && value === '') return undefined;
-  if ((operator === 'before' || operator === 'after') && Number.isNaN(Date.parse(value))) return undefined;
-  return { field, op: operator, value: operator === 'empty' ? '' : value };
+  // No field chosen: the form was sent without an ad hoc filter, which is no filter at all.
+  if (field === '') return {};
+  const invalid = (problem: string) => ({ invalidFilter: { field, op, value, problem } });
+  if (!isColumnKey(field)) return invalid('Choose a field from the list.');
+  const label = COLUMN_BY_KEY.get(field)!.label;
+  const operators = operatorsFor(field);
+  const operator = operators.find((o) => o === op);
+  if (operator === undefined) {
+    const fitting = operators.map((o) => `“${OPERATORS[o]}”`).join(', ');
+    const asked = Object.hasOwn(OPERATORS, op) ? OPERATORS[op as Operator] : op;
+    return invalid(`${label} cannot be filtered with “${asked}”: choose ${fitting}.`);
+  }
+  if (operator !== 'empty' && value.trim() === '') return invalid(`Enter a value for ${label}.`);
+  if ((operator === 'before' || operator === 'after') && Number.isNaN(Date.parse(value))) {
+    return invalid(`Enter a date for ${label}, such as 2026-01-31.`);
+  }
+  return { adhoc: { field, op: operator, value: operator === 'empty' ? '' : value } };
 }
 
 /** Whether anything narrows the list (filters, ad hoc filter or search). */

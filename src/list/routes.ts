@@ -3,16 +3,7 @@ import { fragmentAsked } from '../htmx.js';
 import { COLUMNS, type ColumnKey, isColumnKey } from './columns.js';
 import { displayName } from '../users/derived-fields.js';
 import { cell } from './list-view.js';
-import {
-  isFiltered,
-  type ListQuery,
-  listQueryParams,
-  listUrl,
-  OPERATORS,
-  operatorsFor,
-  PAGE_SIZES,
-  parseListQuery,
-} from './list-query.js';
+import { invalidFilterWords, isFiltered, type ListQuery, listQueryParams, listUrl, OPERATORS, operatorsFor, PAGE_SIZES, parseListQuery } from './list-query.js';
 import { chosenColumns, chosenDensity, isDensity, listUsers, saveColumns, saveDensity } from './list-service.js';
 import { filterOptions } from '../reference/reference-lists.js';
 import { findVisibleUser } from '../users/repository.js';
@@ -62,7 +53,7 @@ export default async function userListRoutes(app: FastifyInstance) {
       bulkQuery: listQueryParams(query, { page: 1, cursor: undefined }).toString(),
       bulkActions: bulkActionChoices(request.actor, mailConfigured(app.db)),
       cell,
-      // Adding users is for superusers until scopes can be assigned (see user-routes.ts).
+      invalidFilter: query.invalidFilter && invalidFilterWords(query.invalidFilter),
       ...extra,
     };
   }

@@ -32,7 +32,6 @@ const defaults: ListQuery = parseListQuery({});
 t.test('an empty query string gives the default list', async (t) => {
   t.same(defaults, {
     filters: {},
-    adhoc: undefined,
     q: '',
     sort: 'name',
     descending: false,
