@@ -31,15 +31,20 @@ export interface JobFinished {
  */
 export const JOB_NICENESS = 10;
 
+/** How long a closing runner waits for the job process to end by itself before ending it. */
+const CLOSE_GRACE_MS = 5_000;
+
 /**
  * Starts the job process. Compiled (npm start runs dist/), it is plain JavaScript. From the
- * TypeScript sources (tests, the bench, npm run dev) it loads them through tsx; tsx is then
- * needed only here, so production runs no transpiler.
+ * TypeScript sources (npm run dev, the tests) it loads them the way this process does: with the
+ * same loader flags (tsx, or the test runner's own, which also counts the job process's code
+ * in the coverage), or through tsx when there are none. Production runs no transpiler.
  */
 function startProcess(): ChildProcess {
   const compiled = !import.meta.url.endsWith('.ts');
   const entry = fileURLToPath(new URL(compiled ? './worker.js' : './worker.ts', import.meta.url));
-  return fork(entry, [], { execArgv: compiled ? [] : ['--import', 'tsx'], serialization: 'advanced' });
+  const loader = process.execArgv.length > 0 ? process.execArgv : ['--import', 'tsx'];
+  return fork(entry, [], { execArgv: compiled ? [] : loader, serialization: 'advanced' });
 }
 
 /**
@@ -88,10 +93,14 @@ export class JobRunner {
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = once(child, 'exit');
-    // Held, so this process waits for the exit it asked for instead of ending first.
+    // Held, so this process waits for the exit it asked for instead of ending first. Closing the
+    // channel lets the job process end by itself (see worker.ts), as a normal exit; a signal is
+    // the fallback for one that does not.
     this.hold(child, true);
-    child.kill();
+    child.disconnect();
+    const stubborn = setTimeout(() => child.kill(), CLOSE_GRACE_MS);
     await exited;
+    clearTimeout(stubborn);
   }
 
   private hold(child: ChildProcess, busy: boolean): void {
