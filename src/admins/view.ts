@@ -8,8 +8,8 @@ export interface AdministratorLine extends AccessWords {
   id: number;
   name: string;
   username: string;
-  lastSignin: string;
-  lastSigninIso?: string;
+  /** Formatted by the page, in the reader's time zone. */
+  lastSigninAt: Date | null;
   twoStep: 'On' | 'Off';
   status: { text: string; badge: string };
 }
@@ -20,14 +20,12 @@ function statusOf(admin: Pick<Actor, 'blocked' | 'status'>) {
 }
 
 export function administratorLine(admin: Actor, lists: ReferenceLists): AdministratorLine {
-  const iso = admin.lastSigninAt?.toISOString();
   return {
     id: admin.id,
     name: displayName(admin),
     username: admin.username,
     ...accessWords(admin, lists),
-    lastSignin: iso ? `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC` : 'Never',
-    lastSigninIso: iso,
+    lastSigninAt: admin.lastSigninAt,
     twoStep: admin.twoStepEnabled ? 'On' : 'Off',
     status: statusOf(admin),
   };

@@ -3,7 +3,17 @@ import { fragmentAsked } from '../htmx.js';
 import { COLUMNS, type ColumnKey, isColumnKey } from './columns.js';
 import { displayName } from '../users/derived-fields.js';
 import { cell } from './list-view.js';
-import { invalidFilterWords, isFiltered, type ListQuery, listQueryParams, listUrl, OPERATORS, operatorsFor, PAGE_SIZES, parseListQuery } from './list-query.js';
+import {
+  invalidFilterWords,
+  isFiltered,
+  type ListQuery,
+  listQueryParams,
+  listUrl,
+  OPERATORS,
+  operatorsFor,
+  PAGE_SIZES,
+  parseListQuery,
+} from './list-query.js';
 import { chosenColumns, chosenDensity, isDensity, listUsers, saveColumns, saveDensity } from './list-service.js';
 import { filterOptions } from '../reference/reference-lists.js';
 import { findVisibleUser } from '../users/repository.js';
