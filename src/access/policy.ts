@@ -97,14 +97,17 @@ export function protections(actor: Actor, effect: Effect, changing: SQL): Protec
       reason: "Only a superuser can change an administrator's account.",
     });
   }
-  if (TAKES_AWAY.has(effect)) {
-    rules.push({
-      when: sql`u.admin_role = 'superuser' and not exists (select 1 from users s where s.admin_role = 'superuser'
-        and s.status = 'active' and s.blocked = 0 and s.deleted_at is null and s.id not in ${changing})`,
-      reason: LAST_SUPERUSER,
-    });
-  }
+  if (TAKES_AWAY.has(effect)) rules.push(lastSuperuser(changing));
   return rules;
+}
+
+/** Refuses a superuser (aliased `u`) when no other active superuser would remain outside `changing`. */
+export function lastSuperuser(changing: SQL): Protection {
+  return {
+    when: sql`u.admin_role = 'superuser' and not exists (select 1 from users s where s.admin_role = 'superuser'
+      and s.status = 'active' and s.blocked = 0 and s.deleted_at is null and s.id not in ${changing})`,
+    reason: LAST_SUPERUSER,
+  };
 }
 
 /** Every protection that refuses this change to one user, in words (none: it may go ahead). */

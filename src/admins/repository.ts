@@ -3,7 +3,7 @@ import type { Queryable } from '../db/connection.js';
 import { type User, users } from '../db/schema.js';
 import { oneRow } from '../db/statements.js';
 import { type Actor, actorOf } from '../access/actor.js';
-import { LAST_SUPERUSER, protections } from '../access/policy.js';
+import { lastSuperuser } from '../access/policy.js';
 
 /** Every administrator not in the trash, by name. There are few, so they are read whole. */
 export function listAdministrators(db: Queryable): Actor[] {
@@ -40,7 +40,8 @@ export function findManagedUser(db: Queryable, id: number): User | undefined {
  * superuser. The rule itself belongs to the access policy (it guards deactivating, blocking
  * and deleting too); this asks it about one account.
  */
-export function isLastActiveSuperuser(db: Queryable, actor: Actor, id: number): boolean {
-  const rule = protections(actor, 'deactivate', sql`(${id})`).find((p) => p.reason === LAST_SUPERUSER);
-  return rule !== undefined && oneRow(db, sql`select 1 from users u where u.id = ${id} and ${rule.when}`) !== undefined;
+export function isLastActiveSuperuser(db: Queryable, id: number): boolean {
+  return (
+    oneRow(db, sql`select 1 from users u where u.id = ${id} and ${lastSuperuser(sql`(${id})`).when}`) !== undefined
+  );
 }

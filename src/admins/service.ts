@@ -58,7 +58,7 @@ function accessChanges(before: AccessWords | null, after: AccessWords | null): C
  */
 export function superuserLossRefusal(db: Queryable, actor: Actor, admin: Pick<User, 'id' | 'adminRole'>) {
   if (!isSuperuser({ adminRole: admin.adminRole! })) return undefined;
-  if (!isLastActiveSuperuser(db, actor, admin.id)) return undefined;
+  if (!isLastActiveSuperuser(db, admin.id)) return undefined;
   return admin.id === actor.id ? ONLY_ACTIVE_SUPERUSER : LAST_SUPERUSER;
 }
 
