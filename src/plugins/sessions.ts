@@ -82,7 +82,7 @@ export default fp(async (app) => {
 
 /**
  * Lets a reply go out without saving the session, when the database cannot take the write:
- * the request keeps a copy of what the session holds (who is signed in, the CSRF secret, the
+ * the request keeps a copy of what the session holds (who is signed in, the
  * flash), and the session plugin saves nothing for a session without an id. Otherwise an error
  * page would fail once more when saved, and go out as bare JSON with the first error's status.
  */
