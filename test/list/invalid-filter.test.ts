@@ -26,6 +26,7 @@ t.test('each problem is named, kept as typed, and bulk actions are off', async (
     t.equal(page.statusCode, 200, query);
     t.match(page.body, problem, `${query}: the reason beside the filter`);
     t.match(page.body, /No filter is applied\. The list shows every user you may see/, `${query}: the list says so`);
+    t.match(page.body, /<details class="menu more-filters[^"]*" open>/, `${query}: the filter is open to fix`);
     t.notMatch(page.body, /id="bulk-form"/, `${query}: no bulk bar`);
     t.notMatch(page.body, />Export CSV</, `${query}: no export`);
     t.ok(listQueryFromString(query).invalidFilter, `${query}: the query knows it is invalid`);
