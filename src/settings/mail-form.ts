@@ -1,5 +1,5 @@
 import { SMTP_SECURITY, type SmtpSecurity } from '../db/schema.js';
-import { EMAIL } from '../user/user-form.js';
+import { EMAIL } from '../email-address.js';
 import type { MailSettings, MailSettingsInput, PasswordChange } from './mail-settings.js';
 
 /** The form as typed, strings throughout, so a refused form comes back as it was sent (but the password). */

@@ -2,7 +2,7 @@ import { auditActor } from '../audit/record.js';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { allowedIf } from '../access/guards.js';
 import { mayChangeSettings } from '../access/policy.js';
-import { EMAIL } from '../user/user-form.js';
+import { EMAIL } from '../email-address.js';
 import { recentMail } from '../mail/queue.js';
 import { sendTestMail } from '../mail/test-mail.js';
 import { SMTP_SECURITY } from '../db/schema.js';

@@ -4,7 +4,7 @@ import { hashPassword, type PasswordPolicy, passwordProblem } from '../auth/pass
 import { refreshDerivedFields } from '../users/derived-fields.js';
 import { superuserExists } from '../access/actor.js';
 import { seedFirstRunItems } from '../reference/first-run-defaults.js';
-import { EMAIL } from '../user/user-form.js';
+import { EMAIL } from '../email-address.js';
 
 export interface FirstAdminInput {
   username: string;

@@ -7,6 +7,7 @@ import { scopeProblems, scopeValuesOf, visibleTo } from '../access/scope.js';
 import type { Option } from '../reference/reference-lists.js';
 import { type Membership, MEMBERSHIPS, REFERENCE_TABLES, type ReferenceList } from '../reference/reference-tables.js';
 import type { Actor } from '../access/actor.js';
+import { EMAIL } from '../email-address.js';
 import { personIdOf, personLabel } from './supervisor-label.js';
 
 export const PASSWORD_MODES = ['generate', 'set', 'none'] as const;
@@ -157,15 +158,6 @@ export function readUserForm(body: Record<string, unknown> | undefined): UserFor
 }
 
 const USERNAME = /^[\p{L}\p{N}._@+-]{1,64}$/u;
-/**
- * One character of an address as people write them. Refused besides spaces and a second @:
- * quotes, angle brackets, parentheses, backslash and brackets, which only quoted, commented or
- * named addresses need, and the comma, semicolon and colon that separate addresses in a mail
- * header, so one field can never name a second recipient. The apostrophe stays: o'brien@… is a
- * real address.
- */
-const ADDRESS_CHAR = '[^\\s@"<>()\\[\\]\\\\,;:`]';
-export const EMAIL = new RegExp(`^${ADDRESS_CHAR}+@${ADDRESS_CHAR}+\\.${ADDRESS_CHAR}+$`);
 const HOURS = /^\d{1,2}([.,]\d{1,2})?$/;
 
 /** The form field that holds each kind a scope can name. */

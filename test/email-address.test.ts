@@ -1,5 +1,5 @@
 import t from 'tap';
-import { EMAIL } from '../../src/user/user-form.js';
+import { EMAIL } from '../src/email-address.js';
 
 t.test('an email address is one plain address, as people write them', async (t) => {
   for (const address of ['ann@example.com', "o'brien@example.ie", 'first.last+tag@mail.example.org']) {
