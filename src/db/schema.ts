@@ -33,6 +33,8 @@ export const addons = referenceList('addons');
 export const LICENCE_TYPES = ['full', 'viewer', 'none'] as const;
 export const USER_STATUSES = ['active', 'inactive'] as const;
 export const USER_KINDS = ['user', 'resource'] as const;
+/** How an account proves the second step at sign-in: a code mailed to them, or an authenticator app. */
+export const TWO_STEP_METHODS = ['email', 'totp'] as const;
 /** A superuser may do everything; an admin acts inside a scope; null is a managed user. */
 export const ADMIN_ROLES = ['superuser', 'admin'] as const;
 /**
@@ -79,6 +81,12 @@ export const users = sqliteTable(
     mustChangePassword: integer('must_change_password', { mode: 'boolean' }).notNull().default(false),
     passwordExpiresAt: integer('password_expires_at', { mode: 'timestamp_ms' }),
     twoStepEnabled: integer('two_step_enabled', { mode: 'boolean' }).notNull().default(false),
+    /** The second step the account has enrolled; null while it has none. */
+    twoStepMethod: text('two_step_method', { enum: TWO_STEP_METHODS }),
+    /** The authenticator app's shared secret, sealed (see sealed.ts) like the SMTP password. */
+    totpSecretSealed: blob('totp_secret_sealed', { mode: 'buffer' }),
+    /** The directory entry this user came from (objectGUID or entryUUID), so renames there find them. */
+    directoryId: text('directory_id'),
     kind: text('kind', { enum: USER_KINDS }).notNull().default('user'),
     availability: text('availability', { mode: 'json' }).$type<Availability>(),
     adminRole: text('admin_role', { enum: ADMIN_ROLES }),
@@ -153,6 +161,9 @@ export const users = sqliteTable(
     index('users_role').on(t.roleId, t.status).where(live),
     index('users_user_type').on(t.userTypeId, t.status).where(live),
     index('users_admin_role').on(t.adminRole),
+    uniqueIndex('users_directory_id')
+      .on(t.directoryId)
+      .where(sql`directory_id is not null`),
   ],
 );
 
@@ -300,6 +311,10 @@ export const passwordTokens = sqliteTable(
     expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
     usedAt: integer('used_at', { mode: 'timestamp_ms' }),
     createdBy: integer('created_by').references(() => users.id, { onDelete: 'set null' }),
+    /** A reset link, or the invitation a welcome mail carries (which lives longer). */
+    purpose: text('purpose', { enum: ['reset', 'invitation'] })
+      .notNull()
+      .default('reset'),
   },
   (t) => [uniqueIndex('password_tokens_hash').on(t.tokenHash), index('password_tokens_user').on(t.userId)],
 );
@@ -350,6 +365,8 @@ export const mailQueue = sqliteTable(
     subject: text('subject').notNull(),
     /** The text body; a secret part (a set-password link) stands here as a placeholder. */
     body: text('body').notNull(),
+    /** The HTML part, with the same placeholders; null for a text-only mail. */
+    html: text('html'),
     /** The secret parts, sealed, until the mail is sent or given up; then erased. */
     secretSealed: blob('secret_sealed', { mode: 'buffer' }),
     status: text('status', { enum: MAIL_STATUSES }).notNull().default('queued'),
@@ -368,3 +385,151 @@ export const mailQueue = sqliteTable(
     index('mail_queue_created').on(t.createdAt),
   ],
 );
+
+/**
+ * Console-wide choices that are not mail or directory settings (requiring two-step for
+ * administrators, invitation lifetime, whether inactive users keep their licence, …): one row a
+ * key, the value as JSON. Each key is read through a typed accessor, never by its string alone.
+ */
+export const settings = sqliteTable('settings', {
+  key: text('key').primaryKey(),
+  value: text('value', { mode: 'json' }).notNull(),
+  updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+  updatedBy: integer('updated_by').references(() => users.id, { onDelete: 'set null' }),
+});
+
+/**
+ * Emailed sign-in codes for the second step: only the SHA-256 is kept; a code is spent when
+ * used_at is set, and dies at expires_at.
+ */
+export const twoStepCodes = sqliteTable(
+  'two_step_codes',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    codeHash: text('code_hash').notNull(),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
+    usedAt: integer('used_at', { mode: 'timestamp_ms' }),
+  },
+  (t) => [index('two_step_codes_user').on(t.userId, t.createdAt)],
+);
+
+/** Single-use recovery codes for an account's second step, stored hashed. */
+export const recoveryCodes = sqliteTable(
+  'recovery_codes',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    codeHash: text('code_hash').notNull(),
+    usedAt: integer('used_at', { mode: 'timestamp_ms' }),
+  },
+  (t) => [index('recovery_codes_user').on(t.userId)],
+);
+
+/** How many full and viewer licences the organisation holds; no row means unlimited. */
+export const licenceSeats = sqliteTable('licence_seats', {
+  licenceType: text('licence_type', { enum: ['full', 'viewer'] }).primaryKey(),
+  seats: integer('seats').notNull(),
+});
+
+/** How many of each add-on licence the organisation holds; no row means unlimited. */
+export const addonSeats = sqliteTable('addon_seats', {
+  addonId: integer('addon_id')
+    .primaryKey()
+    .references(() => addons.id, { onDelete: 'cascade' }),
+  seats: integer('seats').notNull(),
+});
+
+export const BROADCAST_STATUSES = ['scheduled', 'sending', 'sent', 'cancelled'] as const;
+
+/**
+ * A message to many users (M6): mailed to each through the outbox and shown as a banner in the
+ * portal. The recipients are resolved when it is sent, from `audience` (a description of whom,
+ * within the sender's scope), into broadcast_recipients. A sender claims a due broadcast with
+ * claim_id and lease_until, so it goes out once even with several worker processes.
+ */
+export const broadcasts = sqliteTable(
+  'broadcasts',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    subject: text('subject').notNull(),
+    body: text('body').notNull(),
+    category: text('category').notNull(),
+    audience: text('audience', { mode: 'json' }).notNull(),
+    sendAt: integer('send_at', { mode: 'timestamp_ms' }).notNull(),
+    status: text('status', { enum: BROADCAST_STATUSES }).notNull().default('scheduled'),
+    claimId: text('claim_id'),
+    leaseUntil: integer('lease_until', { mode: 'timestamp_ms' }),
+    recipientCount: integer('recipient_count').notNull().default(0),
+    createdBy: integer('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+    sentAt: integer('sent_at', { mode: 'timestamp_ms' }),
+    version: integer('version').notNull().default(1),
+  },
+  (t) => [
+    index('broadcasts_due')
+      .on(t.sendAt)
+      .where(sql`status = 'scheduled'`),
+    index('broadcasts_created').on(t.createdAt),
+  ],
+);
+
+/** Who a broadcast reached, the mail it queued for them (none without an address), and when they dismissed its banner. */
+export const broadcastRecipients = sqliteTable(
+  'broadcast_recipients',
+  {
+    broadcastId: integer('broadcast_id')
+      .notNull()
+      .references(() => broadcasts.id, { onDelete: 'cascade' }),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    mailId: integer('mail_id'),
+    dismissedAt: integer('dismissed_at', { mode: 'timestamp_ms' }),
+  },
+  (t) => [primaryKey({ columns: [t.broadcastId, t.userId] }), index('broadcast_recipients_user').on(t.userId)],
+);
+
+/** The column mapping chosen for a CSV header line, kept so the next file with the same headers needs none. */
+export const importMappings = sqliteTable('import_mappings', {
+  /** The file's header names, normalised and joined, identifying "the same headers". */
+  headersKey: text('headers_key').primaryKey(),
+  mapping: text('mapping', { mode: 'json' }).notNull(),
+  updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+  updatedBy: integer('updated_by').references(() => users.id, { onDelete: 'set null' }),
+});
+
+/**
+ * The LDAP directory Roster imports from and keeps in step with (F3): one row, kept by
+ * superusers. The bind password is sealed like the SMTP password and never shown back.
+ */
+export const directorySettings = sqliteTable('directory_settings', {
+  /** Always 1: there is one directory. */
+  id: integer('id').primaryKey(),
+  url: text('url').notNull(),
+  startTls: integer('start_tls', { mode: 'boolean' }).notNull().default(false),
+  caCertificate: text('ca_certificate').notNull().default(''),
+  bindDn: text('bind_dn').notNull().default(''),
+  bindPasswordSealed: blob('bind_password_sealed', { mode: 'buffer' }),
+  baseDn: text('base_dn').notNull(),
+  userFilter: text('user_filter').notNull(),
+  /** Roster field → directory attribute. */
+  attributeMap: text('attribute_map', { mode: 'json' }).notNull(),
+  syncEnabled: integer('sync_enabled', { mode: 'boolean' }).notNull().default(false),
+  syncIntervalMinutes: integer('sync_interval_minutes').notNull().default(60),
+  syncDeactivateMissing: integer('sync_deactivate_missing', { mode: 'boolean' }).notNull().default(false),
+  /** A run that would change more than this share of users (in per cent) waits for confirmation. */
+  syncMaxChangePercent: integer('sync_max_change_percent').notNull().default(10),
+  /** When the next scheduled run is due; a runner claims it with claim_id and lease_until. */
+  syncNextAt: integer('sync_next_at', { mode: 'timestamp_ms' }),
+  syncClaimId: text('sync_claim_id'),
+  syncLeaseUntil: integer('sync_lease_until', { mode: 'timestamp_ms' }),
+  updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+  updatedBy: integer('updated_by').references(() => users.id, { onDelete: 'set null' }),
+});
