@@ -61,3 +61,10 @@ export function csvSafe(value: string): string {
 export function usersCount(n: number): string {
   return `${n.toLocaleString('en')} ${n === 1 ? 'user' : 'users'}`;
 }
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** Text made safe inside HTML, for values put into a part after its template escaped the rest. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
+}

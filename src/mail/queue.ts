@@ -3,6 +3,7 @@ import type { Queryable } from '../db/connection.js';
 import { mailQueue } from '../db/schema.js';
 import { oneRow, prepared } from '../db/statements.js';
 import { Sealer } from '../sealed.js';
+import { escapeHtml } from '../text.js';
 import type { OutgoingMail } from './transport.js';
 
 /**
@@ -36,19 +37,22 @@ export class Outbox {
     // A prepared statement: a bulk reset queues one mail per user.
     prepared(
       tx,
-      `insert into mail_queue (recipient, subject, body, secret_sealed, next_attempt_at, created_at)
-       values (?, ?, ?, ?, ?, ?)`,
-    ).run(mail.to, mail.subject, mail.text, secret, now.getTime(), now.getTime());
+      `insert into mail_queue (recipient, subject, body, html, secret_sealed, next_attempt_at, created_at)
+       values (?, ?, ?, ?, ?, ?, ?)`,
+    ).run(mail.to, mail.subject, mail.text, mail.html ?? null, secret, now.getTime(), now.getTime());
   }
 
   /** The mail as it is sent, secrets in place. */
   open(row: MailRow): OutgoingMail {
     const secrets = row.secretSealed ? (this.sealer.open(row.secretSealed) as Record<string, string>) : {};
-    const text = Object.entries(secrets).reduce(
-      (body, [placeholder, value]) => body.replaceAll(placeholder, value),
-      row.body,
-    );
-    return { to: row.recipient, subject: row.subject, text };
+    const reveal = (part: string, escape: (value: string) => string) =>
+      Object.entries(secrets).reduce((body, [placeholder, value]) => body.replaceAll(placeholder, escape(value)), part);
+    return {
+      to: row.recipient,
+      subject: row.subject,
+      text: reveal(row.body, (value) => value),
+      html: row.html === null ? undefined : reveal(row.html, escapeHtml),
+    };
   }
 }
 

@@ -5,6 +5,7 @@ import { issueToken, SET_PASSWORD_PAGE } from '../portal/set-password-tokens.js'
 import { readMailSettings } from '../settings/mail-settings.js';
 import { displayName } from '../users/derived-fields.js';
 import type { Outbox, QueuedMail } from './queue.js';
+import { composeMail } from './templates.js';
 
 /** Stands for the link in the stored text; the link itself is sealed and erased once sent. */
 const LINK = '[set-password link]';
@@ -14,17 +15,21 @@ export function setPasswordMail(
   user: Pick<User, 'username' | 'email'> & { name: string },
   link: { externalUrl: string; token: string; expiresAt: Date },
 ): QueuedMail {
-  const until = link.expiresAt.toISOString().slice(0, 16).replace('T', ' ');
-  return {
-    to: user.email,
-    subject: 'Set your Roster password',
-    text:
-      `Hello ${user.name},\n\n` +
-      `An administrator has asked you to choose a new password for Roster. Your username is ${user.username}.\n\n` +
-      `Open this link to choose it:\n\n${LINK}\n\n` +
-      `The link works once, until ${until} UTC. If you did not expect this mail, tell your administrator.\n`,
-    secrets: { [LINK]: `${link.externalUrl}${SET_PASSWORD_PAGE}?token=${link.token}` },
-  };
+  return composeMail(
+    'set-password',
+    {
+      to: user.email,
+      subject: 'Set your Roster password',
+      data: {
+        name: user.name,
+        username: user.username,
+        link: LINK,
+        until: link.expiresAt.toISOString().slice(0, 16).replace('T', ' '),
+      },
+      secrets: { [LINK]: `${link.externalUrl}${SET_PASSWORD_PAGE}?token=${link.token}` },
+    },
+    { externalUrl: link.externalUrl },
+  );
 }
 
 /**

@@ -1,11 +1,12 @@
 import nodemailer from 'nodemailer';
 import type { SmtpSettings } from '../settings/mail-settings.js';
 
-/** One message as Roster sends it: plain text to one recipient. */
+/** One message as Roster sends it to one recipient: plain text, and an HTML part when it has one. */
 export interface OutgoingMail {
   to: string;
   subject: string;
   text: string;
+  html?: string;
 }
 
 export type SmtpTransport = ReturnType<typeof nodemailer.createTransport>;
@@ -31,7 +32,13 @@ export function smtpTransport(settings: SmtpSettings): SmtpTransport {
 }
 
 export async function deliver(transport: SmtpTransport, settings: SmtpSettings, mail: OutgoingMail): Promise<void> {
-  await transport.sendMail({ from: settings.fromAddress, to: mail.to, subject: mail.subject, text: mail.text });
+  await transport.sendMail({
+    from: settings.fromAddress,
+    to: mail.to,
+    subject: mail.subject,
+    text: mail.text,
+    html: mail.html,
+  });
 }
 
 interface SmtpError {
