@@ -103,7 +103,7 @@ async function main(): Promise<void> {
     );
     for (const note of notes) console.log(note);
     console.log('Bulk actions…');
-    const bulk = await measureBulk(baseUrl, options.dataDir, cookie, options.connections);
+    const bulk = await measureBulk(server, options.dataDir, cookie, options.connections);
     for (const line of bulk.lines) console.log(line.replace(/\*\*/g, ''));
     const missed = [...missedTargets(rows).map((r) => r.label), ...bulk.missed];
     console.log(missed.length === 0 ? 'All targets met.' : `Targets missed: ${missed.join('; ')}`);

@@ -5,6 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface RunningServer {
   baseUrl: string;
+  /** The server's process group: its primary, the workers and the job process. */
+  processGroup: number;
   stop(): Promise<void>;
 }
 
@@ -70,7 +72,7 @@ export async function startServer(repoRoot: string, dataDir: string): Promise<Ru
     try {
       const res = await fetch(`${baseUrl}/healthz`);
       await res.arrayBuffer();
-      if (res.ok) return { baseUrl, stop };
+      if (res.ok) return { baseUrl, processGroup: child.pid!, stop };
     } catch {
       // Not listening yet.
     }

@@ -47,26 +47,41 @@ export interface CsvChunk {
   rows: number;
 }
 
+/** A stretch of the list's order: after a row (none: from the start), and at most so many users. */
+export interface ExportRange {
+  after?: Cursor;
+  limit?: number;
+}
+
 /**
- * The file in pieces: the header, then the plan's users in the list's sort order, BATCH at a
- * time. Each batch starts after the sort values of the one before (keyset), as the list's Next
- * link does, so the millionth row costs what the first did.
+ * The file in pieces: the header (when the range starts at the top), then the plan's users in
+ * the list's sort order, BATCH at a time. Each batch starts after the sort values of the one
+ * before (keyset), as the list's Next link does, so the millionth row costs what the first did.
  */
 export function* csvChunks(
   db: Queryable,
   plan: ListPlan,
   query: ListQuery,
   columns: readonly ColumnKey[],
+  range: ExportRange = {},
 ): Generator<CsvChunk> {
-  yield { text: csvHeader(columns), rows: 0 };
-  let cursor: Cursor | undefined;
-  for (let page = 1; ; page++) {
-    const batch = pageOfIds(db, plan, { ...query, size: BATCH, page, cursor });
+  if (!range.after) yield { text: csvHeader(columns), rows: 0 };
+  let cursor = range.after;
+  let left = range.limit ?? Infinity;
+  for (let page = 1; left > 0; page++) {
+    const batch = pageOfIds(db, plan, { ...query, size: Math.min(BATCH, left), page, cursor });
     const rows = loadRows(db, batch.ids, columns);
     if (rows.length > 0) yield { text: csvLines(rows, columns), rows: rows.length };
+    left -= rows.length;
     if (!batch.hasMore || !batch.lastKey) return;
     cursor = { direction: 'after', key: batch.lastKey };
   }
+}
+
+/** The sort key of the plan's nth user (from 1), where a second part of the file can start; none past the end. */
+export function keyOfNth(db: Queryable, plan: ListPlan, query: ListQuery, nth: number): Cursor | undefined {
+  const key = pageOfIds(db, plan, { ...query, size: 1, page: nth, cursor: undefined }).lastKey;
+  return key && { direction: 'after', key };
 }
 
 /**

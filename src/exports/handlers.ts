@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
 import { usersCount } from '../text.js';
 import path from 'node:path';
 import type { JobLink } from '../jobs/board.js';
@@ -7,9 +7,9 @@ import { mayExport } from '../access/policy.js';
 import { type ColumnKey, isColumnKey } from '../list/columns.js';
 import { invalidFilterWords, listQueryFromString } from '../list/list-query.js';
 import { JobRefusedError } from '../jobs/refused.js';
-import { planList } from '../list/list-repository.js';
-import { csvChunks, recordExport } from './export-users.js';
+import { recordExport } from './export-users.js';
 import { EXPORT_KEPT_MS, exportFile } from './files.js';
+import { writeInTwoParts } from './two-part-export.js';
 
 export const EXPORT_JOB = 'users.export';
 
@@ -28,7 +28,7 @@ export interface ExportJobParams {
 export const EXPORT_HANDLERS = {
   [EXPORT_JOB]: onlyIf(
     mayExport,
-    ({ jobId, db, actor, params, requestId, progress, dataDir }: JobContext<ExportJobParams>) => {
+    async ({ jobId, db, actor, params, requestId, progress, dataDir }: JobContext<ExportJobParams>) => {
       const query = listQueryFromString(params.query);
       if (query.invalidFilter) throw new JobRefusedError(invalidFilterWords(query.invalidFilter));
       const columns = params.columns.filter(isColumnKey);
@@ -36,19 +36,19 @@ export const EXPORT_HANDLERS = {
       const part = `${file}.part`;
       mkdirSync(path.dirname(file), { recursive: true });
       const fd = openSync(part, 'w', 0o600);
-      let written = 0;
       let complete = false;
+      let written: number;
       try {
-        // One read transaction: every batch sees the same snapshot, so a user renamed while the
-        // file is written is neither skipped nor written twice as the keyset moves past them.
-        db.transaction((tx) => {
-          const plan = planList(tx, actor, query);
-          for (const chunk of csvChunks(tx, plan, query, columns)) {
-            writeSync(fd, chunk.text);
-            written += chunk.rows;
-            // The count may be an estimate: the bar never runs past its end.
-            progress('Writing the file', written, Math.max(plan.count.value, written));
-          }
+        written = await writeInTwoParts({
+          db,
+          actor,
+          queryString: params.query,
+          query,
+          columns,
+          fd,
+          file: part,
+          // The count may be an estimate: the bar never runs past its end.
+          progress: (done, total) => progress('Writing the file', done, Math.max(total, done)),
         });
         recordExport(db, actor, { count: written, query, ticked: false, columns }, requestId);
         complete = true;
