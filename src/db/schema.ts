@@ -533,3 +533,18 @@ export const directorySettings = sqliteTable('directory_settings', {
   updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
   updatedBy: integer('updated_by').references(() => users.id, { onDelete: 'set null' }),
 });
+
+/**
+ * Counts per UTC day of things the Overview charts and nothing else keeps (sign-ins, by page),
+ * incremented in the same transaction as the event, so a chart of 30 days reads 30 rows.
+ */
+export const dailyActivity = sqliteTable(
+  'daily_activity',
+  {
+    /** YYYY-MM-DD, in UTC. */
+    day: text('day').notNull(),
+    kind: text('kind').notNull(),
+    count: integer('count').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.kind] })],
+);
