@@ -175,6 +175,11 @@ export class DirectorySync {
     await this.running;
   }
 
+  /** Resolves once no run of this process is under way. */
+  async idle(): Promise<void> {
+    await this.running;
+  }
+
   /** Runs the scheduled sync when it is due and this process wins the claim. */
   runIfDue(now = new Date()): Promise<SyncOutcome | undefined> {
     const claimId = randomUUID();
