@@ -61,7 +61,7 @@ export default async function directoryRoutes(app: FastifyInstance) {
     if ('errors' in checked) return render(reply.code(422), form, { errors: checked.errors });
     saveDirectorySettings(db, sealer, checked.settings, { ...auditActor(request.actor), requestId: request.id });
     reply.flash('success', 'The directory settings are saved.');
-    return reply.redirect('/settings/directory');
+    return reply.redirect('/settings/directory', 303);
   });
 
   /** Tests the settings as typed, before they are saved; a blank password means the stored one. */
@@ -88,7 +88,7 @@ export default async function directoryRoutes(app: FastifyInstance) {
   app.post<{ Body: Body }>('/settings/directory/sync', async (request, reply) => {
     if (!readDirectorySettings(db)) {
       reply.flash('error', 'Save the directory settings first.');
-      return reply.redirect('/settings/directory');
+      return reply.redirect('/settings/directory', 303);
     }
     const confirmed = request.body?.confirm === '1';
     const run = sync.runNow({ confirmed, by: auditActor(request.actor) });
@@ -103,6 +103,6 @@ export default async function directoryRoutes(app: FastifyInstance) {
           : 'The sync has started. Reload this page to see the outcome.',
       );
     }
-    return reply.redirect('/settings/directory');
+    return reply.redirect('/settings/directory', 303);
   });
 }
