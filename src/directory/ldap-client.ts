@@ -12,6 +12,7 @@ import {
   ConfidentialityRequiredError,
   StrongAuthRequiredError,
 } from 'ldapts';
+import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import { DIRECTORY_FIELDS } from './attribute-map.js';
 import type { DirectoryConnection } from './directory-settings.js';
@@ -64,11 +65,13 @@ function plainEntry(raw: Record<string, unknown>): DirectoryEntry {
 }
 
 function tlsOptions(settings: Pick<DirectoryConnection, 'url' | 'caCertificate'>): ConnectionOptions {
-  const host = new URL(settings.url).hostname;
-  return {
-    servername: /^[\d.]+$|:/.test(host) ? undefined : host,
-    ...(settings.caCertificate ? { ca: [settings.caCertificate] } : {}),
-  };
+  const host = new URL(settings.url).hostname.replace(/^\[|\]$/g, '');
+  // The certificate is checked against `host` (an upgraded StartTLS socket knows no host of its
+  // own); the name is also sent as SNI, which TLS allows for host names only.
+  const options: ConnectionOptions = { host };
+  if (!isIP(host)) options.servername = host;
+  if (settings.caCertificate) options.ca = [settings.caCertificate];
+  return options;
 }
 
 /** The attributes a search asks for: the mapped ones, and nothing the mapping does not use. */
@@ -93,7 +96,9 @@ export async function searchUsers(
     url: settings.url,
     connectTimeout: CONNECT_TIMEOUT_MS,
     timeout: OPERATION_TIMEOUT_MS,
-    tlsOptions: tlsOptions(settings),
+    // Only for ldaps://: ldapts takes any TLS option as a wish for TLS from the start, which an
+    // ldap:// port (StartTLS or none) would answer by closing the connection.
+    ...(settings.url.toLowerCase().startsWith('ldaps:') ? { tlsOptions: tlsOptions(settings) } : {}),
     strictDN: false,
   });
   let step: Step = 'connect';

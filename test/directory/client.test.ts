@@ -78,3 +78,41 @@ t.test('a paged search reads every entry past the 1,000 a page the directory all
   t.ok(wrong instanceof DirectoryError);
   t.match((wrong as Error).message, /The directory refused the bind DN and password/);
 });
+
+t.test(
+  'ldaps:// and StartTLS trust the server through the CA certificate given, and say so when it is missing',
+  async (t) => {
+    const ldap = await startLdapServer(t, SAMPLE, { tls: true });
+    const settings: DirectoryConnection = {
+      url: ldap.ldapsUrl!,
+      startTls: false,
+      caCertificate: ldap.caCertificate!,
+      bindDn: BIND_DN,
+      bindPassword: BIND_PASSWORD,
+      hasPassword: true,
+      baseDn: BASE_DN,
+      userFilter: DEFAULT_USER_FILTER,
+      attributeMap: DEFAULT_ATTRIBUTE_MAP,
+      syncEnabled: false,
+      syncIntervalMinutes: 60,
+      syncDeactivateMissing: false,
+      syncMaxChangePercent: 10,
+    };
+    const count = async (s: DirectoryConnection) => {
+      let n = 0;
+      await searchUsers(s, (page) => void (n += page.length));
+      return n;
+    };
+    t.equal(await count(settings), 5, 'over ldaps://');
+    t.equal(await count({ ...settings, url: ldap.url, startTls: true }), 5, 'over StartTLS');
+
+    const untrusted = await count({ ...settings, caCertificate: '' }).catch((e: unknown) => e);
+    t.ok(untrusted instanceof DirectoryError);
+    t.match((untrusted as Error).message, /The certificate of 127.0.0.1:\d+ is not trusted/);
+    t.match((untrusted as Error).message, /CA certificate/);
+    const untrustedStartTls = await count({ ...settings, url: ldap.url, startTls: true, caCertificate: '' }).catch(
+      (e: unknown) => e,
+    );
+    t.match((untrustedStartTls as Error).message, /is not trusted/);
+  },
+);

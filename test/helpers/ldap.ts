@@ -1,6 +1,6 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -171,7 +171,63 @@ function baseLdif(): string {
 export interface TestLdapServer {
   url: string;
   port: number;
+  /** With `tls`: the same directory over ldaps://, and StartTLS on `url`. */
+  ldapsUrl?: string;
+  /** With `tls`: the PEM certificate of the authority that issued the server's certificate. */
+  caCertificate?: string;
   stop(): Promise<void>;
+}
+
+/** A certificate authority of the test's own and a server certificate for 127.0.0.1 issued by it. */
+function makeCertificates(dir: string): { ca: string; cert: string; key: string } {
+  const file = (name: string) => path.join(dir, name);
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    file('ca.key'),
+    '-out',
+    file('ca.crt'),
+    '-days',
+    '2',
+    '-subj',
+    '/CN=Roster Test CA',
+  );
+  openssl(
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    file('server.key'),
+    '-out',
+    file('server.csr'),
+    '-subj',
+    '/CN=127.0.0.1',
+  );
+  writeFileSync(file('san.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    file('server.csr'),
+    '-CA',
+    file('ca.crt'),
+    '-CAkey',
+    file('ca.key'),
+    '-CAcreateserial',
+    '-out',
+    file('server.crt'),
+    '-days',
+    '2',
+    '-extfile',
+    file('san.cnf'),
+  );
+  return { ca: file('ca.crt'), cert: file('server.crt'), key: file('server.key') };
 }
 
 async function listening(port: number, deadline: number): Promise<void> {
@@ -191,10 +247,15 @@ async function listening(port: number, deadline: number): Promise<void> {
 }
 
 /** Starts slapd with the sample (and `people`, e.g. generatedPeople(2500)) loaded by slapadd. */
-export async function startLdapServer(t: Teardown, people: SamplePerson[] = SAMPLE): Promise<TestLdapServer> {
+export async function startLdapServer(
+  t: Teardown,
+  people: SamplePerson[] = SAMPLE,
+  options: { tls?: boolean } = {},
+): Promise<TestLdapServer> {
   const dir = mkdtempSync(path.join(tmpdir(), 'roster-ldap-'));
   const dataDir = path.join(dir, 'data');
   mkdirSync(dataDir);
+  const certificates = options.tls ? makeCertificates(dir) : undefined;
   writeFileSync(path.join(dir, 'ad.schema'), AD_SCHEMA);
   const conf = path.join(dir, 'slapd.conf');
   writeFileSync(
@@ -205,6 +266,13 @@ export async function startLdapServer(t: Teardown, people: SamplePerson[] = SAMP
       `pidfile ${path.join(dir, 'slapd.pid')}`,
       `modulepath ${MODULE_DIR}`,
       'moduleload back_mdb',
+      ...(certificates
+        ? [
+            `TLSCACertificateFile ${certificates.ca}`,
+            `TLSCertificateFile ${certificates.cert}`,
+            `TLSCertificateKeyFile ${certificates.key}`,
+          ]
+        : []),
       // Like AD: 1,000 entries at most unless the search is paged.
       'sizelimit size.soft=1000 size.hard=1000 size.prtotal=unlimited',
       'database mdb',
@@ -223,8 +291,14 @@ export async function startLdapServer(t: Teardown, people: SamplePerson[] = SAMP
 
   const port = await freePort();
   const url = `ldap://127.0.0.1:${port}`;
+  const securePort = certificates ? await freePort() : undefined;
+  const ldapsUrl = securePort ? `ldaps://127.0.0.1:${securePort}` : undefined;
+  const listen = [url, ldapsUrl]
+    .filter(Boolean)
+    .map((u) => `${u}/`)
+    .join(' ');
   // -d keeps slapd in the foreground as this process's child, so the test can stop it.
-  const slapd = spawn(SLAPD, ['-d', '0', '-f', conf, '-h', `${url}/`], { stdio: 'ignore' });
+  const slapd = spawn(SLAPD, ['-d', '0', '-f', conf, '-h', listen], { stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => slapd.once('exit', () => resolve()));
   const stop = async () => {
     if (slapd.exitCode === null) slapd.kill('SIGTERM');
@@ -233,5 +307,7 @@ export async function startLdapServer(t: Teardown, people: SamplePerson[] = SAMP
   };
   t.teardown(stop);
   await listening(port, Date.now() + 15_000);
-  return { url, port, stop };
+  if (securePort) await listening(securePort, Date.now() + 15_000);
+  const caCertificate = certificates ? readFileSync(certificates.ca, 'utf8') : undefined;
+  return { url, port, ldapsUrl, caCertificate, stop };
 }
