@@ -208,8 +208,13 @@ t.test('a run that cannot reach the directory changes nothing and says why', asy
   const admin = await addSuperuser(app);
   linkedUsers(app);
   configure(app, 'ldap://127.0.0.1:1', { id: admin.id, name: 'admin' }, { maxPercent: 100 });
-  const outcome = await app.directory.sync.runNow({})!;
+  // The scheduled run, when due, in whichever process claims it first; the next is an interval on.
+  const due = new Date(Date.now() + 61 * 60_000);
+  t.equal(await app.directory.sync.runIfDue(new Date()), undefined, 'not due yet');
+  const outcome = (await app.directory.sync.runIfDue(due))!;
   t.equal(outcome.result, 'failed');
+  const next = app.db.get<{ next: number }>(sql`select sync_next_at as next from directory_settings`)!.next;
+  t.ok(next >= Date.now() + 59 * 60_000, 'the next run is scheduled an interval after this one ended');
   t.match(outcome.error ?? '', /Roster could not reach the directory server at 127.0.0.1:1/);
   t.equal(user(app, 'left').status, 'active');
   const run = app.db.$client.prepare("select detail from audit_entries where action = 'directory.sync'").get() as {
