@@ -38,6 +38,9 @@ import administratorRoutes from './admins/routes.js';
 import referenceListRoutes from './reference/routes.js';
 import { smtpPasswordSealer } from './settings/mail-settings.js';
 import preferenceRoutes from './preferences/routes.js';
+import directoryRoutes from './directory/routes.js';
+import { bindPasswordSealer } from './directory/directory-settings.js';
+import { DirectorySync } from './directory/sync.js';
 import path from 'node:path';
 
 /**
@@ -95,8 +98,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const smtpSealer = smtpPasswordSealer(config.sessionSecret);
   const sender = new MailSender(db, outbox, smtpSealer, app.log);
   app.decorate('mail', { outbox, sender, smtpSealer });
+  const directorySealer = bindPasswordSealer(config.sessionSecret);
+  const directorySync = new DirectorySync(db, directorySealer, app.log);
+  app.decorate('directory', { sealer: directorySealer, sync: directorySync });
   app.addHook('onClose', async () => {
     await sender.stop();
+    await directorySync.stop();
     await runner.close();
     board.close();
     db.$client.close();
@@ -132,6 +139,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await admin.register(administratorRoutes);
     await admin.register(referenceListRoutes);
     await admin.register(preferenceRoutes);
+    await admin.register(directoryRoutes);
   });
 
   return app;

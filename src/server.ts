@@ -50,6 +50,8 @@ async function serve(config: Config, setupToken: string | null | undefined): Pro
   app.jobs.runner.warm();
   // Every serving process sends queued mail; claims keep them from sending one twice (mail/sender.ts).
   app.mail.sender.start();
+  // Every serving process looks for a due directory sync; its claim lets one run it (directory/sync-claim.ts).
+  app.directory.sync.start();
   if (cluster.isPrimary)
     announce(
       config,

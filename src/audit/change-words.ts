@@ -1,5 +1,6 @@
 import type { DateWords } from '../dates.js';
 import { SECURITY_LABELS } from '../settings/mail-form.js';
+import { DIRECTORY_LABELS } from '../directory/directory-settings.js';
 import { FIELD_LABELS } from '../user/user-writes.js';
 
 /**
@@ -47,6 +48,7 @@ const LIST_LABELS: Labels = { name: 'Name' };
 
 function labelsFor(action: string): Labels {
   if (action === 'settings.mail') return MAIL_LABELS;
+  if (action === 'settings.directory') return DIRECTORY_LABELS;
   if (action === 'admin.grant' || action === 'admin.change' || action === 'admin.revoke') return ADMIN_LABELS;
   if (action.startsWith('list.')) return LIST_LABELS;
   return { ...FIELD_LABELS, ...ACCESS_LABELS };

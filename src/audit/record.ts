@@ -29,13 +29,16 @@ export const AUDIT_ACTIONS = {
   'list.rename': 'List item renamed',
   'list.merge': 'List items merged',
   'list.remove': 'List item removed',
+  'settings.directory': 'Directory settings changed',
+  'directory.sync': 'Directory sync run',
 } as const;
 
 export type AuditAction = keyof typeof AUDIT_ACTIONS;
 
 export interface AuditEntry {
   action: AuditAction;
-  actor: { id: number; name: string } | null;
+  /** A null id names the system acting under its own name (the directory sync). */
+  actor: { id: number | null; name: string } | null;
   target?: { id: number; name: string };
   /** Field-level changes, before → after. */
   changes?: Record<string, [unknown, unknown]>;

@@ -252,6 +252,19 @@ const ROUTES: Record<string, Expectation> = {
   ),
   'POST /settings/mail/test': post(() => '/settings/mail/test', none, REFUSED),
   'GET /settings/mail/queue': get(() => '/settings/mail/queue', REFUSED),
+  // The directory connection is a superuser's business.
+  'GET /settings/directory': get(() => '/settings/directory', REFUSED),
+  'POST /settings/directory': post(
+    () => '/settings/directory',
+    () => [['url', 'ldap://evil.example']],
+    REFUSED,
+  ),
+  'POST /settings/directory/test': post(
+    () => '/settings/directory/test',
+    () => [['url', 'ldap://127.0.0.1:1']],
+    REFUSED,
+  ),
+  'POST /settings/directory/sync': post(() => '/settings/directory/sync', none, REFUSED),
 };
 
 /** Everything a route could change about users, their access, or the settings. */
@@ -263,6 +276,7 @@ function snapshot(app: Awaited<ReturnType<typeof buildTestApp>>): string {
     'user_companies',
     'sessions',
     'mail_settings',
+    'directory_settings',
     'mail_queue',
     'password_tokens',
     'admin_scopes',
