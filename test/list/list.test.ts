@@ -390,7 +390,7 @@ t.test('supervisor:NAME and supervisor=ID list exactly that manager’s reports'
   t.same(await shown(t, browser, { q: 'supervisor:"Garcia Maria"' }), reports, 'last name first');
   t.same(await shown(t, browser, { q: 'supervisor:Diaz' }), ['annika']);
 
-  const where = and(...listConditions(admin, parseListQuery({ q: 'supervisor:Garcia' })))!;
+  const where = and(...listConditions(admin, parseListQuery({ q: 'supervisor:Garcia' }), 'UTC'))!;
   const plan = app.db
     .all<{ detail: string }>(sql`explain query plan select u.id from users u where ${where} limit 10`)
     .map((p) => p.detail)
