@@ -759,6 +759,7 @@ t.test('user data is escaped in the list', async (t) => {
         '<script src="/vendor/htmx/htmx.min.js" defer>',
         '<script src="/public/js/time-zone.js" defer>',
         '<script src="/public/js/selection.js" defer>',
+        '<script src="/public/js/filter-fields.js" defer>',
       ],
       `${url}: only Roster's own script files`,
     );
