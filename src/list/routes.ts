@@ -3,6 +3,7 @@ import { fragmentAsked } from '../htmx.js';
 import { COLUMNS, type ColumnKey, isColumnKey } from './columns.js';
 import { displayName } from '../users/derived-fields.js';
 import { cell } from './list-view.js';
+import type { ListRow } from './list-repository.js';
 import { zoneLabel } from '../dates.js';
 import {
   invalidFilterWords,
@@ -66,7 +67,7 @@ export default async function userListRoutes(app: FastifyInstance) {
       // The filters and search a bulk action on "all matching" covers (paging and sort do not matter).
       bulkQuery: listQueryParams(query, { page: 1, cursor: undefined }).toString(),
       bulkActions: bulkActionChoices(request.actor, mailConfigured(app.db)),
-      cell,
+      cell: (row: ListRow, key: ColumnKey) => cell(row, key, dates),
       invalidFilter: query.invalidFilter && invalidFilterWords(query.invalidFilter),
       ...extra,
     };
