@@ -195,7 +195,9 @@ t.test('the filter bar offers exactly the table’s fields, with what fits the o
     'every field of the table, by its label, and no other',
   );
   const quickSelects = [
-    ...html.matchAll(/<label class="quick-filter[^"]*">\s*<span>([^<]*)<\/span>\s*<select name="([^"]*)"/g),
+    ...html.matchAll(
+      /<label class="quick-filter[^"]*">\s*<span>([^<]*)<\/span>\s*<select class="quick-select" name="([^"]*)"/g,
+    ),
   ];
   t.same(
     sorted(quickSelects.map((m) => `${m[2]}:${decode(m[1]!)}`)),
