@@ -1,7 +1,7 @@
 import { and, type SQL, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/connection.js';
 import { run } from '../db/statements.js';
-import { listConditions } from '../list/list-repository.js';
+import { filterZone, listConditions } from '../list/list-repository.js';
 import { invalidFilterWords, listQueryFromString, type ListQuery } from '../list/list-query.js';
 import { visibleTo } from '../access/scope.js';
 import { users } from '../db/schema.js';
@@ -60,12 +60,12 @@ export function selectionQuery(selection: Selection): ListQuery | undefined {
 }
 
 /** The selection as a condition over the users table aliased `u`, scope included. */
-function selectionCondition(actor: Actor, selection: Selection): SQL {
+function selectionCondition(tx: Queryable, actor: Actor, selection: Selection): SQL {
   if ('query' in selection) {
     const query = selectionQuery(selection)!;
     // Checked when the selection was read; a filter that cannot be applied never means everyone.
     if (query.invalidFilter) return sql`u.id is null`;
-    return and(...listConditions(actor, query))!;
+    return and(...listConditions(actor, query, filterZone(tx, actor)))!;
   }
   return and(visibleTo(actor, u), sql`u.id in (select value from json_each(${JSON.stringify(selection.ids)}))`)!;
 }
@@ -100,7 +100,11 @@ export function fillBulkIds(tx: Queryable, condition: SQL, ticked?: number): num
 
 /** The selected users, with scope, into bulk_ids; returns how many. */
 export function resolveSelection(tx: Queryable, actor: Actor, selection: Selection): number {
-  return fillBulkIds(tx, selectionCondition(actor, selection), 'ids' in selection ? selection.ids.length : undefined);
+  return fillBulkIds(
+    tx,
+    selectionCondition(tx, actor, selection),
+    'ids' in selection ? selection.ids.length : undefined,
+  );
 }
 
 /** The hidden fields that carry a selection from one form to the next. */

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Db } from '../db/connection.js';
 import { oneRow } from '../db/statements.js';
 import { type ListQuery, listUrl, parseListQuery } from '../list/list-query.js';
-import { listConditions, type MatchCount } from '../list/list-repository.js';
+import { filterZone, listConditions, type MatchCount } from '../list/list-repository.js';
 import { countUsers } from '../list/list-service.js';
 import type { Actor } from '../access/actor.js';
 
@@ -22,7 +22,7 @@ function blockedOrLocked(db: Db, actor: Actor, query: ListQuery, count: MatchCou
   if (!count.exact || count.value === 0) return 0;
   const row = oneRow<{ n: number }>(
     db,
-    sql`select count(*) as n from users u where ${and(...listConditions(actor, query))}
+    sql`select count(*) as n from users u where ${and(...listConditions(actor, query, filterZone(db, actor)))}
         and (u.blocked = 1 or u.locked_until > ${Date.now()})`,
   );
   return row?.n ?? 0;

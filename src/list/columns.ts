@@ -1,44 +1,39 @@
 /**
- * Every field a user list can show, filter on and sort by. The list page, the column chooser,
- * the ad hoc filter and the CSV export all read this one table.
+ * Every field a user list can show and sort by. The list page, the column chooser and the CSV
+ * export read this table; how each one can be filtered is in filter-fields.ts.
  */
-
-export type FieldKind = 'text' | 'date' | 'reference' | 'references' | 'choice';
 
 export interface ColumnDef {
   key: string;
   label: string;
-  kind: FieldKind;
-  /** For choice fields: the values in display order. */
-  choices?: readonly string[];
 }
 
 export const COLUMNS = [
-  { key: 'name', label: 'Name', kind: 'text' },
-  { key: 'username', label: 'Username', kind: 'text' },
-  { key: 'email', label: 'Email', kind: 'text' },
-  { key: 'firstName', label: 'First name', kind: 'text' },
-  { key: 'lastName', label: 'Last name', kind: 'text' },
-  { key: 'signature', label: 'Signature', kind: 'text' },
-  { key: 'phone', label: 'Personal contact', kind: 'text' },
-  { key: 'extension', label: 'Extension', kind: 'text' },
-  { key: 'groups', label: 'Group', kind: 'references' },
-  { key: 'teams', label: 'Team', kind: 'references' },
-  { key: 'territory', label: 'Territory', kind: 'reference' },
-  { key: 'companies', label: 'Company', kind: 'references' },
-  { key: 'userType', label: 'User type', kind: 'reference' },
-  { key: 'role', label: 'Role', kind: 'reference' },
-  { key: 'supervisor', label: 'Supervisor', kind: 'reference' },
-  { key: 'licence', label: 'Licence', kind: 'choice', choices: ['full', 'viewer', 'none'] },
-  { key: 'addons', label: 'Add-ons', kind: 'references' },
-  { key: 'databases', label: 'Databases', kind: 'references' },
-  { key: 'status', label: 'Status', kind: 'choice', choices: ['active', 'inactive'] },
-  { key: 'kind', label: 'Kind', kind: 'choice', choices: ['user', 'resource'] },
-  { key: 'twoStep', label: 'Two-step', kind: 'choice', choices: ['on', 'off'] },
-  { key: 'lastSignin', label: 'Last sign-in', kind: 'date' },
-  { key: 'created', label: 'Created', kind: 'date' },
-  { key: 'updated', label: 'Updated', kind: 'date' },
-  { key: 'notes', label: 'Notes', kind: 'text' },
+  { key: 'name', label: 'Name' },
+  { key: 'username', label: 'Username' },
+  { key: 'email', label: 'Email' },
+  { key: 'firstName', label: 'First name' },
+  { key: 'lastName', label: 'Last name' },
+  { key: 'signature', label: 'Signature' },
+  { key: 'phone', label: 'Personal contact' },
+  { key: 'extension', label: 'Extension' },
+  { key: 'groups', label: 'Group' },
+  { key: 'teams', label: 'Team' },
+  { key: 'territory', label: 'Territory' },
+  { key: 'companies', label: 'Company' },
+  { key: 'userType', label: 'User type' },
+  { key: 'role', label: 'Role' },
+  { key: 'supervisor', label: 'Supervisor' },
+  { key: 'licence', label: 'Licence' },
+  { key: 'addons', label: 'Add-ons' },
+  { key: 'databases', label: 'Databases' },
+  { key: 'status', label: 'Status' },
+  { key: 'kind', label: 'Kind' },
+  { key: 'twoStep', label: 'Two-step' },
+  { key: 'lastSignin', label: 'Last sign-in' },
+  { key: 'created', label: 'Created' },
+  { key: 'updated', label: 'Updated' },
+  { key: 'notes', label: 'Notes' },
 ] as const satisfies readonly ColumnDef[];
 
 export type ColumnKey = (typeof COLUMNS)[number]['key'];

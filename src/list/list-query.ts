@@ -1,5 +1,20 @@
-import { COLUMN_BY_KEY, type ColumnKey, isColumnKey } from './columns.js';
+import { type ColumnKey, isColumnKey } from './columns.js';
 import { type QueryParams as Params, single } from '../query-params.js';
+import {
+  filterField,
+  type FilterFieldKey,
+  QUICK_FILTERS,
+  type QuickFilter,
+  type QuickFilters,
+} from './filter-fields.js';
+import {
+  checkValue,
+  fittingOperator,
+  type Operator,
+  OPERATOR_WORDS,
+  OPERATORS_OF,
+  operatorsOfType,
+} from './filter-types.js';
 
 /**
  * One list query drives the page, its htmx fragment, the CSV export and bulk actions, so
@@ -11,56 +26,21 @@ export const PAGE_SIZES = [25, 50, 100, 250] as const;
 export type PageSize = (typeof PAGE_SIZES)[number];
 export const DEFAULT_PAGE_SIZE: PageSize = 50;
 
-export const OPERATORS = {
-  eq: 'equals',
-  contains: 'contains',
-  starts: 'starts with',
-  empty: 'is empty',
-  before: 'before',
-  after: 'after',
-} as const;
-export type Operator = keyof typeof OPERATORS;
+export type { Operator } from './filter-types.js';
+export type { QuickFilters } from './filter-fields.js';
 
-/** Which operators make sense for which kind of field. */
-export function operatorsFor(key: ColumnKey): Operator[] {
-  switch (COLUMN_BY_KEY.get(key)?.kind) {
-    case 'date':
-      return ['before', 'after', 'empty'];
-    case 'choice':
-      return ['eq'];
-    default:
-      return ['eq', 'contains', 'starts', 'empty'];
-  }
+/** The operators a field takes, by its type (see filter-types.ts); none for an unknown field. */
+export function operatorsFor(key: string): Operator[] {
+  const field = filterField(key);
+  return field ? operatorsOfType(field.type) : [];
 }
 
+/** A filter on any field: one field, an operator that fits its type, and a checked value. */
 export interface AdhocFilter {
-  field: ColumnKey;
+  field: FilterFieldKey;
   op: Operator;
   value: string;
 }
-
-/** Quick filters: each is one value of a reference list or a fixed choice. */
-export interface QuickFilters {
-  group?: number;
-  territory?: number;
-  company?: number;
-  userType?: number;
-  role?: number;
-  supervisor?: number;
-  status?: 'active' | 'inactive';
-  licence?: 'full' | 'viewer' | 'none';
-}
-
-export const QUICK_FILTER_PARAMS = {
-  group: 'group',
-  territory: 'territory',
-  company: 'company',
-  userType: 'type',
-  role: 'role',
-  supervisor: 'supervisor',
-  status: 'status',
-  licence: 'licence',
-} as const satisfies Record<keyof QuickFilters, string>;
 
 /** Where in the sorted list a page starts: after or before the row with these sort values. */
 export interface Cursor {
@@ -130,20 +110,22 @@ function decodeCursor(text: string | undefined, direction: Cursor['direction']):
   }
 }
 
+/** A quick filter's value from its parameter: an id, or one of the field's choices. */
+function quickValue(quick: QuickFilter, text: string | undefined): number | string | undefined {
+  if (quick.from !== 'choices') return positiveId(text);
+  return oneOf(text, Object.keys(quick.field.choices ?? {}));
+}
+
 /**
  * Reads a list query from URL parameters. Anything unknown or malformed is ignored rather than
  * refused: a hand-edited or outdated bookmark still opens a sensible list.
  */
 export function parseListQuery(params: Params): ListQuery {
-  const filters: QuickFilters = {};
-  for (const key of ['group', 'territory', 'company', 'userType', 'role', 'supervisor'] as const) {
-    const id = positiveId(single(params, QUICK_FILTER_PARAMS[key]));
-    if (id !== undefined) filters[key] = id;
+  const filters: Record<string, number | string> = {};
+  for (const quick of QUICK_FILTERS) {
+    const value = quickValue(quick, single(params, quick.param));
+    if (value !== undefined) filters[quick.key] = value;
   }
-  const status = oneOf(single(params, 'status'), ['active', 'inactive'] as const);
-  if (status) filters.status = status;
-  const licence = oneOf(single(params, 'licence'), ['full', 'viewer', 'none'] as const);
-  if (licence) filters.licence = licence;
 
   const sortParam = single(params, 'sort') ?? '';
   const sortKey = sortParam.replace(/^-/, '');
@@ -163,7 +145,7 @@ export function parseListQuery(params: Params): ListQuery {
 
   const adhoc = parseAdhoc(params);
   return {
-    filters,
+    filters: filters as QuickFilters,
     ...adhoc,
     q: (single(params, 'q') ?? '').slice(0, 200),
     sort: knownSort ? sortKey : DEFAULT_SORT,
@@ -181,20 +163,19 @@ function parseAdhoc(params: Params): { adhoc?: AdhocFilter; invalidFilter?: Inva
   // No field chosen: the form was sent without an ad hoc filter, which is no filter at all.
   if (field === '') return {};
   const invalid = (problem: string) => ({ invalidFilter: { field, op, value, problem } });
-  if (!isColumnKey(field)) return invalid('Choose a field from the list.');
-  const label = COLUMN_BY_KEY.get(field)!.label;
-  const operators = operatorsFor(field);
-  const operator = operators.find((o) => o === op);
+  const def = filterField(field);
+  if (def === undefined) return invalid('Choose a field from the list.');
+  const operator = fittingOperator(def.type, op);
   if (operator === undefined) {
-    const fitting = operators.map((o) => `“${OPERATORS[o]}”`).join(', ');
-    const asked = Object.hasOwn(OPERATORS, op) ? OPERATORS[op as Operator] : op;
-    return invalid(`${label} cannot be filtered with “${asked}”: choose ${fitting}.`);
+    const fitting = Object.values(OPERATORS_OF[def.type])
+      .map((words) => `“${words}”`)
+      .join(', ');
+    const asked = Object.hasOwn(OPERATOR_WORDS, op) ? OPERATOR_WORDS[op as Operator] : op;
+    return invalid(`${def.label} cannot be filtered with “${asked}”: choose ${fitting}.`);
   }
-  if (operator !== 'empty' && value.trim() === '') return invalid(`Enter a value for ${label}.`);
-  if ((operator === 'before' || operator === 'after') && Number.isNaN(Date.parse(value))) {
-    return invalid(`Enter a date for ${label}, such as 2026-01-31.`);
-  }
-  return { adhoc: { field, op: operator, value: operator === 'empty' ? '' : value } };
+  const checked = checkValue(def, operator, value);
+  if ('problem' in checked) return invalid(checked.problem);
+  return { adhoc: { field: def.key, op: operator, value: checked.value } };
 }
 
 /** Whether anything narrows the list (filters, ad hoc filter or search). */
@@ -215,9 +196,9 @@ export function listQueryParams(query: ListQuery, change: Partial<ListQuery> = {
   const next = { ...query, ...change };
   const params = new URLSearchParams();
   if (next.q) params.set('q', next.q);
-  for (const [key, param] of Object.entries(QUICK_FILTER_PARAMS)) {
-    const value = next.filters[key as keyof QuickFilters];
-    if (value !== undefined) params.set(param, String(value));
+  for (const quick of QUICK_FILTERS) {
+    const value = (next.filters as Record<string, number | string | undefined>)[quick.key];
+    if (value !== undefined) params.set(quick.param, String(value));
   }
   if (next.adhoc) {
     params.set('field', next.adhoc.field);

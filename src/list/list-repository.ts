@@ -4,8 +4,10 @@ import type { Queryable } from '../db/connection.js';
 import { allRows, oneRow, prepared } from '../db/statements.js';
 import { type User, users } from '../db/schema.js';
 import type { ColumnKey } from './columns.js';
-import { displayNameSql, displayNameText } from '../users/derived-fields.js';
-import type { AdhocFilter, Cursor, ListQuery } from './list-query.js';
+import { displayNameText } from '../users/derived-fields.js';
+import type { Cursor, ListQuery } from './list-query.js';
+import { filterField, QUICK_FILTERS } from './filter-fields.js';
+import { datesFor } from '../preferences/time-zone.js';
 import { visibleTo } from '../access/scope.js';
 import { arrayReader } from '../db/user-rows.js';
 import { normalize } from '../text.js';
@@ -76,82 +78,6 @@ const SORT_INDEX: Partial<Record<ColumnKey, string>> = {
   created: 'users_created',
   updated: 'users_updated',
 };
-
-const TEXT_COLUMNS: Partial<Record<ColumnKey, string>> = {
-  username: 'u.username',
-  email: 'u.email',
-  firstName: 'u.first_name',
-  lastName: 'u.last_name',
-  signature: 'u.signature',
-  phone: 'u.phone',
-  extension: 'u.extension',
-  notes: 'u.notes',
-};
-
-const DATE_COLUMNS: Partial<Record<ColumnKey, string>> = {
-  lastSignin: 'u.last_signin_at',
-  created: 'u.created_at',
-  updated: 'u.updated_at',
-};
-
-const CHOICE_COLUMNS: Partial<Record<ColumnKey, (value: string) => SQL>> = {
-  licence: (v) => sql`u.licence_type = ${v}`,
-  status: (v) => sql`u.status = ${v}`,
-  kind: (v) => sql`u.kind = ${v}`,
-  twoStep: (v) => sql`u.two_step_enabled = ${v === 'on' ? 1 : 0}`,
-};
-
-/** A membership test per row (a primary-key lookup), so another filter's index can lead. */
-function memberOf(membership: string, refId: number): SQL {
-  return sql`exists (select 1 from ${sql.raw(membership)} m where m.user_id = u.id and m.ref_id = ${refId})`;
-}
-
-/** `LIKE` with the user's text taken literally: % and _ typed in a filter are not wildcards. */
-function likePattern(value: string, op: 'contains' | 'starts'): string {
-  const escaped = normalize(value).replace(/[\\%_]/g, (c) => `\\${c}`);
-  return op === 'starts' ? `${escaped}%` : `%${escaped}%`;
-}
-
-/** Compares folded text on both sides (see fold in db/connection.ts), so "öst" finds "Öström". */
-function textCondition(expression: SQL, op: AdhocFilter['op'], value: string): SQL {
-  switch (op) {
-    case 'eq':
-      return sql`fold(${expression}) = ${normalize(value)}`;
-    case 'contains':
-    case 'starts':
-      return sql`fold(${expression}) like ${likePattern(value, op)} escape '\\'`;
-    default:
-      return sql`coalesce(${expression}, '') = ''`;
-  }
-}
-
-function adhocCondition(filter: AdhocFilter): SQL {
-  const { field, op, value } = filter;
-  const text = TEXT_COLUMNS[field];
-  if (text) return textCondition(sql.raw(text), op, value);
-  const date = DATE_COLUMNS[field];
-  if (date) {
-    if (op === 'empty') return sql`${sql.raw(date)} is null`;
-    const at = Date.parse(value);
-    return op === 'before' ? sql`${sql.raw(date)} < ${at}` : sql`${sql.raw(date)} >= ${at}`;
-  }
-  const choice = CHOICE_COLUMNS[field];
-  if (choice) return choice(value);
-  if (field === 'name') return textCondition(displayNameSql('u'), op, value);
-  if (field === 'supervisor') {
-    if (op === 'empty') return sql`u.supervisor_id is null`;
-    return sql`u.supervisor_id in (select s.id from users s where ${textCondition(displayNameSql('s'), op, value)})`;
-  }
-  if (field in SINGLE_REFERENCES) {
-    const ref = SINGLE_REFERENCES[field as keyof typeof SINGLE_REFERENCES];
-    if (op === 'empty') return sql`${sql.raw(`u.${ref.column}`)} is null`;
-    return sql`${sql.raw(`u.${ref.column}`)} in (select r.id from ${sql.raw(ref.table)} r where ${textCondition(sql`r.name`, op, value)})`;
-  }
-  const many = MEMBERSHIP_LISTS[field as keyof typeof MEMBERSHIP_LISTS];
-  const members = sql`select m.user_id from ${sql.raw(many.membership)} m`;
-  if (op === 'empty') return sql`u.id not in (${members})`;
-  return sql`u.id in (${members} join ${sql.raw(many.table)} r on r.id = m.ref_id where ${textCondition(sql`r.name`, op, value)})`;
-}
 
 export interface SearchTerms {
   /**
@@ -238,25 +164,26 @@ function termCondition(pattern: string, matches?: ReferenceMatches): SQL {
 
 /**
  * Everything that narrows the list, in SQL: scope first, then quick filters, the ad hoc filter
- * and the search terms. Pure: nothing is read here. `references` holds the reference names each
+ * and the search terms. Pure: nothing is read here; dates in filters are days in `zone`, the
+ * administrator's (see filterZone). `references` holds the reference names each
  * search pattern matches, when the caller has looked them up (see referenceMatches).
  */
 export function listConditions(
   actor: Actor,
   query: ListQuery,
+  zone: string,
   references?: ReadonlyMap<string, ReferenceMatches>,
 ): SQL[] {
-  const { filters } = query;
   const conditions: SQL[] = [visibleTo(actor, u)];
-  if (filters.group) conditions.push(memberOf('user_groups', filters.group));
-  if (filters.company) conditions.push(memberOf('user_companies', filters.company));
-  if (filters.territory) conditions.push(sql`u.territory_id = ${filters.territory}`);
-  if (filters.userType) conditions.push(sql`u.user_type_id = ${filters.userType}`);
-  if (filters.role) conditions.push(sql`u.role_id = ${filters.role}`);
-  if (filters.supervisor) conditions.push(sql`u.supervisor_id = ${filters.supervisor}`);
-  if (filters.status) conditions.push(sql`u.status = ${filters.status}`);
-  if (filters.licence) conditions.push(sql`u.licence_type = ${filters.licence}`);
-  if (query.adhoc) conditions.push(adhocCondition(query.adhoc));
+  const picked = query.filters as Record<string, number | string | undefined>;
+  for (const quick of QUICK_FILTERS) {
+    const value = picked[quick.key];
+    if (value !== undefined) conditions.push(quick.field.sql.picked!(value));
+  }
+  if (query.adhoc) {
+    const { field, op, value } = query.adhoc;
+    conditions.push(filterField(field)!.sql.where(op, value, zone));
+  }
 
   const search = parseSearch(query.q);
   for (const name of search.supervisors) {
@@ -326,10 +253,16 @@ function searchStart(patterns: string[], references: ReadonlyMap<string, Referen
   return sql`(${sql.join(candidates, sql` union `)}) c cross join users u on u.id = c.id where`;
 }
 
+/**
+ * The zone an administrator's date filters are read in: their own, so "on 27 Nov" means their
+ * day on the page, in a bulk action and in an export alike.
+ */
+export const filterZone = (db: Queryable, actor: Actor): string => datesFor(db, actor.id).zone;
+
 export function planList(db: Queryable, actor: Actor, query: ListQuery, limit = EXACT_COUNT_LIMIT): ListPlan {
   const patterns = parseSearch(query.q).patterns;
   const references = new Map(patterns.map((p) => [p, referenceMatches(db, p)]));
-  const where = and(...listConditions(actor, query, references))!;
+  const where = and(...listConditions(actor, query, filterZone(db, actor), references))!;
   const estimate = sampleCount(db, where);
   if (estimate !== undefined && estimate > limit * 2) {
     return { where, count: { value: roundEstimate(estimate), exact: false } };

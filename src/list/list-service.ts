@@ -3,7 +3,15 @@ import { prepared } from '../db/statements.js';
 import { UntilChanged } from '../db/change-stamp.js';
 import { adminPreferences } from '../db/schema.js';
 import { type ColumnKey, DEFAULT_COLUMNS, isColumnKey } from './columns.js';
-import { type ListPlan, type ListRow, loadRows, type MatchCount, pageOfIds, planList } from './list-repository.js';
+import {
+  filterZone,
+  type ListPlan,
+  type ListRow,
+  loadRows,
+  type MatchCount,
+  pageOfIds,
+  planList,
+} from './list-repository.js';
 import { type Cursor, isFiltered, type ListQuery } from './list-query.js';
 import type { Actor } from '../access/actor.js';
 
@@ -35,7 +43,17 @@ const plans = new UntilChanged<ListPlan>(200, 10_000, 'idle');
 
 /** Which users a list query matches, for the actor: the plan the list page reads, kept as above. */
 export function cachedPlan(db: Db, actor: Actor, query: ListQuery): ListPlan {
-  const key = JSON.stringify([actor.id, actor.scope, [...actor.permissions], query.filters, query.adhoc, query.q]);
+  // The zone decides which instants a date filter's days cover.
+  const zone = filterZone(db, actor);
+  const key = JSON.stringify([
+    actor.id,
+    actor.scope,
+    [...actor.permissions],
+    zone,
+    query.filters,
+    query.adhoc,
+    query.q,
+  ]);
   return plans.get(db, key, () => planList(db, actor, query));
 }
 

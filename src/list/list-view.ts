@@ -1,6 +1,7 @@
 import type { ColumnKey } from './columns.js';
 import { displayName } from '../users/derived-fields.js';
 import type { ListRow } from './list-repository.js';
+import { type DateWords, dateWords } from '../dates.js';
 
 /** One table cell: the text, and where it links to, ready for the template to escape. */
 export interface Cell {
@@ -20,10 +21,19 @@ const STATUS_BADGES = {
 
 const LICENCES = { full: 'Full', viewer: 'Viewer', none: 'None' } as const;
 
-function day(date: Date | null): Cell {
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** A calendar day in a zone, written YYYY-MM-DD as the list has always shown days. */
+function dayIn(date: Date, zone: string): string {
+  let found = dayFormats.get(zone);
+  if (!found) dayFormats.set(zone, (found = new Intl.DateTimeFormat('en-CA', { timeZone: zone })));
+  return found.format(date);
+}
+
+/** The day in the administrator's zone (UTC until it is known), to the minute on hover. */
+function day(date: Date | null, dates: DateWords): Cell {
   if (!date) return { text: '' };
-  const iso = date.toISOString();
-  return { text: iso.slice(0, 10), title: `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC` };
+  return { text: dayIn(date, dates.zone), title: dates.when(date) };
 }
 
 /** The state a person should notice first: blocked, then locked, then active or inactive. */
@@ -34,7 +44,7 @@ export function statusOf(row: ListRow, now = new Date()) {
   return STATUS_BADGES[user.status];
 }
 
-export function cell(row: ListRow, key: ColumnKey): Cell {
+export function cell(row: ListRow, key: ColumnKey, dates: DateWords = dateWords(null)): Cell {
   const { user } = row;
   switch (key) {
     case 'name':
@@ -66,11 +76,11 @@ export function cell(row: ListRow, key: ColumnKey): Cell {
     case 'twoStep':
       return { text: user.twoStepEnabled ? 'On' : 'Off' };
     case 'lastSignin':
-      return user.lastSigninAt ? day(user.lastSigninAt) : { text: 'Never', muted: true };
+      return user.lastSigninAt ? day(user.lastSigninAt, dates) : { text: 'Never', muted: true };
     case 'created':
-      return day(user.createdAt);
+      return day(user.createdAt, dates);
     case 'updated':
-      return day(user.updatedAt);
+      return day(user.updatedAt, dates);
     default:
       return { text: user[key] };
   }

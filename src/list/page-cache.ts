@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { UntilChanged } from '../db/change-stamp.js';
 import { csrfToken } from '../plugins/sessions.js';
+import { datesFor } from '../preferences/time-zone.js';
 
 /**
  * Rendered list pages, kept until the database changes. The users list is every
@@ -9,7 +10,7 @@ import { csrfToken } from '../plugins/sessions.js';
  * change, and rendering a page costs more than the rest of a request together.
  *
  * A page is a function of the administrator (their scope, role and name are in the data, so
- * the change stamp covers them), the URL, whether htmx asked for a fragment, and the data.
+ * the change stamp covers them; their time zone is in the key), the URL, whether htmx asked for a fragment, and the data.
  * What differs per request is left out: the CSRF token is rendered as a mark and filled in on
  * each reply, and a page carrying a flash message is never kept. Entries also expire after a
  * few seconds, because one thing shown changes with the clock alone: a lock ending.
@@ -42,7 +43,10 @@ export async function viewKept(
   data: () => object,
 ): Promise<FastifyReply> {
   if (!keepable(request)) return reply.view(template, data());
-  const found = pages.lookup(request.server.db, JSON.stringify([request.actor.id, template, request.url]));
+  const { db } = request.server;
+  // Dates on the page (and the days a date filter means) are in the administrator's zone.
+  const zone = datesFor(db, request.actor.id).zone;
+  const found = pages.lookup(db, JSON.stringify([request.actor.id, zone, template, request.url]));
   let parts = found.hit?.value;
   if (!parts) {
     const html = await request.server.view(template, { ...reply.locals, ...data(), csrf: () => CSRF_MARK });

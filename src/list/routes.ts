@@ -3,19 +3,21 @@ import { fragmentAsked } from '../htmx.js';
 import { COLUMNS, type ColumnKey, isColumnKey } from './columns.js';
 import { displayName } from '../users/derived-fields.js';
 import { cell } from './list-view.js';
+import type { ListRow } from './list-repository.js';
+import { zoneLabel } from '../dates.js';
 import {
   invalidFilterWords,
   isFiltered,
   type ListQuery,
   listQueryParams,
   listUrl,
-  OPERATORS,
-  operatorsFor,
   PAGE_SIZES,
   parseListQuery,
 } from './list-query.js';
 import { chosenColumns, chosenDensity, isDensity, listUsers, saveColumns, saveDensity } from './list-service.js';
-import { filterOptions } from '../reference/reference-lists.js';
+import { referenceLists } from '../reference/reference-lists.js';
+import { activeFilters, adhocForm, pickedFields, quickSelects } from './filter-view.js';
+import { datesFor } from '../preferences/time-zone.js';
 import { findVisibleUser } from '../users/repository.js';
 import type { QueryParams } from '../query-params.js';
 import { bulkActionChoices } from '../bulk/choices.js';
@@ -45,6 +47,8 @@ export default async function userListRoutes(app: FastifyInstance) {
     const supervisor = query.filters.supervisor
       ? findVisibleUser(app.db, request.actor, query.filters.supervisor)
       : undefined;
+    const lists = referenceLists(app.db);
+    const dates = datesFor(app.db, request.actor.id);
     return {
       title: 'Users',
       query,
@@ -52,17 +56,18 @@ export default async function userListRoutes(app: FastifyInstance) {
       allColumns: COLUMNS,
       result,
       density: chosenDensity(app.db, request.actor.id),
-      options: filterOptions(app.db),
-      supervisorName: supervisor ? displayName(supervisor) : undefined,
+      quickSelects: quickSelects(query, lists),
+      pickedFields: pickedFields(query),
+      adhoc: adhocForm(query),
+      chips: activeFilters(query, lists, dates, supervisor ? displayName(supervisor) : undefined),
+      timeZone: zoneLabel(dates.zone),
       filtered: isFiltered(query),
       pageSizes: PAGE_SIZES,
-      operators: OPERATORS,
-      operatorsFor,
       listUrl,
       // The filters and search a bulk action on "all matching" covers (paging and sort do not matter).
       bulkQuery: listQueryParams(query, { page: 1, cursor: undefined }).toString(),
       bulkActions: bulkActionChoices(request.actor, mailConfigured(app.db)),
-      cell,
+      cell: (row: ListRow, key: ColumnKey) => cell(row, key, dates),
       invalidFilter: query.invalidFilter && invalidFilterWords(query.invalidFilter),
       ...extra,
     };

@@ -176,10 +176,13 @@ t.test('cursors round-trip through the URL and are ignored where they mean nothi
 });
 
 t.test('operators allowed for each kind of field', async (t) => {
-  t.same(operatorsFor('lastSignin'), ['before', 'after', 'empty']);
-  t.same(operatorsFor('created'), ['before', 'after', 'empty']);
-  t.same(operatorsFor('licence'), ['eq']);
-  t.same(operatorsFor('status'), ['eq']);
+  t.same(operatorsFor('lastSignin'), ['before', 'on', 'after', 'empty']);
+  t.same(operatorsFor('created'), ['before', 'on', 'after', 'empty']);
+  t.same(operatorsFor('licence'), ['eq', 'not']);
+  t.same(operatorsFor('status'), ['eq', 'not']);
+  t.same(operatorsFor('blocked'), ['eq', 'not']);
+  t.same(operatorsFor('failedSignins'), ['eq', 'lt', 'gt', 'le', 'ge']);
+  t.same(operatorsFor('password'), [], 'a field that is not one takes none');
   t.same(operatorsFor('email'), ['eq', 'contains', 'starts', 'empty']);
   t.same(operatorsFor('territory'), ['eq', 'contains', 'starts', 'empty']);
   t.same(operatorsFor('groups'), ['eq', 'contains', 'starts', 'empty']);

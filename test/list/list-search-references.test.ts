@@ -115,7 +115,7 @@ t.test('without looked-up references, the list conditions find the same users in
     const query = parseListQuery({ q });
     const selected = allRows<{ id: number }>(
       db,
-      sql`select u.id from users u where ${and(...listConditions(admin, query))} order by u.id`,
+      sql`select u.id from users u where ${and(...listConditions(admin, query, 'UTC'))} order by u.id`,
     ).map((r) => r.id);
     t.same(
       selected,

@@ -390,7 +390,7 @@ t.test('supervisor:NAME and supervisor=ID list exactly that manager’s reports'
   t.same(await shown(t, browser, { q: 'supervisor:"Garcia Maria"' }), reports, 'last name first');
   t.same(await shown(t, browser, { q: 'supervisor:Diaz' }), ['annika']);
 
-  const where = and(...listConditions(admin, parseListQuery({ q: 'supervisor:Garcia' })))!;
+  const where = and(...listConditions(admin, parseListQuery({ q: 'supervisor:Garcia' }), 'UTC'))!;
   const plan = app.db
     .all<{ detail: string }>(sql`explain query plan select u.id from users u where ${where} limit 10`)
     .map((p) => p.detail)
@@ -759,6 +759,7 @@ t.test('user data is escaped in the list', async (t) => {
         '<script src="/vendor/htmx/htmx.min.js" defer>',
         '<script src="/public/js/time-zone.js" defer>',
         '<script src="/public/js/selection.js" defer>',
+        '<script src="/public/js/filter-fields.js" defer>',
       ],
       `${url}: only Roster's own script files`,
     );
