@@ -38,6 +38,8 @@ import administratorRoutes from './admins/routes.js';
 import referenceListRoutes from './reference/routes.js';
 import { smtpPasswordSealer } from './settings/mail-settings.js';
 import preferenceRoutes from './preferences/routes.js';
+import secondStepRoutes from './two-step/signin-routes.js';
+import { consoleTwoStepRoutes, portalTwoStepRoutes } from './two-step/routes.js';
 import path from 'node:path';
 
 /**
@@ -115,6 +117,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // The account portal has its own sign-in and guard: managed users never hold an admin session.
   await app.register(portalRoutes);
   await app.register(setPasswordRoutes);
+  await app.register(secondStepRoutes);
+  await app.register(portalTwoStepRoutes);
 
   await app.register(async (admin) => {
     admin.addHook('onRequest', requireAdmin);
@@ -132,6 +136,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await admin.register(administratorRoutes);
     await admin.register(referenceListRoutes);
     await admin.register(preferenceRoutes);
+    await admin.register(consoleTwoStepRoutes);
   });
 
   return app;

@@ -11,6 +11,7 @@ import type { MailSender } from './mail/sender.js';
 import type { Sealer } from './sealed.js';
 import type { WriteProbe } from './health/write-probe.js';
 import type { DateWords } from './dates.js';
+import type { PendingSecondStep } from './two-step/pending.js';
 
 /** What every template can use, besides its own data. */
 export interface ViewLocals {
@@ -62,5 +63,9 @@ declare module 'fastify' {
     createdAt?: number;
     lastSeenAt?: number;
     flash?: Flash[];
+    /** Signed in with a password, waiting for the second step (see two-step/pending.ts). */
+    twoStep?: PendingSecondStep;
+    /** An authenticator app being set up: its new secret, sealed, until a code confirms it. */
+    totpEnrolment?: { sealed: string; until: number };
   }
 }
