@@ -70,7 +70,11 @@ t.test('an administrator enrols an authenticator app and signs in with codes the
   t.not(client.cookieHeader, cookieBefore, 'the session gets a new id only after both steps');
   t.equal((await client.get('/users')).statusCode, 200, 'signed in');
   t.same(auditDetails(app, 'admin.signin').at(-1)?.detail, 'second step: authenticator app');
-  t.equal(auditDetails(app, 'two_step.failed').length, 2, 'the refused codes, at enrolment and at sign-in, are audited');
+  t.equal(
+    auditDetails(app, 'two_step.failed').length,
+    2,
+    'the refused codes, at enrolment and at sign-in, are audited',
+  );
 
   await client.post('/signout');
   await client.signIn();
