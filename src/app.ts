@@ -41,6 +41,8 @@ import preferenceRoutes from './preferences/routes.js';
 import directoryRoutes from './directory/routes.js';
 import { bindPasswordSealer } from './directory/directory-settings.js';
 import { DirectorySync } from './directory/sync.js';
+import secondStepRoutes from './two-step/signin-routes.js';
+import { consoleTwoStepRoutes, portalTwoStepRoutes } from './two-step/routes.js';
 import path from 'node:path';
 
 /**
@@ -122,6 +124,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // The account portal has its own sign-in and guard: managed users never hold an admin session.
   await app.register(portalRoutes);
   await app.register(setPasswordRoutes);
+  await app.register(secondStepRoutes);
+  await app.register(portalTwoStepRoutes);
 
   await app.register(async (admin) => {
     admin.addHook('onRequest', requireAdmin);
@@ -140,6 +144,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await admin.register(referenceListRoutes);
     await admin.register(preferenceRoutes);
     await admin.register(directoryRoutes);
+    await admin.register(consoleTwoStepRoutes);
   });
 
   return app;

@@ -12,6 +12,7 @@ import type { Sealer } from './sealed.js';
 import type { WriteProbe } from './health/write-probe.js';
 import type { DateWords } from './dates.js';
 import type { DirectorySync } from './directory/sync.js';
+import type { PendingSecondStep } from './two-step/pending.js';
 
 /** What every template can use, besides its own data. */
 export interface ViewLocals {
@@ -65,5 +66,9 @@ declare module 'fastify' {
     createdAt?: number;
     lastSeenAt?: number;
     flash?: Flash[];
+    /** Signed in with a password, waiting for the second step (see two-step/pending.ts). */
+    twoStep?: PendingSecondStep;
+    /** An authenticator app being set up: its new secret, sealed, until a code confirms it. */
+    totpEnrolment?: { sealed: string; until: number };
   }
 }

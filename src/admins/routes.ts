@@ -32,6 +32,7 @@ import {
   superuserLossRefusal,
 } from './service.js';
 import { administratorLine } from './view.js';
+import { requiredForAdministrators } from '../two-step/requirement.js';
 import { PERMISSION_LABELS, SCOPE_LABELS } from './words.js';
 
 const USERNAME_TAKEN = 'This username is already taken.';
@@ -91,7 +92,12 @@ export default async function administratorRoutes(app: FastifyInstance) {
   app.get('/admins', async (request, reply) => {
     const lists = referenceLists(db);
     const lines = listAdministrators(db).map((admin) => administratorLine(admin, lists));
-    return reply.view('admins/list', { title: 'Administrators', lines, selfId: request.actor.id });
+    return reply.view('admins/list', {
+      title: 'Administrators',
+      lines,
+      selfId: request.actor.id,
+      twoStepRequired: requiredForAdministrators(db),
+    });
   });
 
   app.get('/admins/grant', async (_request, reply) =>

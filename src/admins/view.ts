@@ -1,7 +1,10 @@
 import type { Actor } from '../access/actor.js';
 import type { ReferenceLists } from '../reference/reference-lists.js';
 import { displayName } from '../users/derived-fields.js';
+import { METHOD_WORDS } from '../two-step/enrolment.js';
 import { type AccessWords, accessWords } from './words.js';
+
+const capitalised = (words: string) => words.charAt(0).toUpperCase() + words.slice(1);
 
 /** One row of the Administrators table, ready for the template to escape. */
 export interface AdministratorLine extends AccessWords {
@@ -10,7 +13,8 @@ export interface AdministratorLine extends AccessWords {
   username: string;
   /** Formatted by the page, in the reader's time zone. */
   lastSigninAt: Date | null;
-  twoStep: 'On' | 'Off';
+  /** How the administrator passes the second step, or that they have none yet. */
+  twoStep: string;
   status: { text: string; badge: string };
 }
 
@@ -26,7 +30,9 @@ export function administratorLine(admin: Actor, lists: ReferenceLists): Administ
     username: admin.username,
     ...accessWords(admin, lists),
     lastSigninAt: admin.lastSigninAt,
-    twoStep: admin.twoStepEnabled ? 'On' : 'Off',
+    twoStep: admin.twoStepMethod
+      ? capitalised(METHOD_WORDS[admin.twoStepMethod])
+      : `Not set up${admin.twoStepEnabled ? ' (required)' : ''}`,
     status: statusOf(admin),
   };
 }

@@ -31,6 +31,12 @@ export const AUDIT_ACTIONS = {
   'list.remove': 'List item removed',
   'settings.directory': 'Directory settings changed',
   'directory.sync': 'Directory sync run',
+  'two_step.enrol': 'Set up two-step verification',
+  'two_step.recovery_codes': 'Made new recovery codes',
+  'two_step.off': 'Turned off two-step verification',
+  'two_step.reset': 'Two-step verification reset',
+  'two_step.failed': 'Two-step code refused',
+  'settings.two_step': 'Two-step requirement changed',
 } as const;
 
 export type AuditAction = keyof typeof AUDIT_ACTIONS;

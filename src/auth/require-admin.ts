@@ -2,6 +2,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { activeAdministrator } from '../access/actor.js';
 import { sessionTimedOut, touchSession } from './session-lifetime.js';
 import { navigate, signInUrl } from './redirects.js';
+import { mustEnrol } from '../two-step/requirement.js';
+
+/** Where an administrator sets up their own second step. */
+export const CONSOLE_TWO_STEP = '/preferences/two-step';
 
 const sendToSignin = (request: FastifyRequest, reply: FastifyReply, reason?: string) =>
   navigate(request, reply, signInUrl(request, '/signin', reason));
@@ -24,6 +28,10 @@ export async function requireAdmin(request: FastifyRequest, reply: FastifyReply)
   }
   touchSession(session);
   request.actor = user;
+  // Until a required second step is set up, its page is the only one open (see two-step/).
+  if (mustEnrol(db, user, 'console') && !request.url.startsWith(CONSOLE_TWO_STEP)) {
+    return navigate(request, reply, CONSOLE_TWO_STEP);
+  }
   // What an administrator sees is personal data: no cache, shared or the browser's own, keeps it.
   reply.header('Cache-Control', 'no-store');
 }

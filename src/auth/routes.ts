@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { formPostLimit } from '../plugins/rate-limit.js';
+import { beginSecondStep } from '../two-step/pending.js';
 import { safeNext } from './redirects.js';
 import { checkSigninForm, SIGNIN_NOTICES, SIGNIN_REFUSED, type SigninForm, startSession } from './signin-form.js';
 
@@ -32,6 +33,7 @@ export default async function authRoutes(app: FastifyInstance) {
           username,
         });
       }
+      if (user.twoStepMethod !== null) return reply.redirect(beginSecondStep(request, user, 'admin', next), 303);
       await startSession(request, 'userId', user.id);
       request.log.info({ userId: user.id }, 'administrator signed in');
       return reply.redirect(next);

@@ -9,6 +9,7 @@ export const SIGNIN_REFUSED = 'The username or password is incorrect, or the acc
 export const SIGNIN_NOTICES: Record<string, string> = {
   expired: 'Your session has ended. Sign in again to continue.',
   'signed-out': 'You have signed out.',
+  'code-expired': 'The time to enter your code ran out. Sign in again.',
 };
 
 export interface SigninForm {

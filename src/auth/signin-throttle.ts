@@ -18,7 +18,8 @@ export interface ThrottlePolicy {
 
 export interface ThrottleKey {
   userId: number;
-  audience: 'admin' | 'account';
+  /** The console's sign-in, the portal's, or the second step of either (see two-step/second-step.ts). */
+  audience: 'admin' | 'account' | 'two-step';
   address: string;
 }
 

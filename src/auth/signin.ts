@@ -72,13 +72,41 @@ export async function authenticate(
     countFailure(db, policy, key, now, reason, (tx, detail) => audit(tx, FAILURE_ACTION[options.audience], detail));
     return { ok: false };
   }
+  clearFailures(db, key);
+  // With a second step enrolled the password alone signs nobody in: the sign-in is recorded
+  // when the code is accepted (two-step/signin-routes.ts).
+  if (user.twoStepMethod === null) recordSignin(db, user, options.audience, { requestId: options.requestId, now });
+  return { ok: true, user };
+}
+
+/**
+ * A sign-in that has passed every step: the failed count and any lock are cleared, the time is
+ * kept, and an administrator's sign-in is audited (with how the second step was passed).
+ */
+export function recordSignin(
+  db: Queryable,
+  user: Pick<User, 'id' | 'username' | 'fullName' | 'firstName' | 'lastName'>,
+  audience: SigninOptions['audience'],
+  options: { requestId?: string; now: Date; detail?: string },
+): void {
+  const self = { id: user.id, name: displayName(user) };
   db.transaction((tx) => {
-    clearFailures(tx, key);
     tx.update(users)
-      .set({ failedSigninCount: 0, lockedUntil: null, lastSigninAt: now })
+      .set({ failedSigninCount: 0, lockedUntil: null, lastSigninAt: options.now })
       .where(eq(users.id, user.id))
       .run();
-    if (options.audience === 'admin') audit(tx, 'admin.signin');
+    if (audience === 'admin') {
+      recordAudit(
+        tx,
+        {
+          action: 'admin.signin',
+          actor: self,
+          target: self,
+          detail: options.detail ?? '',
+          requestId: options.requestId,
+        },
+        options.now,
+      );
+    }
   });
-  return { ok: true, user };
 }

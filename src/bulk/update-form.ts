@@ -159,6 +159,7 @@ export function describeChanges(changes: BulkChanges, options: FormOptions): str
   if (changes.supervisor !== undefined) lines.push(`Supervisor: ${changes.supervisor?.label ?? 'none'}`);
   if (changes.licence) lines.push(`Licence type: ${capital(changes.licence)}`);
   if (changes.status) lines.push(`Status: ${capital(changes.status)}`);
-  if (changes.twoStep !== undefined) lines.push(`Two-step verification: ${changes.twoStep ? 'on' : 'off'}`);
+  if (changes.twoStep !== undefined)
+    lines.push(`Two-step verification: ${changes.twoStep ? 'required' : 'not required'}`);
   return lines;
 }

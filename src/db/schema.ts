@@ -240,7 +240,7 @@ export const signinFailures = sqliteTable(
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     at: integer('at', { mode: 'timestamp_ms' }).notNull(),
-    audience: text('audience', { enum: ['admin', 'account'] })
+    audience: text('audience', { enum: ['admin', 'account', 'two-step'] })
       .notNull()
       .default('admin'),
     address: text('address').notNull().default(''),

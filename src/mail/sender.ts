@@ -44,6 +44,14 @@ export class MailSender {
     this.timer ??= setInterval(() => void this.deliverDueOnce(), everyMs).unref();
   }
 
+  /**
+   * Delivers now rather than at the next poll, for mail someone is waiting for (a sign-in code).
+   * Only where the sender runs: a process that does not send leaves it to the ones that do.
+   */
+  wake(): void {
+    if (this.timer) void this.deliverDueOnce();
+  }
+
   async stop(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;

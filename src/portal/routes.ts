@@ -4,6 +4,7 @@ import { safeNext } from '../auth/redirects.js';
 import { checkSigninForm, SIGNIN_NOTICES, SIGNIN_REFUSED, type SigninForm, startSession } from '../auth/signin-form.js';
 import type { User } from '../db/schema.js';
 import { formPostLimit } from '../plugins/rate-limit.js';
+import { beginSecondStep } from '../two-step/pending.js';
 import { displayName } from '../users/derived-fields.js';
 import { activeAdministrator } from '../access/actor.js';
 import {
@@ -54,6 +55,7 @@ export default async function portalRoutes(app: FastifyInstance) {
         request.log.info({ username }, 'account sign-in refused');
         return loginPage(reply.code(401), { next, username, error: SIGNIN_REFUSED });
       }
+      if (user.twoStepMethod !== null) return reply.redirect(beginSecondStep(request, user, 'account', next), 303);
       const now = await startSession(request, 'accountId', user.id);
       request.log.info({ accountId: user.id }, 'account signed in');
       return reply.redirect(passwordChangeReason(user, new Date(now)) ? PASSWORD_PAGE : next);
@@ -82,6 +84,7 @@ export default async function portalRoutes(app: FastifyInstance) {
           email: user.email,
           phone: user.phone,
           lastSignin: user.lastSigninAt,
+          twoStep: user.twoStepMethod !== null,
         },
       });
     });

@@ -33,7 +33,7 @@ export const FIELD_LABELS: Record<string, string> = {
   supervisor: 'Supervisor',
   licenceType: 'Licence type',
   status: 'Status',
-  twoStepEnabled: 'Two-step verification',
+  twoStepEnabled: 'Two-step verification required',
   kind: 'Kind',
   availability: 'Availability',
   notes: 'Notes',

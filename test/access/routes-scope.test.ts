@@ -66,6 +66,20 @@ const PUBLIC = new Set([
   'POST /account/password',
   'GET /set-password',
   'POST /set-password',
+  // The second step of sign-in, and a managed user's own two-step pages in the portal.
+  'GET /signin/two-step',
+  'POST /signin/two-step',
+  'POST /signin/two-step/resend',
+  'GET /login/two-step',
+  'POST /login/two-step',
+  'POST /login/two-step/resend',
+  'GET /account/two-step',
+  'POST /account/two-step/app',
+  'POST /account/two-step/app/confirm',
+  'POST /account/two-step/email',
+  'POST /account/two-step/email/confirm',
+  'POST /account/two-step/recovery-codes',
+  'POST /account/two-step/off',
 ]);
 
 const ROUTES: Record<string, Expectation> = {
@@ -135,6 +149,21 @@ const ROUTES: Record<string, Expectation> = {
     () => '/preferences/browser-time-zone',
     () => [['timeZone', 'Europe/Oslo']],
     [204],
+  ),
+  // An administrator's own second step names no user either; a blank code changes nothing.
+  'GET /preferences/two-step': get(() => '/preferences/two-step', SHOWN_IN_SCOPE),
+  'POST /preferences/two-step/app': post(() => '/preferences/two-step/app', none, [200]),
+  'POST /preferences/two-step/app/confirm': post(() => '/preferences/two-step/app/confirm', none, [303, 422]),
+  // Mail is not set up here: no code can be sent, and nothing is queued.
+  'POST /preferences/two-step/email': post(() => '/preferences/two-step/email', none, [303]),
+  'POST /preferences/two-step/email/confirm': post(() => '/preferences/two-step/email/confirm', none, [422]),
+  'POST /preferences/two-step/recovery-codes': post(() => '/preferences/two-step/recovery-codes', none, [303]),
+  'POST /preferences/two-step/off': post(() => '/preferences/two-step/off', none, [303]),
+  'POST /users/:id/two-step/reset': post((c) => `/users/${c.outsider}/two-step/reset`, none, NOT_FOUND),
+  'POST /admins/two-step': post(
+    () => '/admins/two-step',
+    () => [['required', 'on']],
+    REFUSED,
   ),
   'POST /trash/restore': post(
     () => '/trash/restore',

@@ -11,7 +11,7 @@ t.test('a superuser sees every administrator with their access in words', async 
     { kind: 'groups', refId: ctx.ids.sales },
     { kind: 'territories', refId: ctx.ids.nordics },
   ]);
-  ctx.db.update(users).set({ twoStepEnabled: true, blocked: true }).where(eq(users.id, scoped.id)).run();
+  ctx.db.update(users).set({ twoStepMethod: 'totp', blocked: true }).where(eq(users.id, scoped.id)).run();
   addUser(ctx.db, { username: 'nobody', fullName: 'Nia Nobody', adminRole: 'admin', adminPermissions: [] });
   addUser(ctx.db, { username: 'gone', fullName: 'Gus Gone', adminRole: 'superuser', deletedAt: new Date() });
   ctx.db
@@ -37,8 +37,8 @@ t.test('a superuser sees every administrator with their access in words', async 
   t.match(body, '<td>None</td>', 'no permissions at all');
   t.match(body, '20 Nov 2026, 09:30 UTC');
   t.match(body, '<td>Never</td>');
-  t.match(body, /<td>On<\/td>[\s\S]*Blocked/, 'two-step and status');
-  t.match(body, '<td>Off</td>');
+  t.match(body, /<td>Authenticator app<\/td>[\s\S]*Blocked/, 'two-step and status');
+  t.match(body, '<td>Not set up</td>');
   t.match(body, 'Active');
   t.notMatch(body, 'Gus Gone', 'an administrator in the trash is not listed');
   t.notMatch(body, 'Ann Öberg', 'managed users are not listed');
