@@ -33,7 +33,7 @@ t.test('a superuser creates a scoped administrator, who then sees only the users
   await page.waitForURL(`${baseUrl}/admins`);
   await page.getByText('Lena Lead was created as an administrator.').waitFor();
   const row = page.getByRole('row', { name: /Lena Lead/ });
-  t.match(await row.innerText(), /Scoped administrator\s+Groups: Sales\s+View users\s+Never\s+Off\s+Active/);
+  t.match(await row.innerText(), /Scoped administrator\s+Groups: Sales\s+View users\s+Never\s+Not set up\s+Active/);
   await saveScreenshot(page, 'admins-list');
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByRole('button', { name: 'Sign in' }).waitFor();
