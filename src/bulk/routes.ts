@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { allowedIf, notAllowed } from '../access/guards.js';
 import { mayDeleteUsers, mayEditUsers, PERMISSION_WORDS } from '../access/policy.js';
@@ -9,6 +10,9 @@ import { displayName } from '../users/derived-fields.js';
 import { listUrl } from '../list/list-query.js';
 import { ACCESS_ACTIONS, accessRules, isAccessAction } from './access.js';
 import { type ActionPreview, EVERYONE, previewAction } from './changed-set.js';
+import { NOT_REFUSED } from './refusals.js';
+import { bulkSeatGains } from '../licences/bulk-seats.js';
+import { seatShortfalls } from '../licences/limits.js';
 import { deleteRules, type TrashSelection } from './delete.js';
 import type { BulkJobKind } from './handlers.js';
 import type { JobLink } from '../jobs/board.js';
@@ -21,6 +25,7 @@ import {
   type Selection,
   selectionFields,
   listOfSelection,
+  IN_BULK,
   tickedIds,
 } from './selection.js';
 import { type BulkForm, describeChanges, readBulkForm, validateBulkForm } from './update-form.js';
@@ -240,8 +245,13 @@ export default async function bulkRoutes(app: FastifyInstance) {
     verb = 'Update',
   ) {
     const rules = updateRules(request.actor, changes);
-    const result = preview(request, selection, (n) => previewAction(db, n, rules, changeCondition(changes)));
+    const { shortfall, ...result } = preview(request, selection, (n) => {
+      const previewed = previewAction(db, n, rules, changeCondition(changes));
+      const willChange = sql`${IN_BULK} and ${changeCondition(changes)} and ${NOT_REFUSED}`;
+      return { ...previewed, shortfall: seatShortfalls(db, bulkSeatGains(db, changes, willChange)) };
+    });
     return renderConfirmation(reply, {
+      problem: shortfall.length > 0 ? `Not enough licences. ${shortfall.map((s) => s.words).join(' ')}` : undefined,
       title,
       verb,
       action: 'update',
