@@ -38,6 +38,7 @@ import administratorRoutes from './admins/routes.js';
 import referenceListRoutes from './reference/routes.js';
 import { smtpPasswordSealer } from './settings/mail-settings.js';
 import preferenceRoutes from './preferences/routes.js';
+import licenceRoutes from './licences/routes.js';
 import path from 'node:path';
 
 /**
@@ -132,6 +133,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await admin.register(administratorRoutes);
     await admin.register(referenceListRoutes);
     await admin.register(preferenceRoutes);
+    await admin.register(licenceRoutes);
   });
 
   return app;

@@ -29,6 +29,8 @@ export const AUDIT_ACTIONS = {
   'list.rename': 'List item renamed',
   'list.merge': 'List items merged',
   'list.remove': 'List item removed',
+  'licences.pool': 'Licence pool changed',
+  'user.licence': 'Licences changed in the licence view',
 } as const;
 
 export type AuditAction = keyof typeof AUDIT_ACTIONS;
