@@ -33,23 +33,17 @@ export interface Shortfall {
 
 /** The seats a change would take beyond what is free, each in words; none: it may go ahead. */
 export function seatShortfalls(db: Queryable, gains: SeatGains): Shortfall[] {
-  const taking = [...gains].filter(([, n]) => n > 0);
-  if (taking.length === 0) return [];
+  if (![...gains.values()].some((n) => n > 0)) return [];
   const release = inactiveRelease(db);
-  const pool = new Map(readPool(db).map((seat) => [seat.key, seat]));
   const shortfalls: Shortfall[] = [];
-  for (const [key, need] of taking) {
-    const seat = pool.get(key);
-    if (seat?.limit === undefined) continue;
-    const free = Math.max(0, seat.limit - countSeat(db, key, release));
+  // In the pool's order (full, viewer, then the add-ons by name), as the pages list them.
+  for (const seat of readPool(db)) {
+    const need = gains.get(seat.key) ?? 0;
+    if (need <= 0 || seat.limit === undefined) continue;
+    const free = Math.max(0, seat.limit - countSeat(db, seat.key, release));
     if (need > free) {
-      const needs = need.toLocaleString('en');
-      shortfalls.push({
-        key,
-        free,
-        need,
-        words: `${seat.label}: ${free.toLocaleString('en')} free, this would need ${needs}.`,
-      });
+      const words = `${seat.label}: ${free.toLocaleString('en')} free, this would need ${need.toLocaleString('en')}.`;
+      shortfalls.push({ key: seat.key, free, need, words });
     }
   }
   return shortfalls;

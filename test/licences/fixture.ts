@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../src/db/connection.js';
-import { signedInWithAnnAndBoss } from '../helpers/directory.js';
+import { referenceId, signedInWithAnnAndBoss } from '../helpers/directory.js';
 
 /** The id of an add-on licence on the reference list, added when missing. */
 export function addonId(db: Db, name: string): number {
@@ -36,6 +36,10 @@ export async function licenceTeam(t: { teardown(fn: () => unknown): void }) {
   const ctx = await signedInWithAnnAndBoss(t);
   const crm = addonId(ctx.db, 'CRM');
   const rebates = addonId(ctx.db, 'Rebates');
+  // The user form requires a user type and a role: everyone has them, so edits save.
+  const userType = referenceId(ctx.db, 'user_types', 'Employee');
+  const role = referenceId(ctx.db, 'roles', 'Agent');
+  ctx.db.run(sql`update users set user_type_id = ${userType}, role_id = ${role}`);
   await ctx.browser.get('/users?view=licences');
-  return { ...ctx, crm, rebates };
+  return { ...ctx, crm, rebates, userType, role };
 }
