@@ -11,8 +11,8 @@ import { listUrl } from '../list/list-query.js';
 import { ACCESS_ACTIONS, accessRules, isAccessAction } from './access.js';
 import { type ActionPreview, EVERYONE, previewAction } from './changed-set.js';
 import { NOT_REFUSED } from './refusals.js';
-import { bulkSeatGains } from '../licences/bulk-seats.js';
-import { seatShortfalls } from '../licences/limits.js';
+import { bulkSeatGains, SEAT_TAKING_ACCESS } from '../licences/bulk-seats.js';
+import { seatShortfalls, shortfallWords } from '../licences/limits.js';
 import { deleteRules, type TrashSelection } from './delete.js';
 import type { BulkJobKind } from './handlers.js';
 import type { JobLink } from '../jobs/board.js';
@@ -195,10 +195,14 @@ export default async function bulkRoutes(app: FastifyInstance) {
     }
     const name = action as keyof typeof ACCESS_ACTIONS;
     const spec = ACCESS_ACTIONS[name];
-    const result = preview(request, selection, (n) =>
-      previewAction(db, n, accessRules(actor, name), spec.changes(Date.now())),
-    );
+    const { shortfall, ...result } = preview(request, selection, (n) => {
+      const previewed = previewAction(db, n, accessRules(actor, name), spec.changes(Date.now()));
+      const seats = SEAT_TAKING_ACCESS[name];
+      const willChange = sql`${IN_BULK} and ${spec.changes(Date.now())} and ${NOT_REFUSED}`;
+      return { ...previewed, shortfall: seats ? seatShortfalls(db, bulkSeatGains(db, seats, willChange)) : [] };
+    });
     return renderConfirmation(reply, {
+      problem: shortfallWords(shortfall),
       title: `${spec.label}: selected users`,
       verb: spec.verb,
       action: name,
@@ -251,7 +255,7 @@ export default async function bulkRoutes(app: FastifyInstance) {
       return { ...previewed, shortfall: seatShortfalls(db, bulkSeatGains(db, changes, willChange)) };
     });
     return renderConfirmation(reply, {
-      problem: shortfall.length > 0 ? `Not enough licences. ${shortfall.map((s) => s.words).join(' ')}` : undefined,
+      problem: shortfallWords(shortfall),
       title,
       verb,
       action: 'update',

@@ -7,14 +7,26 @@ import type { SeatGains } from './limits.js';
 import { countsSql, inactiveRelease } from './seat-release.js';
 import { referenceLists } from '../reference/reference-lists.js';
 
+/** What a bulk action changes that bears on seats: a bulk update's fields, or unblocking. */
+export type SeatChanges = Pick<BulkChanges, 'licence' | 'status' | 'lists'> & { unblock?: boolean };
+
 /**
- * The seats a bulk update would take, worked out before anything is written: for each seat the
+ * The bulk status actions that can take seats: when inactive and blocked users release theirs,
+ * switching them on again takes them back.
+ */
+export const SEAT_TAKING_ACCESS: Partial<Record<string, SeatChanges>> = {
+  activate: { lists: {}, status: 'active' },
+  unblock: { lists: {}, unblock: true },
+};
+
+/**
+ * The seats a bulk update (or status action) would take, worked out before anything is written: for each seat the
  * change could take more of, how many of the users in `set` (a condition over `u`) will hold it
  * afterwards less how many hold it now, in one pass over them.
  */
-export function bulkSeatGains(db: Queryable, changes: BulkChanges, set: SQL): SeatGains {
+export function bulkSeatGains(db: Queryable, changes: SeatChanges, set: SQL): SeatGains {
   const release = inactiveRelease(db);
-  const activating = release && changes.status === 'active';
+  const activating = release && (changes.status === 'active' || changes.unblock === true);
   const addons = changes.lists.addons;
   const keys: SeatKey[] = [];
   if (changes.licence || activating) keys.push(...LICENCE_SEATS);
@@ -23,7 +35,11 @@ export function bulkSeatGains(db: Queryable, changes: BulkChanges, set: SQL): Se
   if (keys.length === 0) return new Map();
 
   const countsBefore = countsSql(release);
-  const countsAfter = countsSql(release, changes.status ? sql`${changes.status}` : sql`u.status`);
+  const countsAfter = countsSql(
+    release,
+    changes.status ? sql`${changes.status}` : sql`u.status`,
+    changes.unblock ? sql`0` : sql`u.blocked`,
+  );
   const licenceAfter = changes.licence ? sql`${changes.licence}` : sql`u.licence_type`;
   const differences = keys.map((key) => {
     const addonId = addonIdOf(key);

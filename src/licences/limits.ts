@@ -19,7 +19,7 @@ export type SeatGains = Map<SeatKey, number>;
 export class LicenceLimitError extends JobRefusedError {
   override name = 'LicenceLimitError';
   constructor(readonly shortfalls: Shortfall[]) {
-    super(`Not enough licences. ${shortfalls.map((s) => s.words).join(' ')}`);
+    super(shortfallWords(shortfalls));
   }
 }
 
@@ -29,6 +29,11 @@ export interface Shortfall {
   need: number;
   /** "CRM: 3 free, this would need 40." */
   words: string;
+}
+
+/** A refusal in words: "Not enough licences. CRM: 3 free, this would need 40."; undefined for none. */
+export function shortfallWords(shortfalls: Shortfall[]): string {
+  return shortfalls.length > 0 ? `Not enough licences. ${shortfalls.map((s) => s.words).join(' ')}` : '';
 }
 
 /** The seats a change would take beyond what is free, each in words; none: it may go ahead. */

@@ -23,9 +23,9 @@ export function saveInactiveRelease(tx: Queryable, release: boolean, actorId: nu
 }
 
 /**
- * Whether a user (aliased `u`, or with the given status expression) holds the seats of the
+ * Whether a user (aliased `u`, or with the given status and blocked expressions) holds the seats of the
  * licences they are given: always, or only while active and not blocked.
  */
-export function countsSql(release: boolean, status = sql`u.status`) {
-  return release ? sql`(${status} = 'active' and u.blocked = 0)` : sql`1`;
+export function countsSql(release: boolean, status = sql`u.status`, blocked = sql`u.blocked`) {
+  return release ? sql`(${status} = 'active' and ${blocked} = 0)` : sql`1`;
 }
