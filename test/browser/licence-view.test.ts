@@ -45,6 +45,9 @@ t.test('the licence view: switch to it, change a licence in place, and be refuse
   t.equal(licenceOf(app.db, bo.id), 'none');
   await page.goto(`${baseUrl}/users?view=licences`);
   await saveScreenshot(page, 'licence-view');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Licences' }).click();
+  await page.getByRole('heading', { name: 'Licences held' }).waitFor();
+  await saveScreenshot(page, 'licence-pool');
   // The refusal answers 422, which Chromium logs as a failed load; nothing else may appear.
   const refusal = (e: string) =>
     /Failed to load resource: the server responded with a status of 422/.test(e) && e.includes('/licences]');
