@@ -43,6 +43,7 @@ import { bindPasswordSealer } from './directory/directory-settings.js';
 import { DirectorySync } from './directory/sync.js';
 import secondStepRoutes from './two-step/signin-routes.js';
 import { consoleTwoStepRoutes, portalTwoStepRoutes } from './two-step/routes.js';
+import licenceRoutes from './licences/routes.js';
 import path from 'node:path';
 
 /**
@@ -145,6 +146,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await admin.register(preferenceRoutes);
     await admin.register(directoryRoutes);
     await admin.register(consoleTwoStepRoutes);
+    await admin.register(licenceRoutes);
   });
 
   return app;

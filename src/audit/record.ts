@@ -37,6 +37,8 @@ export const AUDIT_ACTIONS = {
   'two_step.reset': 'Two-step verification reset',
   'two_step.failed': 'Two-step code refused',
   'settings.two_step': 'Two-step requirement changed',
+  'licences.pool': 'Licence pool changed',
+  'user.licence': 'Licences changed in the licence view',
 } as const;
 
 export type AuditAction = keyof typeof AUDIT_ACTIONS;

@@ -8,6 +8,8 @@ import type { Rule } from './refusals.js';
 import { BULK_IDS, resolveSelection, type Selection } from './selection.js';
 import type { Actor } from '../access/actor.js';
 import { type Effect, protections } from '../access/policy.js';
+import { bulkSeatGains, SEAT_TAKING_ACCESS } from '../licences/bulk-seats.js';
+import { requireSeats } from '../licences/limits.js';
 
 /**
  * Status and password actions for a whole selection (B5): the same changes, refusals and
@@ -133,6 +135,8 @@ export function applyAction(
     rules: accessRules(actor, action),
     changes: spec.changes(at),
     write: (tx) => {
+      const seats = SEAT_TAKING_ACCESS[action];
+      if (seats) requireSeats(tx, bulkSeatGains(tx, seats, sql`u.id in ${IN_CHANGED}`));
       // What the entries show is read before the change: the "before" half varies per user.
       const pairs = shown.map(([field, [before, after]]) => `'${field}', json_array(${before}, ${after})`);
       run(

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { allowedIf, notAllowed } from '../access/guards.js';
 import { mayDeleteUsers, mayEditUsers, PERMISSION_WORDS } from '../access/policy.js';
@@ -9,6 +10,9 @@ import { displayName } from '../users/derived-fields.js';
 import { listUrl } from '../list/list-query.js';
 import { ACCESS_ACTIONS, accessRules, isAccessAction } from './access.js';
 import { type ActionPreview, EVERYONE, previewAction } from './changed-set.js';
+import { NOT_REFUSED } from './refusals.js';
+import { bulkSeatGains, SEAT_TAKING_ACCESS } from '../licences/bulk-seats.js';
+import { seatShortfalls, shortfallWords } from '../licences/limits.js';
 import { deleteRules, type TrashSelection } from './delete.js';
 import type { BulkJobKind } from './handlers.js';
 import type { JobLink } from '../jobs/board.js';
@@ -21,6 +25,7 @@ import {
   type Selection,
   selectionFields,
   listOfSelection,
+  IN_BULK,
   tickedIds,
 } from './selection.js';
 import { type BulkForm, describeChanges, readBulkForm, validateBulkForm } from './update-form.js';
@@ -190,10 +195,14 @@ export default async function bulkRoutes(app: FastifyInstance) {
     }
     const name = action as keyof typeof ACCESS_ACTIONS;
     const spec = ACCESS_ACTIONS[name];
-    const result = preview(request, selection, (n) =>
-      previewAction(db, n, accessRules(actor, name), spec.changes(Date.now())),
-    );
+    const { shortfall, ...result } = preview(request, selection, (n) => {
+      const previewed = previewAction(db, n, accessRules(actor, name), spec.changes(Date.now()));
+      const seats = SEAT_TAKING_ACCESS[name];
+      const willChange = sql`${IN_BULK} and ${spec.changes(Date.now())} and ${NOT_REFUSED}`;
+      return { ...previewed, shortfall: seats ? seatShortfalls(db, bulkSeatGains(db, seats, willChange)) : [] };
+    });
     return renderConfirmation(reply, {
+      problem: shortfallWords(shortfall),
       title: `${spec.label}: selected users`,
       verb: spec.verb,
       action: name,
@@ -240,8 +249,13 @@ export default async function bulkRoutes(app: FastifyInstance) {
     verb = 'Update',
   ) {
     const rules = updateRules(request.actor, changes);
-    const result = preview(request, selection, (n) => previewAction(db, n, rules, changeCondition(changes)));
+    const { shortfall, ...result } = preview(request, selection, (n) => {
+      const previewed = previewAction(db, n, rules, changeCondition(changes));
+      const willChange = sql`${IN_BULK} and ${changeCondition(changes)} and ${NOT_REFUSED}`;
+      return { ...previewed, shortfall: seatShortfalls(db, bulkSeatGains(db, changes, willChange)) };
+    });
     return renderConfirmation(reply, {
+      problem: shortfallWords(shortfall),
       title,
       verb,
       action: 'update',

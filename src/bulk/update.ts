@@ -25,6 +25,8 @@ import { BULK_IDS, resolveSelection, type Selection } from './selection.js';
 import type { Actor } from '../access/actor.js';
 import { protections } from '../access/policy.js';
 import { leavingScope } from '../access/scope.js';
+import { bulkSeatGains } from '../licences/bulk-seats.js';
+import { requireSeats } from '../licences/limits.js';
 
 /**
  * Bulk update (B2): the common settings of many users at once. Each field is either left
@@ -264,6 +266,8 @@ export function applyUpdate(
     changes: changeCondition(changes),
     write: (tx) => {
       referencesExist(tx, changes);
+      // Past a licence limit, nobody is changed: the whole update is refused before any write.
+      requireSeats(tx, bulkSeatGains(tx, changes, sql`u.id in ${IN_CHANGED}`));
       const fields = shownFields(changes);
       keepBefore(tx, fields);
       writeChanges(tx, actor, changes, now.getTime());

@@ -10,6 +10,7 @@ import { personLabelText } from '../user/supervisor-label.js';
 import { type CheckedRow, checkRows, usernamesFingerprint } from './check-rows.js';
 import type { ImportRow } from './read-csv.js';
 import type { Actor } from '../access/actor.js';
+import { newUsersGains, requireSeats } from '../licences/limits.js';
 
 export interface ImportOutcome {
   created: number;
@@ -108,6 +109,13 @@ export function writeImport(
           'A username made from the names has been taken since the preview, so a user would get another than the one shown. Upload the file again to see the new usernames.',
         );
       }
+      requireSeats(
+        tx,
+        newUsersGains(
+          tx,
+          check.rows.map((row) => row.values!),
+        ),
+      );
       progress('Creating the users', 1, 4);
       const at = now.getTime();
       const insert = prepared(tx, INSERT_USER);

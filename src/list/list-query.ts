@@ -77,9 +77,15 @@ export interface ListQuery {
   /** 1-based; 'last' asks for the final page. */
   page: number | 'last';
   cursor?: Cursor;
+  /** Absent: the users view. */
+  view?: Exclude<ListView, 'users'>;
 }
 
 export const DEFAULT_SORT: ColumnKey = 'name';
+
+/** What the list shows of the users it finds: the chosen columns, or their licences (L8). */
+export const LIST_VIEWS = ['users', 'licences'] as const;
+export type ListView = (typeof LIST_VIEWS)[number];
 
 function positiveId(text: string | undefined): number | undefined {
   if (text === undefined || !/^\d{1,15}$/.test(text)) return undefined;
@@ -144,7 +150,9 @@ export function parseListQuery(params: Params): ListQuery {
       : (decodeCursor(single(params, 'after'), 'after') ?? decodeCursor(single(params, 'before'), 'before'));
 
   const adhoc = parseAdhoc(params);
+  const view = oneOf(single(params, 'view'), ['licences'] as const);
   return {
+    ...(view && { view }),
     filters: filters as QuickFilters,
     ...adhoc,
     q: (single(params, 'q') ?? '').slice(0, 200),
@@ -210,6 +218,7 @@ export function listQueryParams(query: ListQuery, change: Partial<ListQuery> = {
   if (next.page !== 1) params.set('page', String(next.page));
   if (next.cursor && next.page !== 1 && next.page !== 'last')
     params.set(next.cursor.direction, encodeCursor(next.cursor));
+  if (next.view) params.set('view', next.view);
   return params;
 }
 

@@ -23,6 +23,7 @@ import type { QueryParams } from '../query-params.js';
 import { bulkActionChoices } from '../bulk/choices.js';
 import { mailConfigured } from '../settings/mail-settings.js';
 import { viewKept } from './page-cache.js';
+import { LICENCE_ROW_COLUMNS, licenceViewData } from '../licences/licence-view.js';
 
 /** Where to return after choosing columns: a users list on this site, nothing else. */
 function listReturn(back: unknown): string {
@@ -43,7 +44,7 @@ export default async function userListRoutes(app: FastifyInstance) {
 
   function listData(request: FastifyRequest, query: ListQuery, extra: Record<string, unknown>) {
     const columns = chosenColumns(app.db, request.actor.id);
-    const result = listUsers(app.db, request.actor, query, columns);
+    const result = listUsers(app.db, request.actor, query, query.view === 'licences' ? LICENCE_ROW_COLUMNS : columns);
     const supervisor = query.filters.supervisor
       ? findVisibleUser(app.db, request.actor, query.filters.supervisor)
       : undefined;
@@ -69,6 +70,13 @@ export default async function userListRoutes(app: FastifyInstance) {
       bulkActions: bulkActionChoices(request.actor, mailConfigured(app.db)),
       cell: (row: ListRow, key: ColumnKey) => cell(row, key, dates),
       invalidFilter: query.invalidFilter && invalidFilterWords(query.invalidFilter),
+      licences:
+        query.view === 'licences'
+          ? licenceViewData(
+              app.db,
+              result.rows.map((r) => r.id),
+            )
+          : undefined,
       ...extra,
     };
   }

@@ -8,6 +8,7 @@ import { type Effect, refusals } from '../access/policy.js';
 import { sessions, signinFailures, type User, users } from '../db/schema.js';
 import { displayName } from '../users/derived-fields.js';
 import { findVisibleUser } from '../users/repository.js';
+import { gainsOf, holdingOf, seatShortfalls, shortfallWords } from '../licences/limits.js';
 
 export type AccessAction = 'activate' | 'deactivate' | 'block' | 'unblock' | 'unlock';
 
@@ -100,6 +101,13 @@ export function changeAccess(
       if (refused) return { done: false, user, unchanged: false, refused };
       const change = changesFor(action, user, now);
       if (!change) return { done: false, user, unchanged: true };
+      // When inactive and blocked users release their licences, switching one on takes them back.
+      if (action === 'activate' || action === 'unblock') {
+        const held = holdingOf(tx, user.id)!;
+        const after = { ...held, ...(action === 'activate' ? { status: 'active' } : { blocked: false }) };
+        const shortfall = shortfallWords(seatShortfalls(tx, gainsOf(tx, [{ before: held, after }])));
+        if (shortfall) return { done: false, user, unchanged: false, refused: shortfall };
+      }
       tx.update(users)
         .set({ ...change.set, updatedAt: now, updatedBy: actor.id, version: sql`${users.version} + 1` })
         .where(eq(users.id, user.id))

@@ -40,6 +40,8 @@ import {
   UsernameTakenError,
 } from './user-writes.js';
 
+import { LicenceLimitError, shortfallErrors } from '../licences/limits.js';
+
 declare module 'fastify' {
   interface Session {
     /** A generated password, shown once on the new user's page and then forgotten. */
@@ -213,6 +215,9 @@ export default async function oneUserRoutes(app: FastifyInstance) {
       if (error instanceof UsernameTakenError) {
         return renderForm(reply, 422, { input, errors: { username: USERNAME_TAKEN }, fileDropped });
       }
+      if (error instanceof LicenceLimitError) {
+        return renderForm(reply, 422, { input, errors: shortfallErrors(error), fileDropped });
+      }
       throw error;
     }
   });
@@ -276,6 +281,8 @@ export default async function oneUserRoutes(app: FastifyInstance) {
       if (error instanceof UsernameTakenError) {
         return renderForm(reply, 422, { ...state, errors: { username: USERNAME_TAKEN } });
       }
+      if (error instanceof LicenceLimitError)
+        return renderForm(reply, 422, { ...state, errors: shortfallErrors(error) });
       if (!(error instanceof EditConflictError)) throw error;
       const current = findVisibleUser(app.db, request.actor, user.id);
       if (!current) return reply.callNotFound();

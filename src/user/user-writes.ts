@@ -11,6 +11,7 @@ import type { Actor } from '../access/actor.js';
 import { visibleTo } from '../access/scope.js';
 import type { UserValues } from './user-form.js';
 import { MEMBERSHIP_LISTS, MEMBERSHIPS } from '../reference/reference-tables.js';
+import { gainsOf, holdingOf, holdingOfValues, newUsersGains, requireSeats } from '../licences/limits.js';
 
 /** The fields the form writes, as people read them: what audits and conflict messages show. */
 export const FIELD_LABELS: Record<string, string> = {
@@ -138,6 +139,7 @@ export function createUser(
   try {
     const user = db.transaction(
       (tx) => {
+        requireSeats(tx, newUsersGains(tx, [values]));
         const now = new Date();
         const created = tx
           .insert(users)
@@ -202,6 +204,8 @@ export function updateUser(
       (tx) => {
         const before = snapshot(tx, id);
         if (!before) throw new EditConflictError();
+        const held = holdingOf(tx, id)!;
+        requireSeats(tx, gainsOf(tx, [{ before: held, after: holdingOfValues(values, held.blocked) }]));
         const now = new Date();
         const result = tx
           .update(users)

@@ -294,6 +294,20 @@ const ROUTES: Record<string, Expectation> = {
     REFUSED,
   ),
   'POST /settings/directory/sync': post(() => '/settings/directory/sync', none, REFUSED),
+  'GET /licences': get(() => '/licences', REFUSED),
+  'POST /licences': post(
+    () => '/licences',
+    () => [['seats-full', '0']],
+    REFUSED,
+  ),
+  'POST /users/:id/licences': post(
+    (c) => `/users/${c.outsider}/licences`,
+    () => [
+      ['licenceType', 'full'],
+      ['version', '1'],
+    ],
+    NOT_FOUND,
+  ),
 };
 
 /** Everything a route could change about users, their access, or the settings. */
