@@ -38,6 +38,9 @@ import administratorRoutes from './admins/routes.js';
 import referenceListRoutes from './reference/routes.js';
 import { smtpPasswordSealer } from './settings/mail-settings.js';
 import preferenceRoutes from './preferences/routes.js';
+import broadcastRoutes from './broadcasts/routes.js';
+import broadcastBannerRoutes from './broadcasts/banner-routes.js';
+import { BroadcastSender } from './broadcasts/sending.js';
 import path from 'node:path';
 
 /**
@@ -95,7 +98,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const smtpSealer = smtpPasswordSealer(config.sessionSecret);
   const sender = new MailSender(db, outbox, smtpSealer, app.log);
   app.decorate('mail', { outbox, sender, smtpSealer });
+  const broadcastSender = new BroadcastSender(db, outbox, app.log);
+  app.decorate('broadcasts', { sender: broadcastSender });
   app.addHook('onClose', async () => {
+    await broadcastSender.stop();
     await sender.stop();
     await runner.close();
     board.close();
@@ -115,6 +121,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // The account portal has its own sign-in and guard: managed users never hold an admin session.
   await app.register(portalRoutes);
   await app.register(setPasswordRoutes);
+  await app.register(broadcastBannerRoutes);
 
   await app.register(async (admin) => {
     admin.addHook('onRequest', requireAdmin);
@@ -132,6 +139,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await admin.register(administratorRoutes);
     await admin.register(referenceListRoutes);
     await admin.register(preferenceRoutes);
+    await admin.register(broadcastRoutes);
   });
 
   return app;

@@ -50,6 +50,8 @@ async function serve(config: Config, setupToken: string | null | undefined): Pro
   app.jobs.runner.warm();
   // Every serving process sends queued mail; claims keep them from sending one twice (mail/sender.ts).
   app.mail.sender.start();
+  // Due broadcasts too, from the same processes; a claim sends each once (broadcasts/sending.ts).
+  app.broadcasts.sender.start();
   if (cluster.isPrimary)
     announce(
       config,

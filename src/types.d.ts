@@ -11,6 +11,7 @@ import type { MailSender } from './mail/sender.js';
 import type { Sealer } from './sealed.js';
 import type { WriteProbe } from './health/write-probe.js';
 import type { DateWords } from './dates.js';
+import type { BroadcastSender } from './broadcasts/sending.js';
 
 /** What every template can use, besides its own data. */
 export interface ViewLocals {
@@ -43,6 +44,8 @@ declare module 'fastify' {
     jobs: { board: JobBoard; runner: JobRunner };
     /** Outgoing mail: the queue it is written to, the sender that delivers it, the SMTP password's sealer. */
     mail: { outbox: Outbox; sender: MailSender; smtpSealer: Sealer };
+    /** Broadcasts: the sender that sends each when it is due. */
+    broadcasts: { sender: BroadcastSender };
   }
   interface FastifyRequest {
     /** The signed-in administrator; set on every route behind the sign-in guard. */

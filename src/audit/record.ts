@@ -29,6 +29,10 @@ export const AUDIT_ACTIONS = {
   'list.rename': 'List item renamed',
   'list.merge': 'List items merged',
   'list.remove': 'List item removed',
+  'broadcast.create': 'Broadcast created',
+  'broadcast.update': 'Broadcast changed',
+  'broadcast.cancel': 'Broadcast cancelled',
+  'broadcast.send': 'Broadcast sent',
 } as const;
 
 export type AuditAction = keyof typeof AUDIT_ACTIONS;

@@ -60,7 +60,7 @@ export function selectionQuery(selection: Selection): ListQuery | undefined {
 }
 
 /** The selection as a condition over the users table aliased `u`, scope included. */
-function selectionCondition(actor: Actor, selection: Selection): SQL {
+export function selectionCondition(actor: Actor, selection: Selection): SQL {
   if ('query' in selection) {
     const query = selectionQuery(selection)!;
     // Checked when the selection was read; a filter that cannot be applied never means everyone.
