@@ -38,7 +38,8 @@ const LATEST_MS = 366 * 24 * 3_600_000;
 
 type Body = Record<string, unknown> | undefined;
 
-const text = (value: unknown) => (typeof value === 'string' ? value : '');
+/** Posted text, without NUL characters: they have no place in a message (and mark the recipient's name in its mail). */
+const text = (value: unknown) => (typeof value === 'string' ? value.replaceAll('\u0000', '') : '');
 const texts = (value: unknown) => [value ?? []].flat().map(String);
 
 /** Reads the posted form; the selection, if any, travels in the same fields the bulk bar posts. */
