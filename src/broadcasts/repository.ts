@@ -89,7 +89,7 @@ export function listBroadcasts(db: Queryable, actor: Actor, limit: number): Broa
   const rows = db
     .select({
       broadcast: broadcasts,
-      senderName: sql<string | null>`(select ${displayNameSql('s')} from users s where s.id = ${broadcasts.createdBy})`,
+      senderName: sql<string | null>`(select ${displayNameSql('s')} from users s where s.id = broadcasts.created_by)`,
     })
     .from(broadcasts)
     .where(visibleBroadcasts(actor))
