@@ -128,12 +128,15 @@ export default async function broadcastRoutes(app: FastifyInstance) {
     });
   });
 
-  function sentFlash(reply: FastifyReply, broadcast: Broadcast, now: Date) {
+  /** Back to the list, saying when it goes; one due now goes at once rather than at the next poll. */
+  function saved(reply: FastifyReply, broadcast: Broadcast, now: Date) {
     const subject = `“${broadcast.subject}”`;
-    if (broadcast.sendAt.getTime() <= now.getTime()) reply.flash('success', `${subject} is being sent.`);
-    else reply.flash('success', `${subject} will be sent on ${reply.locals!.dates().when(broadcast.sendAt)}.`);
-    // Sent at once rather than at the next poll.
-    if (broadcast.sendAt.getTime() <= now.getTime()) app.broadcasts.sender.nudge();
+    if (broadcast.sendAt.getTime() > now.getTime()) {
+      reply.flash('success', `${subject} will be sent on ${reply.locals!.dates().when(broadcast.sendAt)}.`);
+    } else {
+      reply.flash('success', `${subject} is being sent.`);
+      app.broadcasts.sender.nudge();
+    }
     return reply.code(303).redirect('/broadcasts');
   }
 
@@ -145,7 +148,7 @@ export default async function broadcastRoutes(app: FastifyInstance) {
       if ('errors' in checked) return renderForm(request, reply, { form, errors: checked.errors }, 422);
       if (checked.input.audience.kind === 'selection') checkTicked(request, checked.input.audience.selection);
       const created = createBroadcast(db, request.actor, checked.input, { requestId: request.id, now });
-      return sentFlash(reply, created, now);
+      return saved(reply, created, now);
     }),
   );
 
@@ -188,7 +191,7 @@ export default async function broadcastRoutes(app: FastifyInstance) {
       requestId: request.id,
       now,
     });
-    if (changed) return sentFlash(reply, changed, now);
+    if (changed) return saved(reply, changed, now);
     const current = findBroadcast(db, request.actor, broadcast.id)!;
     if (current.status !== 'scheduled') return gone(reply, current);
     return renderForm(

@@ -65,6 +65,11 @@ t.test('a scheduled broadcast goes at its time, to whoever matches then, one mai
   t.match(sent, /0 queued ·\s+2 sent ·\s+0 failed/);
   t.match(sent, '1 without an email address (portal only)');
   t.same(auditDetails(app, 'broadcast.create'), ['“Planned maintenance”']);
+  const audit = decode((await client.get('/audit')).body);
+  t.match(audit, 'Broadcast created');
+  t.match(audit, 'Recipients: — → Groups: Sales');
+  t.match(audit, /Send at: — → \d+ \w+ \d{4}, 09:00 UTC/, 'the send time, in the reader’s zone');
+  t.match(audit, 'Broadcast sent');
   t.same(auditDetails(app, 'broadcast.send'), [
     '“Planned maintenance” sent to 3 users: 2 emails queued, 1 shown in the portal only',
   ]);
