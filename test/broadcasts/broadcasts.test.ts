@@ -243,3 +243,22 @@ t.test('administrators without the email permission have no broadcasts', async (
   t.equal((await client.post('/broadcasts', broadcastFields({}))).statusCode, 403);
   t.equal(lastBroadcastId(app), null, 'nothing was created');
 });
+
+t.test('the send time is read, and shown, in the administrator’s own time zone', async (t) => {
+  const { app, client } = await broadcastTeam(t);
+  await client.get('/preferences');
+  await client.post('/preferences', { timeZone: 'Europe/Oslo' });
+  await client.get('/broadcasts/new');
+  t.match(decode(client.lastPage), 'At a date and time (Europe/Oslo time)');
+  // The next 24 December: Oslo is an hour ahead of UTC then.
+  const now = new Date();
+  const year = now.getUTCFullYear() + (now.getUTCMonth() === 11 && now.getUTCDate() >= 23 ? 1 : 0);
+  await client.post('/broadcasts', broadcastFields({ when: 'later', sendDate: `${year}-12-24`, sendTime: '10:00' }));
+  const id = lastBroadcastId(app);
+  const stored = app.db.$client.prepare('select send_at as sendAt from broadcasts where id = ?').get(id) as {
+    sendAt: number;
+  };
+  t.equal(new Date(stored.sendAt).toISOString(), `${year}-12-24T09:00:00.000Z`);
+  t.match(decode((await client.get('/broadcasts')).body), `24 Dec ${year}, 10:00`);
+  t.match((await client.get(`/broadcasts/${id}/edit`)).body, 'value="10:00"');
+});
