@@ -76,6 +76,7 @@ type Clock = () => Date;
 export class BroadcastSender {
   private timer?: NodeJS.Timeout;
   private running?: Promise<unknown>;
+  private stopping = false;
 
   constructor(
     private readonly db: Db,
@@ -89,9 +90,11 @@ export class BroadcastSender {
     this.timer ??= setInterval(() => this.nudge(), everyMs).unref();
   }
 
+  /** Stops between chunks; a broadcast under way is handed back, due at once for the next claimer. */
   async stop(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
+    this.stopping = true;
     await this.running;
   }
 
@@ -114,9 +117,9 @@ export class BroadcastSender {
     const clock: Clock = () => now ?? new Date();
     const claimId = randomUUID();
     const sent: number[] = [];
-    for (let id = claimDueBroadcast(this.db, claimId, clock(), this.leaseMs); id;) {
+    const claim = () => (this.stopping ? undefined : claimDueBroadcast(this.db, claimId, clock(), this.leaseMs));
+    for (let id = claim(); id; id = claim()) {
       if (await this.send(id, claimId, clock)) sent.push(id);
-      id = claimDueBroadcast(this.db, claimId, clock(), this.leaseMs);
     }
     return sent;
   }
@@ -166,6 +169,7 @@ export class BroadcastSender {
       if (step === 'lost') return false;
       if (step === 'done') break;
       await nextTurn();
+      if (this.stopping) return this.handBack(id, claimId);
     }
     return this.finish(id, claimId, broadcast.subject, sender, clock());
   }
@@ -201,6 +205,15 @@ export class BroadcastSender {
       },
       { behavior: 'immediate' },
     );
+  }
+
+  /** Ends this claim early (the process is stopping): the lease runs out now, not in a minute. */
+  private handBack(id: number, claimId: string): boolean {
+    prepared(this.db, `update broadcasts set lease_until = 0 where id = ? and claim_id = ? and status = 'sending'`).run(
+      id,
+      claimId,
+    );
+    return false;
   }
 
   /**

@@ -75,3 +75,18 @@ t.test('a send cut short is finished by the next claimer once its lease runs out
   );
   t.equal(count(app, 'select count(*) as n from mail_queue'), MANY + 2);
 });
+
+t.test('a process that stops mid-send hands the broadcast back at once, and the next one finishes it', async (t) => {
+  const { app, when, id } = await scheduled(t);
+  const stopping = new BroadcastSender(app.db, app.mail.outbox, app.log);
+  const cut = stopping.sendDue(when.at);
+  await stopping.stop();
+  t.same(await cut, [], 'it stopped after its first chunk');
+  t.equal(broadcastRow(app, id).status, 'sending');
+  t.ok(count(app, 'select count(*) as n from broadcast_recipients where broadcast_id = ?', id) < MANY);
+
+  t.same(await app.broadcasts.sender.sendDue(when.at), [id], 'due again at once, without waiting out the lease');
+  t.equal(count(app, 'select count(*) as n from broadcast_recipients where broadcast_id = ?', id), MANY + 4);
+  t.equal(count(app, 'select count(distinct recipient) as n from mail_queue'), MANY + 3);
+  t.equal(count(app, 'select count(*) as n from mail_queue'), MANY + 3, 'nobody mailed twice');
+});
