@@ -44,6 +44,9 @@ import { DirectorySync } from './directory/sync.js';
 import secondStepRoutes from './two-step/signin-routes.js';
 import { consoleTwoStepRoutes, portalTwoStepRoutes } from './two-step/routes.js';
 import licenceRoutes from './licences/routes.js';
+import broadcastRoutes from './broadcasts/routes.js';
+import broadcastBannerRoutes from './broadcasts/banner-routes.js';
+import { BroadcastSender } from './broadcasts/sending.js';
 import path from 'node:path';
 
 /**
@@ -104,7 +107,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const directorySealer = bindPasswordSealer(config.sessionSecret);
   const directorySync = new DirectorySync(db, directorySealer, app.log);
   app.decorate('directory', { sealer: directorySealer, sync: directorySync });
+  const broadcastSender = new BroadcastSender(db, outbox, app.log);
+  app.decorate('broadcasts', { sender: broadcastSender });
   app.addHook('onClose', async () => {
+    await broadcastSender.stop();
     await sender.stop();
     await directorySync.stop();
     await runner.close();
@@ -127,6 +133,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(setPasswordRoutes);
   await app.register(secondStepRoutes);
   await app.register(portalTwoStepRoutes);
+  await app.register(broadcastBannerRoutes);
 
   await app.register(async (admin) => {
     admin.addHook('onRequest', requireAdmin);
@@ -147,6 +154,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await admin.register(directoryRoutes);
     await admin.register(consoleTwoStepRoutes);
     await admin.register(licenceRoutes);
+    await admin.register(broadcastRoutes);
   });
 
   return app;

@@ -77,11 +77,24 @@ function offsetAt(instant: number, zone: string): number {
   return wall - Math.floor(instant / 1000) * 1000;
 }
 
-/** Midnight of a day in a zone. Checked twice, as the offset at midnight may differ from noon's. */
-export function zonedDayStart(day: string, zone: string): number {
-  const midnightUtc = Date.parse(`${day}T00:00:00Z`);
-  const first = midnightUtc - offsetAt(midnightUtc, zone);
-  return midnightUtc - offsetAt(first, zone);
+/** Midnight of a day in a zone. */
+export const zonedDayStart = (day: string, zone: string): number => zonedInstant(day, '00:00', zone);
+
+/**
+ * The instant a zone's wall clock shows a day (YYYY-MM-DD) and time (HH:MM). Checked twice, as
+ * the offset at that time may differ from the offset a few hours either side.
+ */
+export function zonedInstant(day: string, time: string, zone: string): number {
+  const wallAsUtc = Date.parse(`${day}T${time}:00Z`);
+  const first = wallAsUtc - offsetAt(wallAsUtc, zone);
+  return wallAsUtc - offsetAt(first, zone);
+}
+
+/** What a zone's wall clock shows at an instant, as a date field and a time field take it. */
+export function wallClock(date: Date, zone: string): { day: string; time: string } {
+  const local = new Date(Math.floor(date.getTime() / 60_000) * 60_000 + offsetAt(date.getTime(), zone));
+  const iso = local.toISOString();
+  return { day: iso.slice(0, 10), time: iso.slice(11, 16) };
 }
 
 /** The words for dates in a zone; an unknown or missing zone gives UTC. */

@@ -52,6 +52,8 @@ async function serve(config: Config, setupToken: string | null | undefined): Pro
   app.mail.sender.start();
   // Every serving process looks for a due directory sync; its claim lets one run it (directory/sync-claim.ts).
   app.directory.sync.start();
+  // Due broadcasts too, from the same processes; a claim sends each once (broadcasts/sending.ts).
+  app.broadcasts.sender.start();
   if (cluster.isPrimary)
     announce(
       config,

@@ -13,6 +13,7 @@ import type { WriteProbe } from './health/write-probe.js';
 import type { DateWords } from './dates.js';
 import type { DirectorySync } from './directory/sync.js';
 import type { PendingSecondStep } from './two-step/pending.js';
+import type { BroadcastSender } from './broadcasts/sending.js';
 
 /** What every template can use, besides its own data. */
 export interface ViewLocals {
@@ -47,6 +48,8 @@ declare module 'fastify' {
     mail: { outbox: Outbox; sender: MailSender; smtpSealer: Sealer };
     /** The LDAP directory: the bind password's sealer, and the sync that keeps users in step. */
     directory: { sealer: Sealer; sync: DirectorySync };
+    /** Broadcasts: the sender that sends each when it is due. */
+    broadcasts: { sender: BroadcastSender };
   }
   interface FastifyRequest {
     /** The signed-in administrator; set on every route behind the sign-in guard. */

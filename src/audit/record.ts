@@ -39,6 +39,10 @@ export const AUDIT_ACTIONS = {
   'settings.two_step': 'Two-step requirement changed',
   'licences.pool': 'Licence pool changed',
   'user.licence': 'Licences changed in the licence view',
+  'broadcast.create': 'Broadcast created',
+  'broadcast.update': 'Broadcast changed',
+  'broadcast.cancel': 'Broadcast cancelled',
+  'broadcast.send': 'Broadcast sent',
 } as const;
 
 export type AuditAction = keyof typeof AUDIT_ACTIONS;

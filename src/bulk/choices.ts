@@ -14,6 +14,7 @@ export const ACTION_PERMISSIONS: Record<string, Permission> = {
   reset: 'access',
   delete: 'delete',
   restore: 'delete',
+  broadcast: 'email',
 };
 
 export const mayApply = (actor: Actor, action: string) => {
@@ -37,6 +38,7 @@ export function bulkActionChoices(actor: Actor, mailReady: boolean): [string, st
     ['expire', 'Expire password'],
     ['reset', mailReady ? 'Reset password (email links)…' : 'Reset password (temporary passwords)…'],
     ['delete', 'Delete…'],
+    ['broadcast', 'Broadcast a message…'],
   ];
   return all.filter(([action]) => mayApply(actor, action));
 }

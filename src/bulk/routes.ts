@@ -38,7 +38,7 @@ type Body = Record<string, unknown> | undefined;
 const DELETE_NAMED = 50;
 
 /** Actions offered on a selection; "update" opens a form, the others a confirmation. */
-const SELECTION_ACTIONS = ['update', 'delete', 'reset', ...Object.keys(ACCESS_ACTIONS)];
+const SELECTION_ACTIONS = ['update', 'delete', 'reset', 'broadcast', ...Object.keys(ACCESS_ACTIONS)];
 
 /**
  * Bulk actions on the users list (B1–B5). Each is two steps: a page that says exactly what will
@@ -149,6 +149,8 @@ export default async function bulkRoutes(app: FastifyInstance) {
         return refuseSelection(reply, 'Choose an action for the selected users.');
       if (!mayApply(request.actor, action)) return refuseAction(reply, action);
       if (action === 'update') return renderUpdateForm(reply, selection, {});
+      // The broadcast form takes the same fields; 307 has the browser post them there.
+      if (action === 'broadcast') return reply.code(307).redirect('/broadcasts/new');
       return confirmAction(request, reply, selection, action);
     }),
   );

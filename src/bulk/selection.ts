@@ -60,7 +60,7 @@ export function selectionQuery(selection: Selection): ListQuery | undefined {
 }
 
 /** The selection as a condition over the users table aliased `u`, scope included. */
-function selectionCondition(tx: Queryable, actor: Actor, selection: Selection): SQL {
+export function selectionCondition(tx: Queryable, actor: Actor, selection: Selection): SQL {
   if ('query' in selection) {
     const query = selectionQuery(selection)!;
     // Checked when the selection was read; a filter that cannot be applied never means everyone.
@@ -70,7 +70,6 @@ function selectionCondition(tx: Queryable, actor: Actor, selection: Selection): 
   return and(visibleTo(actor, u), sql`u.id in (select value from json_each(${JSON.stringify(selection.ids)}))`)!;
 }
 
-/** The users resolveSelection put in the temporary table, as a condition over `u`. */
 /** The selected ids, and the condition that a user (aliased `u`) is one of them. */
 export const BULK_IDS = sql`(select id from bulk_ids)`;
 export const IN_BULK = sql`u.id in ${BULK_IDS}`;

@@ -31,15 +31,16 @@ export class Outbox {
     this.sealer = new Sealer(sessionSecret, 'roster mail secrets');
   }
 
-  /** Call with the transaction that makes the change the mail is about. */
-  enqueue(tx: Queryable, mail: QueuedMail, now = new Date()): void {
+  /** Call with the transaction that makes the change the mail is about. Returns the queued mail's id. */
+  enqueue(tx: Queryable, mail: QueuedMail, now = new Date()): number {
     const secret = mail.secrets ? this.sealer.seal(mail.secrets) : null;
     // A prepared statement: a bulk reset queues one mail per user.
-    prepared(
+    const queued = prepared(
       tx,
       `insert into mail_queue (recipient, subject, body, html, secret_sealed, next_attempt_at, created_at)
        values (?, ?, ?, ?, ?, ?, ?)`,
     ).run(mail.to, mail.subject, mail.text, mail.html ?? null, secret, now.getTime(), now.getTime());
+    return Number(queued.lastInsertRowid);
   }
 
   /** The mail as it is sent, secrets in place. */

@@ -16,6 +16,7 @@ import {
   validatePasswordChange,
 } from './account.js';
 import { PASSWORD_PAGE, requireAccount } from './guard.js';
+import { bannersFor } from '../broadcasts/repository.js';
 
 const CHANGE_REASONS: Record<PasswordChangeReason, string> = {
   expired: 'Your password has expired. Choose a new one to continue.',
@@ -78,6 +79,7 @@ export default async function portalRoutes(app: FastifyInstance) {
         portalAccount: portalAccount(user),
         // An administrator who signed in here still needs a way to the console they came for.
         administrator: activeAdministrator(app.db, user.id) !== undefined,
+        banners: bannersFor(app.db, user.id),
         profile: {
           name: displayName(user),
           username: user.username,

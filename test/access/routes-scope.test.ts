@@ -4,6 +4,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { ADMIN_PASSWORD, addSuperuser, buildTestApp, Client } from '../helpers/app.js';
 import { addUser, referenceId, signedInHelper } from '../helpers/directory.js';
 import { uploadCsv } from '../helpers/import.js';
+import { createBroadcast } from '../../src/broadcasts/service.js';
 
 /**
  * Every route of the application, held against the access policy. A scoped administrator with
@@ -18,6 +19,7 @@ interface Ctx {
   trashedOutsider: number;
   otherJob: string;
   otherUpload: string;
+  otherBroadcast: number;
 }
 
 /** How a route answers the out-of-scope call: these statuses, and never the outsider's name. */
@@ -80,6 +82,8 @@ const PUBLIC = new Set([
   'POST /account/two-step/email/confirm',
   'POST /account/two-step/recovery-codes',
   'POST /account/two-step/off',
+  // A portal user's own banner: it names no one else (see test/broadcasts/banner.test.ts).
+  'POST /account/broadcasts/:id/dismiss',
 ]);
 
 const ROUTES: Record<string, Expectation> = {
@@ -308,6 +312,38 @@ const ROUTES: Record<string, Expectation> = {
     ],
     NOT_FOUND,
   ),
+  // Broadcasts: the list shows only their own; one to a ticked outsider is refused whole.
+  'GET /broadcasts': get(() => '/broadcasts', SHOWN_IN_SCOPE),
+  'GET /broadcasts/new': get(() => '/broadcasts/new', SHOWN_IN_SCOPE),
+  'POST /broadcasts/new': post(() => '/broadcasts/new', tickedOutsider('broadcast'), REFUSED),
+  'POST /broadcasts': post(
+    () => '/broadcasts',
+    (c) => [
+      ...tickedOutsider('broadcast')(c),
+      ['subject', 'Hello'],
+      ['body', 'Hello'],
+      ['category', 'information'],
+      ['audience', 'selection'],
+      ['when', 'now'],
+    ],
+    REFUSED,
+  ),
+  // Another administrator's broadcast does not exist for them.
+  'GET /broadcasts/:id/edit': get((c) => `/broadcasts/${c.otherBroadcast}/edit`, NOT_FOUND),
+  'POST /broadcasts/:id': post(
+    (c) => `/broadcasts/${c.otherBroadcast}`,
+    () => [
+      ['subject', 'Hijacked'],
+      ['version', '1'],
+    ],
+    NOT_FOUND,
+  ),
+  'GET /broadcasts/:id/cancel': get((c) => `/broadcasts/${c.otherBroadcast}/cancel`, NOT_FOUND),
+  'POST /broadcasts/:id/cancel': post(
+    (c) => `/broadcasts/${c.otherBroadcast}/cancel`,
+    () => [['version', '1']],
+    NOT_FOUND,
+  ),
 };
 
 /** Everything a route could change about users, their access, or the settings. */
@@ -327,6 +363,8 @@ function snapshot(app: Awaited<ReturnType<typeof buildTestApp>>): string {
     'territories',
     'companies',
     'user_types',
+    'broadcasts',
+    'broadcast_recipients',
   ];
   return JSON.stringify(
     tables.map((table) =>
@@ -379,13 +417,21 @@ async function setUp(t: Test) {
   );
   t.equal(uploaded.statusCode, 303, "the superuser's upload is kept");
   const otherUpload = String(uploaded.headers.location).split('/').pop()!;
+  // The superuser's broadcast, which names the outsider: no one else's business.
+  const otherBroadcast = createBroadcast(app.db, admin, {
+    subject: 'A word for Otto',
+    body: 'Hello',
+    category: 'information',
+    audience: { kind: 'everyone' },
+    sendAt: new Date(Date.now() + 86_400_000),
+  }).id;
   const { client } = await signedInHelper(app, 'admin', { scope: { groups: [sales] } });
   await client.get('/users');
   return {
     app,
     admin,
     client,
-    ctx: { outsider: outsider.id, trashedOutsider: trashedOutsider.id, otherJob, otherUpload },
+    ctx: { outsider: outsider.id, trashedOutsider: trashedOutsider.id, otherJob, otherUpload, otherBroadcast },
   };
 }
 
