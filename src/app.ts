@@ -25,6 +25,7 @@ import oneUserRoutes from './user/routes.js';
 import accessRoutes from './user/access-routes.js';
 import trashRoutes from './trash/routes.js';
 import bulkRoutes from './bulk/routes.js';
+import composeRoutes from './mail/routes.js';
 import importRoutes from './imports/routes.js';
 import { JobBoard } from './jobs/board.js';
 import jobRoutes from './jobs/routes.js';
@@ -125,6 +126,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await admin.register(trashRoutes);
     await admin.register(auditRoutes);
     await admin.register(bulkRoutes);
+    await admin.register(composeRoutes);
     await admin.register(exportRoutes);
     await admin.register(importRoutes);
     await admin.register(jobRoutes);

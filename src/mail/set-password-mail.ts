@@ -6,6 +6,7 @@ import { readMailSettings } from '../settings/mail-settings.js';
 import { displayName } from '../users/derived-fields.js';
 import type { Outbox, QueuedMail } from './queue.js';
 import { composeMail } from './templates.js';
+import { mailAddressOf } from './recipient.js';
 
 /** Stands for the link in the stored text; the link itself is sealed and erased once sent. */
 const LINK = '[set-password link]';
@@ -64,16 +65,24 @@ export function mailSetPasswordLink(
   return db.transaction(
     (tx) => {
       const settings = readMailSettings(tx);
-      if (!settings || user.email === '') return false;
+      const address = mailAddressOf(user);
+      if (!settings || address === '') return false;
       const target = { id: user.id, name: displayName(user) };
-      queueSetPasswordMail(tx, outbox, settings.externalUrl, { ...user, name: target.name }, admin.id, now);
+      queueSetPasswordMail(
+        tx,
+        outbox,
+        settings.externalUrl,
+        { ...user, email: address, name: target.name },
+        admin.id,
+        now,
+      );
       recordAudit(
         tx,
         {
           action: 'user.update',
           actor: admin,
           target,
-          detail: `set-password link sent by email to ${user.email}`,
+          detail: `set-password link sent by email to ${address}`,
           requestId: options.requestId,
         },
         now,
