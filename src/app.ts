@@ -18,6 +18,7 @@ import views from './plugins/views.js';
 import { FirstRun, newSetupToken } from './setup/first-run.js';
 import portalRoutes from './portal/routes.js';
 import setPasswordRoutes from './portal/set-password-routes.js';
+import forgotPasswordRoutes from './portal/forgot-password-routes.js';
 import setupRoutes from './setup/routes.js';
 import { superuserExists } from './access/actor.js';
 import userListRoutes from './list/routes.js';
@@ -116,6 +117,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // The account portal has its own sign-in and guard: managed users never hold an admin session.
   await app.register(portalRoutes);
   await app.register(setPasswordRoutes);
+  await app.register(forgotPasswordRoutes);
 
   await app.register(async (admin) => {
     admin.addHook('onRequest', requireAdmin);

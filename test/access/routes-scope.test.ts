@@ -66,6 +66,8 @@ const PUBLIC = new Set([
   'POST /account/password',
   'GET /set-password',
   'POST /set-password',
+  'GET /forgot-password',
+  'POST /forgot-password',
 ]);
 
 const ROUTES: Record<string, Expectation> = {
@@ -144,6 +146,7 @@ const ROUTES: Record<string, Expectation> = {
   'GET /audit': get(() => '/audit?target=outsider', SHOWN_IN_SCOPE),
   'POST /users/bulk': post(() => '/users/bulk', tickedOutsider('deactivate'), REFUSED),
   'POST /users/bulk/apply': post(() => '/users/bulk/apply', tickedOutsider('delete'), JOB_REFUSED),
+  'POST /users/bulk/compose/addresses': post(() => '/users/bulk/compose/addresses', tickedOutsider('compose'), [422]),
   'POST /users/bulk/update/review': post(
     () => '/users/bulk/update/review',
     (c) => [...tickedOutsider('update')(c), ['status', 'inactive']],
@@ -252,6 +255,11 @@ const ROUTES: Record<string, Expectation> = {
   ),
   'POST /settings/mail/test': post(() => '/settings/mail/test', none, REFUSED),
   'GET /settings/mail/queue': get(() => '/settings/mail/queue', REFUSED),
+  'POST /settings/mail/invitation': post(
+    () => '/settings/mail/invitation',
+    () => [['invitationDays', '3']],
+    REFUSED,
+  ),
 };
 
 /** Everything a route could change about users, their access, or the settings. */
