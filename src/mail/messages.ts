@@ -12,7 +12,8 @@ import { composeMail } from './templates.js';
  * stored text holds only the placeholder below.
  */
 
-const LINK = '[set-password link]';
+/** Stands for the link in the stored text; the link itself is sealed and erased once sent. */
+export const LINK = '[set-password link]';
 
 /** Who a mail is for: the address it goes to (see mailAddressOf), and how it greets them. */
 export interface Recipient {
@@ -22,8 +23,9 @@ export interface Recipient {
   address: string;
 }
 
-const until = (at: Date) => at.toISOString().slice(0, 16).replace('T', ' ');
-const linkTo = (externalUrl: string, token: string) => `${externalUrl}${SET_PASSWORD_PAGE}?token=${token}`;
+/** When a link stops working, as the mail says it (in UTC, to the minute). */
+export const until = (at: Date) => at.toISOString().slice(0, 16).replace('T', ' ');
+export const linkTo = (externalUrl: string, token: string) => `${externalUrl}${SET_PASSWORD_PAGE}?token=${token}`;
 
 /** Username and sign-in address (M2): nothing secret, so nothing sealed. */
 export function detailsMail(user: Recipient, externalUrl: string): QueuedMail {

@@ -1,15 +1,13 @@
 import { recordAudit } from '../audit/record.js';
 import type { Db, Queryable } from '../db/connection.js';
 import type { User } from '../db/schema.js';
-import { issueToken, SET_PASSWORD_PAGE } from '../portal/set-password-tokens.js';
+import { issueToken } from '../portal/set-password-tokens.js';
+import { LINK, linkTo, until } from './messages.js';
 import { readMailSettings } from '../settings/mail-settings.js';
 import { displayName } from '../users/derived-fields.js';
 import type { Outbox, QueuedMail } from './queue.js';
 import { composeMail } from './templates.js';
 import { mailAddressOf } from './recipient.js';
-
-/** Stands for the link in the stored text; the link itself is sealed and erased once sent. */
-const LINK = '[set-password link]';
 
 /** The mail that carries a set-password link, with the link kept apart as a secret. */
 export function setPasswordMail(
@@ -25,9 +23,9 @@ export function setPasswordMail(
         name: user.name,
         username: user.username,
         link: LINK,
-        until: link.expiresAt.toISOString().slice(0, 16).replace('T', ' '),
+        until: until(link.expiresAt),
       },
-      secrets: { [LINK]: `${link.externalUrl}${SET_PASSWORD_PAGE}?token=${link.token}` },
+      secrets: { [LINK]: linkTo(link.externalUrl, link.token) },
     },
     { externalUrl: link.externalUrl },
   );
