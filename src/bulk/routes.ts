@@ -33,6 +33,12 @@ import { compose, COMPOSE_CAP } from '../mail/compose.js';
 
 type Body = Record<string, unknown> | undefined;
 
+/** A user's page a mail action was started from (its Cancel and summary lead back there); nothing else is taken. */
+const userPageOf = (body: Body) => {
+  const back = body?.back;
+  return typeof back === 'string' && /^\/users\/\d{1,15}$/.test(back) ? back : undefined;
+};
+
 /** The first users a deletion names on its confirmation page. */
 const DELETE_NAMED = 50;
 
@@ -102,6 +108,8 @@ export default async function bulkRoutes(app: FastifyInstance) {
       problem?: string;
       /** A mail action: how many selected users have no address and are skipped. */
       skipped?: number;
+      /** Where Cancel leads, when not the list the selection came from (a user's page). */
+      back?: string;
       /** A password reset: how many get a link by mail, how many a temporary password. */
       split?: { byMail: number; byPassword: number };
     },
@@ -109,7 +117,7 @@ export default async function bulkRoutes(app: FastifyInstance) {
     return reply.view('bulk/confirm', {
       ...data,
       fields: [...selectionFields(data.selection), ...(data.extraFields ?? [])],
-      back: backTo(data.selection),
+      back: data.back ?? backTo(data.selection),
     });
   }
 
@@ -219,7 +227,12 @@ export default async function bulkRoutes(app: FastifyInstance) {
   }
 
   /** A mail action's confirmation (M1), or the addresses to compose a mail to (M3). */
-  function mailAction(request: FastifyRequest, reply: FastifyReply, selection: Selection, action: string) {
+  function mailAction(
+    request: FastifyRequest<{ Body: Body }>,
+    reply: FastifyReply,
+    selection: Selection,
+    action: string,
+  ) {
     const refused = mailRefusal(request, reply, action);
     if (refused) return refused;
     if (action === COMPOSE) {
@@ -232,6 +245,7 @@ export default async function bulkRoutes(app: FastifyInstance) {
       });
     }
     const name = action as keyof typeof MAIL_ACTIONS;
+    const userPage = userPageOf(request.body);
     const { skipped, ...result } = preview(request, selection, (n) => ({
       ...previewAction(db, n, mailRules(request.actor, name), HAS_MAIL_ADDRESS),
       skipped: withoutAddress(db),
@@ -244,6 +258,8 @@ export default async function bulkRoutes(app: FastifyInstance) {
       selection,
       preview: result,
       skipped,
+      back: userPage,
+      extraFields: userPage ? [['back', userPage]] : [],
       problem:
         skipped === result.selected
           ? `None of the selected users has an email address, so there is nobody to send to.`
@@ -258,7 +274,9 @@ export default async function bulkRoutes(app: FastifyInstance) {
       if (isMailAction(action)) {
         const refused = mailRefusal(request, reply, action);
         if (refused) return refused;
-        return startJob(request, reply, 'mail.bulk', MAIL_ACTIONS[action].running, { selection, action });
+        const userPage = userPageOf(request.body);
+        const back = userPage ? { label: 'Back to the user', href: userPage } : undefined;
+        return startJob(request, reply, 'mail.bulk', MAIL_ACTIONS[action].running, { selection, action }, back);
       }
       if (action !== 'delete' && action !== 'reset' && !isAccessAction(action))
         return refuseSelection(reply, 'Choose an action for the selected users.');

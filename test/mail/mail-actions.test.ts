@@ -41,11 +41,29 @@ t.test('mail actions are offered only once mail is set up, and only with the ema
   t.match(page, '>Send set-password link</button>');
   t.match(page, '>Resend welcome…</button>');
   t.match(page, 'href="mailto:ann@example.com">Compose email</a>');
+  // From the user page, Cancel and the summary lead back to that user.
+  const fromPage: [string, string][] = [...ticked('mail-details', ctx.ann.id), ['back', `/users/${ctx.ann.id}`]];
+  const confirm = await ctx.browser.post('/users/bulk', fromPage);
+  t.match(confirm.body, `<a class="button" href="/users/${ctx.ann.id}">Cancel</a>`);
+  t.match(confirm.body, `<input type="hidden" name="back" value="/users/${ctx.ann.id}">`);
+  const { page: summary } = await finishedJob(
+    ctx.app,
+    ctx.browser,
+    await ctx.browser.post('/users/bulk/apply', fromPage),
+  );
+  t.match(summary.body, `href="/users/${ctx.ann.id}">Back to the user</a>`);
+  t.match(
+    (await ctx.browser.post('/users/bulk', [...ticked('mail-details', ctx.ann.id), ['back', 'https://evil.example']]))
+      .body,
+    '<a class="button" href="/users">Cancel</a>',
+    'only a user page is taken',
+  );
   t.match(
     (await ctx.browser.get(`/users/${ctx.di.id}`)).body,
     'This user has no email address, so no mail can be sent to them.',
   );
 
+  const queuedBefore = ctx.db.get<{ n: number }>(sql`select count(*) as n from mail_queue`)!.n;
   // Every permission but email: no mail action anywhere, and a hand-made post is refused.
   const helper = await signedInHelper(ctx.app, 'admin', {
     permissions: PERMISSIONS.filter((p) => p !== 'email'),
@@ -56,7 +74,7 @@ t.test('mail actions are offered only once mail is set up, and only with the ema
   t.equal((await helper.client.post('/users/bulk', ticked('mail-details', ctx.ann.id))).statusCode, 403);
   t.equal((await helper.client.post('/users/bulk/apply', ticked('mail-details', ctx.ann.id))).statusCode, 403);
   t.equal((await helper.client.post(`/users/${ctx.ann.id}/set-password-mail`)).statusCode, 403);
-  t.equal(ctx.db.get<{ n: number }>(sql`select count(*) as n from mail_queue`)!.n, 0);
+  t.equal(ctx.db.get<{ n: number }>(sql`select count(*) as n from mail_queue`)!.n, queuedBefore, 'nothing queued');
 });
 
 t.test('Email details: one mail per user with an address, the others counted as skipped', async (t) => {
