@@ -7,19 +7,14 @@ import { readCsv } from './read-csv.js';
 import { uploadStoreIn } from './upload-store.js';
 import { writeImport } from './write-import.js';
 
+/** `welcome`: send each new user a welcome mail (the preview's box, ticked by someone who may email). */
+type ImportParams = { uploadId: string; usernames: string; welcome?: boolean };
+
 /** The import's job: the upload is read again by the administrator who made it, and written. */
 export const IMPORT_HANDLERS = {
   'users.import': onlyIf(
     mayImport,
-    ({
-      db,
-      actor,
-      params,
-      requestId,
-      progress,
-      dataDir,
-      outbox,
-    }: JobContext<{ uploadId: string; usernames: string; welcome?: boolean }>) => {
+    ({ db, actor, params, requestId, progress, dataDir, outbox }: JobContext<ImportParams>) => {
       const store = uploadStoreIn(dataDir);
       const upload = store.find(actor.id, params.uploadId);
       if (!upload) throw new JobRefusedError('The uploaded file is no longer kept. Upload it again.');

@@ -129,26 +129,20 @@ export default async function importRoutes(app: FastifyInstance) {
     },
   );
 
-  app.post<{ Params: { id: string }; Body: { usernames?: string; sendWelcome?: string } }>(
-    '/users/import/:id',
-    async (request, reply) => {
-      const stored = ownUpload(request, reply);
-      if (!stored) return reply;
-      // The job checks every row again inside its transaction and refuses the whole file on any problem.
-      const jobId = app.jobs.runner.start({
-        kind: 'users.import',
-        title: `Import ${stored.filename}`,
-        actorId: request.actor.id,
-        params: {
-          uploadId: stored.id,
-          usernames: String(request.body?.usernames ?? '').slice(0, 100),
-          welcome: request.body?.sendWelcome === 'on' && welcomeOffered(app.db, request.actor),
-        },
-        requestId: request.id,
-      });
-      return reply.redirect(`/jobs/${jobId}`, 303);
-    },
-  );
+  app.post<{ Params: { id: string }; Body: Record<string, unknown> }>('/users/import/:id', async (request, reply) => {
+    const stored = ownUpload(request, reply);
+    if (!stored) return reply;
+    const welcome = request.body?.sendWelcome === 'on' && welcomeOffered(app.db, request.actor);
+    // The job checks every row again inside its transaction and refuses the whole file on any problem.
+    const jobId = app.jobs.runner.start({
+      kind: 'users.import',
+      title: `Import ${stored.filename}`,
+      actorId: request.actor.id,
+      params: { uploadId: stored.id, usernames: String(request.body?.usernames ?? '').slice(0, 100), welcome },
+      requestId: request.id,
+    });
+    return reply.redirect(`/jobs/${jobId}`, 303);
+  });
 }
 
 /** The uploaded file's name without its extension, safe inside a Content-Disposition header. */

@@ -168,12 +168,7 @@ export function writeImport(
          select ?, ?, ?, 'user.create', u.id, ${displayNameText('u')}, json_extract(e.value, '$.changes'), ?, ?
          from json_each(?) e join users u on u.id = json_extract(e.value, '$.id') order by u.id`,
       ).run(at, actor.id, displayName(actor), IMPORT_DETAIL, requestId, JSON.stringify(entries));
-      const welcomed =
-        afterCreate?.(
-          tx,
-          created.map((c) => c.id),
-          now,
-        ) ?? 0;
+      const welcomed = afterCreate?.(tx, [...ids.values()], now) ?? 0;
       return { created: created.length, at, welcomed };
     },
     { behavior: 'immediate' },
