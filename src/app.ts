@@ -18,6 +18,7 @@ import views from './plugins/views.js';
 import { FirstRun, newSetupToken } from './setup/first-run.js';
 import portalRoutes from './portal/routes.js';
 import setPasswordRoutes from './portal/set-password-routes.js';
+import forgotPasswordRoutes from './portal/forgot-password-routes.js';
 import setupRoutes from './setup/routes.js';
 import { superuserExists } from './access/actor.js';
 import userListRoutes from './list/routes.js';
@@ -25,6 +26,7 @@ import oneUserRoutes from './user/routes.js';
 import accessRoutes from './user/access-routes.js';
 import trashRoutes from './trash/routes.js';
 import bulkRoutes from './bulk/routes.js';
+import composeRoutes from './mail/routes.js';
 import importRoutes from './imports/routes.js';
 import { JobBoard } from './jobs/board.js';
 import jobRoutes from './jobs/routes.js';
@@ -134,6 +136,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(secondStepRoutes);
   await app.register(portalTwoStepRoutes);
   await app.register(broadcastBannerRoutes);
+  await app.register(forgotPasswordRoutes);
 
   await app.register(async (admin) => {
     admin.addHook('onRequest', requireAdmin);
@@ -144,6 +147,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await admin.register(trashRoutes);
     await admin.register(auditRoutes);
     await admin.register(bulkRoutes);
+    await admin.register(composeRoutes);
     await admin.register(exportRoutes);
     await admin.register(importRoutes);
     await admin.register(jobRoutes);

@@ -39,6 +39,7 @@ const MAIL_LABELS: Labels = {
   password: 'Password',
   fromAddress: 'Sender address (From)',
   externalUrl: 'Public address of Roster',
+  invitationDays: 'Days a welcome link works',
 };
 
 /** The Administrators page: "role" there is the administrator's role, not the user's job role. */

@@ -15,6 +15,8 @@ export const AUDIT_ACTIONS = {
   'user.unblock': 'User unblocked',
   'user.unlock': 'User unlocked',
   'user.password': 'Password reset or expired',
+  'user.mail': 'Mail sent to the user',
+  'account.reset_requested': 'Asked for a set-password link',
   'user.delete': 'User moved to the trash',
   'user.restore': 'User restored',
   'user.purge': 'User deleted permanently',

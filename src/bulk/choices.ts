@@ -1,6 +1,7 @@
 import type { Actor } from '../access/actor.js';
 import { may } from '../access/policy.js';
 import type { Permission } from '../db/schema.js';
+import { mailActionChoices } from '../mail/mail-actions.js';
 
 /** The permission each action on a selection needs. */
 export const ACTION_PERMISSIONS: Record<string, Permission> = {
@@ -25,7 +26,7 @@ export const mayApply = (actor: Actor, action: string) => {
 /**
  * The actions the list's selection bar offers the actor, in its drop-down's order. The reset
  * says how the users will get back in: links by mail once mail is set up (M1), temporary
- * passwords until then.
+ * passwords until then. The mail actions follow, once mail is set up.
  */
 export function bulkActionChoices(actor: Actor, mailReady: boolean): [string, string][] {
   const all: [string, string][] = [
@@ -40,5 +41,5 @@ export function bulkActionChoices(actor: Actor, mailReady: boolean): [string, st
     ['delete', 'Delete…'],
     ['broadcast', 'Broadcast a message…'],
   ];
-  return all.filter(([action]) => mayApply(actor, action));
+  return [...all.filter(([action]) => mayApply(actor, action)), ...mailActionChoices(actor, mailReady)];
 }

@@ -14,12 +14,20 @@ import { applyUpdate, type BulkChanges } from './update.js';
 /** What every bulk job is given: its selection, and the list its summary leads back to. */
 type Params<P = object> = JobContext<P & { selection: Selection; back: JobLink }>;
 
-function summary(outcome: BulkOutcome, headline: string, links: JobLink[]): JobSummary {
+const CHANGE_WORDS = { changed: 'Changed', unchanged: 'Already as asked', refused: 'Refused' };
+
+/** A bulk job's summary: the counts (empty ones after the first two left out), who was refused, where next. */
+export function summary(
+  outcome: BulkOutcome,
+  headline: string,
+  links: JobLink[],
+  words: typeof CHANGE_WORDS = CHANGE_WORDS,
+): JobSummary {
   const counts = [
     { label: 'Selected', value: outcome.selected },
-    { label: 'Changed', value: outcome.changed },
-    { label: 'Already as asked', value: outcome.unchanged },
-    { label: 'Refused', value: outcome.refusedTotal },
+    { label: words.changed, value: outcome.changed },
+    { label: words.unchanged, value: outcome.unchanged },
+    { label: words.refused, value: outcome.refusedTotal },
   ].filter((c, i) => i < 2 || c.value > 0);
   return {
     headline,

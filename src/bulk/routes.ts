@@ -31,8 +31,18 @@ import {
 import { type BulkForm, describeChanges, readBulkForm, validateBulkForm } from './update-form.js';
 import { SINGLE_REFERENCES } from '../reference/reference-tables.js';
 import { type BulkChanges, changeCondition, LIST_MODES, updateRules } from './update.js';
+import { COMPOSE, isMailAction, MAIL_ACTIONS, mailRules, mayMail, withoutAddress } from '../mail/mail-actions.js';
+import type { MailJobKind } from '../mail/handlers.js';
+import { HAS_MAIL_ADDRESS } from '../mail/recipient.js';
+import { compose, COMPOSE_CAP } from '../mail/compose.js';
 
 type Body = Record<string, unknown> | undefined;
+
+/** A user's page a mail action was started from (its Cancel and summary lead back there); nothing else is taken. */
+const userPageOf = (body: Body) => {
+  const back = body?.back;
+  return typeof back === 'string' && /^\/users\/\d{1,15}$/.test(back) ? back : undefined;
+};
 
 /** The first users a deletion names on its confirmation page. */
 const DELETE_NAMED = 50;
@@ -101,6 +111,10 @@ export default async function bulkRoutes(app: FastifyInstance) {
       danger?: boolean;
       extraFields?: [string, string][];
       problem?: string;
+      /** A mail action: how many selected users have no address and are skipped. */
+      skipped?: number;
+      /** Where Cancel leads, when not the list the selection came from (a user's page). */
+      back?: string;
       /** A password reset: how many get a link by mail, how many a temporary password. */
       split?: { byMail: number; byPassword: number };
     },
@@ -108,7 +122,7 @@ export default async function bulkRoutes(app: FastifyInstance) {
     return reply.view('bulk/confirm', {
       ...data,
       fields: [...selectionFields(data.selection), ...(data.extraFields ?? [])],
-      back: backTo(data.selection),
+      back: data.back ?? backTo(data.selection),
     });
   }
 
@@ -116,7 +130,7 @@ export default async function bulkRoutes(app: FastifyInstance) {
   function startJob(
     request: FastifyRequest,
     reply: FastifyReply,
-    kind: BulkJobKind,
+    kind: BulkJobKind | MailJobKind,
     title: string,
     params: { selection: Selection | TrashSelection } & Record<string, unknown>,
     back: JobLink = { label: 'Back to the users list', href: backTo(params.selection as Selection) },
@@ -145,6 +159,7 @@ export default async function bulkRoutes(app: FastifyInstance) {
   app.post<{ Body: Body }>('/users/bulk', async (request, reply) =>
     withSelection(request, reply, (selection) => {
       const action = String(request.body?.action ?? '');
+      if (isMailAction(action) || action === COMPOSE) return mailAction(request, reply, selection, action);
       if (!SELECTION_ACTIONS.includes(action))
         return refuseSelection(reply, 'Choose an action for the selected users.');
       if (!mayApply(request.actor, action)) return refuseAction(reply, action);
@@ -215,10 +230,65 @@ export default async function bulkRoutes(app: FastifyInstance) {
     });
   }
 
-  /** Starts a confirmed status, password or delete action. */
+  /** Whether a mail action may go ahead: the permission, and mail set up; the refusal otherwise. */
+  function mailRefusal(request: FastifyRequest, reply: FastifyReply, action: string) {
+    if (!mayMail(request.actor, action)) return notAllowed(reply, PERMISSION_WORDS.email);
+    if (!mailConfigured(db)) return refuseSelection(reply, 'Mail is not set up, so nothing can be sent.');
+    return undefined;
+  }
+
+  /** A mail action's confirmation (M1), or the addresses to compose a mail to (M3). */
+  function mailAction(
+    request: FastifyRequest<{ Body: Body }>,
+    reply: FastifyReply,
+    selection: Selection,
+    action: string,
+  ) {
+    const refused = mailRefusal(request, reply, action);
+    if (refused) return refused;
+    if (action === COMPOSE) {
+      return reply.view('bulk/compose', {
+        title: 'Compose email',
+        composition: compose(db, request.actor, selection),
+        cap: COMPOSE_CAP,
+        fields: selectionFields(selection),
+        back: backTo(selection),
+      });
+    }
+    const name = action as keyof typeof MAIL_ACTIONS;
+    const userPage = userPageOf(request.body);
+    const { skipped, ...result } = preview(request, selection, (n) => ({
+      ...previewAction(db, n, mailRules(request.actor, name), HAS_MAIL_ADDRESS),
+      skipped: withoutAddress(db),
+    }));
+    return renderConfirmation(reply, {
+      title: MAIL_ACTIONS[name].title,
+      verb: MAIL_ACTIONS[name].verb,
+      action: name,
+      target: '/users/bulk/apply',
+      selection,
+      preview: result,
+      skipped,
+      back: userPage,
+      extraFields: userPage ? [['back', userPage]] : [],
+      problem:
+        skipped === result.selected
+          ? `None of the selected users has an email address, so there is nobody to send to.`
+          : undefined,
+    });
+  }
+
+  /** Starts a confirmed status, password, delete or mail action. */
   app.post<{ Body: Body }>('/users/bulk/apply', async (request, reply) =>
     withSelection(request, reply, (selection) => {
       const action = String(request.body?.action ?? '');
+      if (isMailAction(action)) {
+        const refused = mailRefusal(request, reply, action);
+        if (refused) return refused;
+        const userPage = userPageOf(request.body);
+        const back = userPage ? { label: 'Back to the user', href: userPage } : undefined;
+        return startJob(request, reply, 'mail.bulk', MAIL_ACTIONS[action].running, { selection, action }, back);
+      }
       if (action !== 'delete' && action !== 'reset' && !isAccessAction(action))
         return refuseSelection(reply, 'Choose an action for the selected users.');
       if (!mayApply(request.actor, action)) return refuseAction(reply, action);

@@ -12,6 +12,7 @@ import { errorReport } from './error-report.js';
 import { MAX_ROWS } from './read-csv.js';
 import { emptyLists } from '../reference/reference-lists.js';
 import { KEPT_MS, type StoredUpload, uploadStoreIn } from './upload-store.js';
+import { welcomeOffered } from '../mail/welcome-mail.js';
 
 const IMPORT_MAX_BYTES = 10 * 1024 * 1024;
 const FILE_FIELD = 'file';
@@ -96,6 +97,7 @@ export default async function importRoutes(app: FastifyInstance) {
       preview,
       encodings: ENCODINGS,
       keptMinutes: KEPT_MS / 60_000,
+      offerWelcome: welcomeOffered(app.db, request.actor),
     });
   });
 
@@ -127,15 +129,16 @@ export default async function importRoutes(app: FastifyInstance) {
     },
   );
 
-  app.post<{ Params: { id: string }; Body: { usernames?: string } }>('/users/import/:id', async (request, reply) => {
+  app.post<{ Params: { id: string }; Body: Record<string, unknown> }>('/users/import/:id', async (request, reply) => {
     const stored = ownUpload(request, reply);
     if (!stored) return reply;
+    const welcome = request.body?.sendWelcome === 'on' && welcomeOffered(app.db, request.actor);
     // The job checks every row again inside its transaction and refuses the whole file on any problem.
     const jobId = app.jobs.runner.start({
       kind: 'users.import',
       title: `Import ${stored.filename}`,
       actorId: request.actor.id,
-      params: { uploadId: stored.id, usernames: String(request.body?.usernames ?? '').slice(0, 100) },
+      params: { uploadId: stored.id, usernames: String(request.body?.usernames ?? '').slice(0, 100), welcome },
       requestId: request.id,
     });
     return reply.redirect(`/jobs/${jobId}`, 303);

@@ -93,7 +93,9 @@ export function writeImport(
   requestId: string,
   progress: Progress,
   now = new Date(),
-): ImportOutcome {
+  /** More work with the new users' ids in the same transaction (the welcome mails); returns a count it reports. */
+  afterCreate?: (tx: Queryable, ids: number[], now: Date) => number,
+): ImportOutcome & { welcomed: number } {
   return db.transaction(
     (tx) => {
       progress('Checking the rows again', 0, 4);
@@ -174,7 +176,8 @@ export function writeImport(
          select ?, ?, ?, 'user.create', u.id, ${displayNameText('u')}, json_extract(e.value, '$.changes'), ?, ?
          from json_each(?) e join users u on u.id = json_extract(e.value, '$.id') order by u.id`,
       ).run(at, actor.id, displayName(actor), IMPORT_DETAIL, requestId, JSON.stringify(entries));
-      return { created: created.length, at };
+      const welcomed = afterCreate?.(tx, [...ids.values()], now) ?? 0;
+      return { created: created.length, at, welcomed };
     },
     { behavior: 'immediate' },
   );

@@ -1,14 +1,13 @@
 import { recordAudit } from '../audit/record.js';
 import type { Db, Queryable } from '../db/connection.js';
 import type { User } from '../db/schema.js';
-import { issueToken, SET_PASSWORD_PAGE } from '../portal/set-password-tokens.js';
+import { issueToken } from '../portal/set-password-tokens.js';
+import { LINK, linkTo, until } from './messages.js';
 import { readMailSettings } from '../settings/mail-settings.js';
 import { displayName } from '../users/derived-fields.js';
 import type { Outbox, QueuedMail } from './queue.js';
 import { composeMail } from './templates.js';
-
-/** Stands for the link in the stored text; the link itself is sealed and erased once sent. */
-const LINK = '[set-password link]';
+import { mailAddressOf } from './recipient.js';
 
 /** The mail that carries a set-password link, with the link kept apart as a secret. */
 export function setPasswordMail(
@@ -24,9 +23,9 @@ export function setPasswordMail(
         name: user.name,
         username: user.username,
         link: LINK,
-        until: link.expiresAt.toISOString().slice(0, 16).replace('T', ' '),
+        until: until(link.expiresAt),
       },
-      secrets: { [LINK]: `${link.externalUrl}${SET_PASSWORD_PAGE}?token=${link.token}` },
+      secrets: { [LINK]: linkTo(link.externalUrl, link.token) },
     },
     { externalUrl: link.externalUrl },
   );
@@ -64,16 +63,24 @@ export function mailSetPasswordLink(
   return db.transaction(
     (tx) => {
       const settings = readMailSettings(tx);
-      if (!settings || user.email === '') return false;
+      const address = mailAddressOf(user);
+      if (!settings || address === '') return false;
       const target = { id: user.id, name: displayName(user) };
-      queueSetPasswordMail(tx, outbox, settings.externalUrl, { ...user, name: target.name }, admin.id, now);
+      queueSetPasswordMail(
+        tx,
+        outbox,
+        settings.externalUrl,
+        { ...user, email: address, name: target.name },
+        admin.id,
+        now,
+      );
       recordAudit(
         tx,
         {
           action: 'user.update',
           actor: admin,
           target,
-          detail: `set-password link sent by email to ${user.email}`,
+          detail: `set-password link sent by email to ${address}`,
           requestId: options.requestId,
         },
         now,

@@ -1,6 +1,7 @@
 import type { Queryable } from '../db/connection.js';
 import type { Sealer } from '../sealed.js';
 import { readSmtpSettings, SmtpPasswordUnreadableError } from '../settings/mail-settings.js';
+import { composeMail } from './templates.js';
 import { deliver, describeSmtpError, smtpTransport } from './transport.js';
 
 /** Sends a test email with the saved settings and says what happened, in words for the settings page. */
@@ -19,11 +20,12 @@ export async function sendTestMail(
   if (!settings) return { sent: false, error: 'Save the mail settings first.' };
   const transport = smtpTransport(settings);
   try {
-    await deliver(transport, settings, {
-      to,
-      subject: 'Roster test email',
-      text: `This is a test email from Roster at ${settings.externalUrl}.\n\nIf you can read it, Roster can send mail.\n`,
-    });
+    const { secrets: _none, ...mail } = composeMail(
+      'test',
+      { to, subject: 'Roster test email', data: {} },
+      { externalUrl: settings.externalUrl },
+    );
+    await deliver(transport, settings, mail);
     return { sent: true };
   } catch (err) {
     return { sent: false, error: describeSmtpError(err, settings) };

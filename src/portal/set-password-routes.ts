@@ -1,6 +1,6 @@
 import { auditActor } from '../audit/record.js';
-import { allowedIf, refusedPage } from '../access/guards.js';
-import { mayChangeAccess, PERMISSION_WORDS, refusals } from '../access/policy.js';
+import { allowedIf, notAllowed, refusedPage } from '../access/guards.js';
+import { mayChangeAccess, mayEmail, PERMISSION_WORDS, refusals } from '../access/policy.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { passwordProblem } from '../auth/passwords.js';
 import { requireAdmin } from '../auth/require-admin.js';
@@ -9,6 +9,7 @@ import { formPostLimit } from '../plugins/rate-limit.js';
 import { displayName } from '../users/derived-fields.js';
 import { findVisibleUser } from '../users/repository.js';
 import { mailSetPasswordLink } from '../mail/set-password-mail.js';
+import { mailAddressOf } from '../mail/recipient.js';
 import {
   createSetPasswordToken,
   findUsableToken,
@@ -89,13 +90,14 @@ export default async function setPasswordRoutes(app: FastifyInstance) {
     '/users/:id/set-password-mail',
     { onRequest: requireAdmin, preHandler: allowedIf(mayChangeAccess, PERMISSION_WORDS.access) },
     async (request, reply) => {
+      if (!mayEmail(request.actor)) return notAllowed(reply, PERMISSION_WORDS.email);
       const { user, admin } = linkFor(request);
       if (!user) return reply.callNotFound();
       const [refused] = refusals(app.db, request.actor, 'password', user);
       if (refused) return refusedPage(reply, refused);
       if (mailSetPasswordLink(app.db, app.mail.outbox, admin, user, { requestId: request.id })) {
         request.log.info({ userId: user.id }, 'set-password link queued for mail');
-        reply.flash('success', `A set-password link is on its way to ${user.email}.`);
+        reply.flash('success', `A set-password link is on its way to ${mailAddressOf(user)}.`);
       } else {
         reply.flash('error', 'The link cannot be sent by mail: mail is not set up, or the user has no email address.');
       }

@@ -28,18 +28,22 @@ export function hashToken(token: string): string {
 export function issueToken(
   tx: Queryable,
   userId: number,
-  createdBy: number,
+  createdBy: number | null,
   now: Date,
+  kind: { purpose: TokenPurpose; lifetimeMs: number } = { purpose: 'reset', lifetimeMs: LINK_LIFETIME_MS },
 ): { token: string; expiresAt: Date } {
   const token = randomBytes(32).toString('base64url');
-  const expiresAt = new Date(now.getTime() + LINK_LIFETIME_MS);
+  const expiresAt = new Date(now.getTime() + kind.lifetimeMs);
   prepared(tx, 'delete from password_tokens where user_id = ? and used_at is null').run(userId);
   prepared(
     tx,
-    'insert into password_tokens (user_id, token_hash, created_at, expires_at, created_by) values (?, ?, ?, ?, ?)',
-  ).run(userId, hashToken(token), now.getTime(), expiresAt.getTime(), createdBy);
+    'insert into password_tokens (user_id, token_hash, created_at, expires_at, created_by, purpose) values (?, ?, ?, ?, ?, ?)',
+  ).run(userId, hashToken(token), now.getTime(), expiresAt.getTime(), createdBy, kind.purpose);
   return { token, expiresAt };
 }
+
+/** A link to reset a password, or the invitation a welcome mail carries (it lives longer). */
+export type TokenPurpose = 'reset' | 'invitation';
 
 /** A new link for the user, to hand over by hand (the administrator sees it once). */
 export function createSetPasswordToken(

@@ -15,6 +15,7 @@ import {
   validateMailForm,
 } from './mail-form.js';
 import { readMailSettings, saveMailSettings } from './mail-settings.js';
+import { INVITATION_DAYS, readInvitationDays, saveInvitationDays } from './invitation-lifetime.js';
 
 type Body = Record<string, unknown> | undefined;
 
@@ -30,7 +31,13 @@ export default async function mailSettingsRoutes(app: FastifyInstance) {
   function renderSettings(
     reply: FastifyReply,
     form: MailForm,
-    extra: { errors?: MailFormErrors; testTo?: string; testError?: string } = {},
+    extra: {
+      errors?: MailFormErrors;
+      testTo?: string;
+      testError?: string;
+      invitationDays?: string;
+      invitationError?: string;
+    } = {},
   ) {
     return reply.view('settings/mail', {
       title: 'Mail settings',
@@ -40,6 +47,9 @@ export default async function mailSettingsRoutes(app: FastifyInstance) {
       securityChoices: SMTP_SECURITY.map((value) => [value, SECURITY_LABELS[value]]),
       testTo: extra.testTo ?? reply.request.actor.email,
       testError: extra.testError,
+      invitationDays: extra.invitationDays ?? String(readInvitationDays(db)),
+      invitationError: extra.invitationError,
+      invitationLimits: INVITATION_DAYS,
     });
   }
 
@@ -70,6 +80,22 @@ export default async function mailSettingsRoutes(app: FastifyInstance) {
     const result = await sendTestMail(db, app.mail.smtpSealer, to);
     if (!result.sent) return renderSettings(reply.code(422), settingsForm, { testTo: to, testError: result.error });
     reply.flash('success', `A test email was sent to ${to}. Check that it arrived.`);
+    return reply.redirect('/settings/mail');
+  });
+
+  /** How long the link in a welcome mail works (M5): a console-wide choice, audited as mail settings are. */
+  app.post<{ Body: Body }>('/settings/mail/invitation', async (request, reply) => {
+    const typed =
+      typeof request.body?.invitationDays === 'string' ? request.body.invitationDays.trim().slice(0, 10) : '';
+    const days = Number(typed);
+    if (!/^\d+$/.test(typed) || days < INVITATION_DAYS.min || days > INVITATION_DAYS.max) {
+      return renderSettings(reply.code(422), mailFormOf(readMailSettings(db)), {
+        invitationDays: typed,
+        invitationError: `Enter a whole number of days from ${INVITATION_DAYS.min} to ${INVITATION_DAYS.max}.`,
+      });
+    }
+    saveInvitationDays(db, days, { ...auditActor(request.actor), requestId: request.id });
+    reply.flash('success', `Welcome links now work for ${days} ${days === 1 ? 'day' : 'days'}.`);
     return reply.redirect('/settings/mail');
   });
 

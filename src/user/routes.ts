@@ -18,6 +18,9 @@ import { cell, statusOf } from '../list/list-view.js';
 import { findVisibleUser } from '../users/repository.js';
 import { supervisorSuggestions } from './supervisor-picker.js';
 import { mailConfigured } from '../settings/mail-settings.js';
+import { userMailActions } from '../mail/mail-actions.js';
+import { welcomeNewUser, welcomeOffered } from '../mail/welcome-mail.js';
+
 import {
   blankInput,
   cloneInput,
@@ -57,6 +60,14 @@ function idParam(value: string): number | undefined {
   return /^\d+$/.test(value) && Number.isSafeInteger(id) && id > 0 ? id : undefined;
 }
 
+/** What the flash after New or Clone adds about the welcome mail. */
+function welcomeWords(asked: boolean, address: string): string {
+  if (!asked) return '';
+  return address === ''
+    ? ' No welcome mail was sent: the user has no email address.'
+    : ` A welcome mail is on its way to ${address}.`;
+}
+
 interface FormState {
   input: UserFormInput;
   errors?: FormErrors;
@@ -69,6 +80,8 @@ interface FormState {
   cloneOf?: string;
   /** A file came with the form: it cannot be handed back, so the person must choose it again. */
   fileDropped?: boolean;
+  /** New and Clone: whether the welcome mail box is ticked (it starts ticked). */
+  sendWelcome?: boolean;
 }
 
 /** The form's problems with the avatar's added; undefined when there are none at all. */
@@ -116,7 +129,12 @@ export default async function oneUserRoutes(app: FastifyInstance) {
       statusOf,
       generatedPassword,
       hasAvatar: avatarTypeOf(app.db, detail.user.id) !== undefined,
-      canMailLink: detail.user.email !== '' && mailConfigured(app.db),
+      mail: userMailActions(
+        request.actor,
+        mailConfigured(app.db),
+        detail.user,
+        refusals(app.db, request.actor, 'password', detail.user).length === 0,
+      ),
       may: actionsOn(app.db, request.actor, detail.user),
     });
   });
@@ -157,6 +175,8 @@ export default async function oneUserRoutes(app: FastifyInstance) {
       avatarType: editing ? avatarTypeOf(app.db, state.userId!) : undefined,
       // Never send a password back to the browser.
       input: { ...state.input, password: '' },
+      welcome:
+        editing || !welcomeOffered(app.db, reply.request.actor) ? undefined : { checked: state.sendWelcome ?? true },
     });
   }
 
@@ -193,12 +213,15 @@ export default async function oneUserRoutes(app: FastifyInstance) {
     const upload = await readAvatarUpload(request);
     const fileDropped = fileWasChosen(request);
     const errors = withAvatarErrors(checked.errors, upload, input);
+    const sendWelcome = request.body?.sendWelcome === 'on';
     if (errors || !checked.values) {
-      return renderForm(reply, refusedStatus(upload), { input, errors, fileDropped });
+      return renderForm(reply, refusedStatus(upload), { input, errors, fileDropped, sendWelcome });
     }
     const generated = input.passwordMode === 'generate' ? generatePassword() : undefined;
     const plain = generated ?? (input.passwordMode === 'set' ? input.password : undefined);
     const hash = plain === undefined ? null : await hashPassword(plain);
+    const welcome = sendWelcome && welcomeOffered(app.db, request.actor);
+    let welcomedAt = '';
     try {
       const user = createUser(
         app.db,
@@ -207,13 +230,16 @@ export default async function oneUserRoutes(app: FastifyInstance) {
         { hash, mustChange: input.mustChangePassword },
         request.id,
         avatarChange(upload, input),
+        welcome
+          ? (tx, created, now) => (welcomedAt = welcomeNewUser(tx, app.mail.outbox, request.actor, created, now))
+          : undefined,
       );
       if (generated) request.session.shownPassword = { userId: user.id, password: generated };
-      reply.flash('success', `${displayName(user)} was created.`);
+      reply.flash('success', `${displayName(user)} was created.${welcomeWords(welcome, welcomedAt)}`);
       return reply.redirect(`/users/${user.id}`, 303);
     } catch (error) {
       if (error instanceof UsernameTakenError) {
-        return renderForm(reply, 422, { input, errors: { username: USERNAME_TAKEN }, fileDropped });
+        return renderForm(reply, 422, { input, errors: { username: USERNAME_TAKEN }, fileDropped, sendWelcome });
       }
       if (error instanceof LicenceLimitError) {
         return renderForm(reply, 422, { input, errors: shortfallErrors(error), fileDropped });

@@ -135,6 +135,8 @@ export function createUser(
   password: Password,
   requestId: string,
   avatar: AvatarChange = undefined,
+  /** More work that belongs with the creation, such as queueing a welcome mail, in its transaction. */
+  afterCreate?: (tx: Queryable, user: User, now: Date) => void,
 ): User {
   try {
     const user = db.transaction(
@@ -174,6 +176,7 @@ export function createUser(
           },
           now,
         );
+        afterCreate?.(tx, created, now);
         return created;
       },
       { behavior: 'immediate' },

@@ -84,6 +84,8 @@ const PUBLIC = new Set([
   'POST /account/two-step/off',
   // A portal user's own banner: it names no one else (see test/broadcasts/banner.test.ts).
   'POST /account/broadcasts/:id/dismiss',
+  'GET /forgot-password',
+  'POST /forgot-password',
 ]);
 
 const ROUTES: Record<string, Expectation> = {
@@ -177,6 +179,7 @@ const ROUTES: Record<string, Expectation> = {
   'GET /audit': get(() => '/audit?target=outsider', SHOWN_IN_SCOPE),
   'POST /users/bulk': post(() => '/users/bulk', tickedOutsider('deactivate'), REFUSED),
   'POST /users/bulk/apply': post(() => '/users/bulk/apply', tickedOutsider('delete'), JOB_REFUSED),
+  'POST /users/bulk/compose/addresses': post(() => '/users/bulk/compose/addresses', tickedOutsider('compose'), [422]),
   'POST /users/bulk/update/review': post(
     () => '/users/bulk/update/review',
     (c) => [...tickedOutsider('update')(c), ['status', 'inactive']],
@@ -343,6 +346,11 @@ const ROUTES: Record<string, Expectation> = {
     (c) => `/broadcasts/${c.otherBroadcast}/cancel`,
     () => [['version', '1']],
     NOT_FOUND,
+  ),
+  'POST /settings/mail/invitation': post(
+    () => '/settings/mail/invitation',
+    () => [['invitationDays', '3']],
+    REFUSED,
   ),
 };
 

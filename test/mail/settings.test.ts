@@ -147,6 +147,12 @@ t.test(
     t.equal(smtp.received.length, 1);
     t.equal(smtp.received[0]!.subject, 'Roster test email');
     t.match(smtp.received[0]!.from?.text, 'roster@example.com');
+    t.match(
+      smtp.received[0]!.text,
+      /This is a test email from Roster at https?:\/\/\S+\./,
+      'a text part from its template',
+    );
+    t.match(smtp.received[0]!.html, /<p>If you can read it, Roster can send mail\.<\/p>/, 'and an HTML part');
 
     const audits = app.db.all<{ changes: string }>(
       sql`select changes from audit_entries where action = 'settings.mail' order by id`,
