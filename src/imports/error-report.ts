@@ -1,5 +1,5 @@
 import { csvSafe } from '../text.js';
-import { IMPORT_COLUMNS } from './columns.js';
+import { IMPORT_COLUMNS, IMPORT_FIELDS } from './columns.js';
 import type { ImportPreview } from './preview.js';
 
 /**
@@ -7,10 +7,11 @@ import type { ImportPreview } from './preview.js';
  * spreadsheet. Cells that a spreadsheet would run as a formula are neutralised, as in exports.
  */
 export function errorReport(preview: ImportPreview): string[][] {
-  const header = ['Line', ...preview.fields.map((f) => IMPORT_COLUMNS[f].header), 'Errors'];
+  const fields = IMPORT_FIELDS.filter((f) => preview.failing.some((row) => f in row.cells));
+  const header = ['Line', ...fields.map((f) => IMPORT_COLUMNS[f].header), 'Errors'];
   const rows = preview.failing.map((row) => [
     String(row.line),
-    ...preview.fields.map((f) => csvSafe(row.cells[f] ?? '')),
+    ...fields.map((f) => csvSafe(row.cells[f] ?? '')),
     csvSafe(row.problems.map((p) => (p.column ? `${p.column}: ${p.message}` : p.message)).join(' ')),
   ]);
   return [header, ...rows];

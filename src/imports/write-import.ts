@@ -3,64 +3,34 @@ import { prepared } from '../db/statements.js';
 import type { Progress } from '../jobs/job.js';
 import { JobRefusedError } from '../jobs/refused.js';
 import { displayName, displayNameText, refreshDerivedFields } from '../users/derived-fields.js';
-import type { Option } from '../reference/reference-lists.js';
-import { MEMBERSHIP_LISTS, MEMBERSHIPS } from '../reference/reference-tables.js';
-import type { FormOptions, UserValues } from '../user/user-form.js';
+import { MEMBERSHIP_LISTS, MEMBERSHIPS, REFERENCE_TABLES } from '../reference/reference-tables.js';
 import { personLabelText } from '../user/supervisor-label.js';
-import { type CheckedRow, checkRows, usernamesFingerprint } from './check-rows.js';
+import { recordAudit, auditActor } from '../audit/record.js';
+import { type CheckedRow, checkRows, CREATABLE_LISTS, type ImportCheck, usernamesFingerprint } from './check-rows.js';
+import type { ImportChoices } from './choices.js';
 import type { ImportRow } from './read-csv.js';
 import type { Actor } from '../access/actor.js';
 
 export interface ImportOutcome {
   created: number;
-  /** When the users were created: the list can show just them (created at or after this). */
+  updated: number;
+  unchanged: number;
+  /** When the users were written: the list can show just them (created at or after this). */
   at: number;
 }
 
 const IMPORT_DETAIL = 'Imported from a CSV file. No password: the user sets one through a link';
+const UPDATE_DETAIL = 'Updated by an import from a CSV file';
 
 const INSERT_USER = `insert into users (username, first_name, last_name, full_name, signature, email, phone, extension,
     user_type_id, role_id, territory_id, supervisor_id, licence_type, status, two_step_enabled, kind, notes,
     must_change_password, created_at, created_by, updated_at, updated_by)
   values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 'user', ?, 0, ?, ?, ?, ?)`;
 
-/**
- * A new user's audit entry, as user-writes.ts writes one for a user added on the form: every
- * field that has a value, from nothing to that value, with names rather than ids.
- */
-function creationChanges(values: UserValues, options: FormOptions, supervisor: string | undefined) {
-  const name = (list: Option[], id: number | null) => list.find((o) => o.id === id)?.name;
-  const fields: Record<string, unknown> = {
-    username: values.username,
-    firstName: values.firstName,
-    lastName: values.lastName,
-    fullName: values.fullName,
-    signature: values.signature,
-    email: values.email,
-    phone: values.phone,
-    extension: values.extension,
-    userType: name(options.userTypes, values.userTypeId),
-    role: name(options.roles, values.roleId),
-    territory: name(options.territories, values.territoryId),
-    supervisor,
-    licenceType: values.licenceType,
-    status: values.status,
-    kind: values.kind,
-    notes: values.notes,
-    ...Object.fromEntries(
-      MEMBERSHIPS.map((list) => [
-        list,
-        values.memberships[list].map((id) => name(options[list], id)!).sort((a, b) => a.localeCompare(b)),
-      ]),
-    ),
-  };
-  const changes: Record<string, [null, unknown]> = {};
-  for (const [key, value] of Object.entries(fields)) {
-    if (value !== undefined && value !== '' && !(Array.isArray(value) && value.length === 0))
-      changes[key] = [null, value];
-  }
-  return changes;
-}
+const UPDATE_USER = `update users set username = ?, first_name = ?, last_name = ?, full_name = ?, signature = ?, email = ?,
+    phone = ?, extension = ?, user_type_id = ?, role_id = ?, territory_id = ?, supervisor_id = ?, licence_type = ?,
+    status = ?, notes = ?, updated_at = ?, updated_by = ?, version = version + 1
+  where id = ?`;
 
 /** Links users to supervisors created by the same file, once every one of them has an id. */
 function linkSupervisors(tx: Queryable, rows: CheckedRow[], ids: Map<string, number>): Map<number, string> {
@@ -77,17 +47,125 @@ function linkSupervisors(tx: Queryable, rows: CheckedRow[], ids: Map<string, num
   return labels;
 }
 
+/** Adds the names the file uses that its lists lack ("Create missing list values"), each audited. */
+function addMissingValues(tx: Queryable, actor: Actor, check: ImportCheck, requestId: string): number {
+  let added = 0;
+  for (const list of CREATABLE_LISTS) {
+    const insert = prepared(tx, `insert into ${REFERENCE_TABLES[list]} (name) values (?)`);
+    for (const name of check.newValues[list]) {
+      insert.run(name);
+      recordAudit(tx, {
+        action: 'list.add',
+        actor: auditActor(actor),
+        detail: `${list === 'userTypes' ? 'User types' : list[0]!.toUpperCase() + list.slice(1)}: added “${name}” by an import`,
+        changes: { name: [null, name] },
+        requestId,
+      });
+      added++;
+    }
+  }
+  return added;
+}
+
+/** The rows to create, inserted with their memberships; returns each one's new id. */
+function insertUsers(tx: Queryable, actor: Actor, rows: CheckedRow[], at: number): Map<CheckedRow, number> {
+  const insert = prepared(tx, INSERT_USER);
+  const joins = Object.fromEntries(
+    MEMBERSHIPS.map((list) => [
+      list,
+      prepared(tx, `insert into ${MEMBERSHIP_LISTS[list].membership} (user_id, ref_id) values (?, ?)`),
+    ]),
+  );
+  const ids = new Map<CheckedRow, number>();
+  for (const row of rows) {
+    const v = row.values!;
+    const id = Number(
+      insert.run(
+        v.username,
+        v.firstName,
+        v.lastName,
+        v.fullName,
+        v.signature,
+        v.email,
+        v.phone,
+        v.extension,
+        v.userTypeId,
+        v.roleId,
+        v.territoryId,
+        v.supervisorId,
+        v.licenceType,
+        v.status,
+        v.notes,
+        at,
+        actor.id,
+        at,
+        actor.id,
+      ).lastInsertRowid,
+    );
+    for (const list of MEMBERSHIPS) for (const refId of v.memberships[list]) joins[list]!.run(id, refId);
+    ids.set(row, id);
+  }
+  return ids;
+}
+
+/** The rows to update: every column written from the merged values, the lists that changed replaced. */
+function updateUsers(tx: Queryable, actor: Actor, rows: CheckedRow[], at: number): void {
+  const update = prepared(tx, UPDATE_USER);
+  const lists = Object.fromEntries(
+    MEMBERSHIPS.map((list) => {
+      const table = MEMBERSHIP_LISTS[list].membership;
+      return [
+        list,
+        {
+          clear: prepared(tx, `delete from ${table} where user_id = ?`),
+          add: prepared(tx, `insert into ${table} (user_id, ref_id) values (?, ?)`),
+        },
+      ];
+    }),
+  );
+  for (const row of rows) {
+    const v = row.values!;
+    update.run(
+      v.username,
+      v.firstName,
+      v.lastName,
+      v.fullName,
+      v.signature,
+      v.email,
+      v.phone,
+      v.extension,
+      v.userTypeId,
+      v.roleId,
+      v.territoryId,
+      v.supervisorId,
+      v.licenceType,
+      v.status,
+      v.notes,
+      at,
+      actor.id,
+      row.userId,
+    );
+    for (const list of MEMBERSHIPS) {
+      if (!row.changes[list]) continue;
+      lists[list]!.clear.run(row.userId);
+      for (const refId of v.memberships[list]) lists[list]!.add.run(row.userId, refId);
+    }
+  }
+}
+
 /**
- * Creates every user of the file, or none: the rows are checked again inside the transaction
- * (a username may have been taken since the preview), then written with a few prepared
- * statements, their derived fields refreshed in one pass, and an audit entry per user added
- * in one statement. Imported users have no password.
+ * Writes every row of the file, or none: the rows are checked again inside the transaction
+ * (the directory may have changed since the preview), names the file adds to the lists are
+ * created first, then new users are inserted and matched users updated with a few prepared
+ * statements, derived fields refreshed in one pass, and one audit entry per user written in one
+ * statement. Unchanged rows write nothing. Imported users have no password.
  */
 export function writeImport(
   db: Db,
   actor: Actor,
   rows: ImportRow[],
-  /** The preview's usernames (see usernamesFingerprint): the import creates those or none. */
+  choices: ImportChoices,
+  /** The preview's usernames (see usernamesFingerprint): the import writes those or none. */
   usernames: string,
   requestId: string,
   progress: Progress,
@@ -96,7 +174,7 @@ export function writeImport(
   return db.transaction(
     (tx) => {
       progress('Checking the rows again', 0, 4);
-      const check = checkRows(tx, actor, rows);
+      let check = checkRows(tx, actor, rows, choices);
       if (check.problems.length > 0) {
         const first = check.problems[0]!;
         throw new JobRefusedError(
@@ -108,65 +186,53 @@ export function writeImport(
           'A username made from the names has been taken since the preview, so a user would get another than the one shown. Upload the file again to see the new usernames.',
         );
       }
-      progress('Creating the users', 1, 4);
+      // With the new list values in place the check finds them as any other.
+      if (addMissingValues(tx, actor, check, requestId) > 0) check = checkRows(tx, actor, rows, choices);
+
+      progress('Writing the users', 1, 4);
       const at = now.getTime();
-      const insert = prepared(tx, INSERT_USER);
-      const joins = Object.fromEntries(
-        MEMBERSHIPS.map((list) => [
-          list,
-          prepared(tx, `insert into ${MEMBERSHIP_LISTS[list].membership} (user_id, ref_id) values (?, ?)`),
-        ]),
-      );
+      const creating = check.rows.filter((r) => r.action === 'create');
+      const updating = check.rows.filter((r) => r.action === 'update');
+      const createdIds = insertUsers(tx, actor, creating, at);
+      updateUsers(tx, actor, updating, at);
       const ids = new Map<string, number>();
-      const created = check.rows.map((row) => {
-        const v = row.values!;
-        const id = Number(
-          insert.run(
-            v.username,
-            v.firstName,
-            v.lastName,
-            v.fullName,
-            v.signature,
-            v.email,
-            v.phone,
-            v.extension,
-            v.userTypeId,
-            v.roleId,
-            v.territoryId,
-            v.supervisorId,
-            v.licenceType,
-            v.status,
-            v.notes,
-            at,
-            actor.id,
-            at,
-            actor.id,
-          ).lastInsertRowid,
-        );
-        for (const list of MEMBERSHIPS) for (const refId of v.memberships[list]) joins[list]!.run(id, refId);
-        ids.set(v.username.toLowerCase(), id);
-        return { id, row };
-      });
+      for (const row of check.rows) {
+        const id = row.userId ?? createdIds.get(row);
+        if (id !== undefined) ids.set(row.username.toLowerCase(), id);
+      }
       const linked = linkSupervisors(tx, check.rows, ids);
 
       progress('Preparing the list and search', 2, 4);
+      const written = [...creating, ...updating].map((row) => ({ row, id: row.userId ?? createdIds.get(row)! }));
       refreshDerivedFields(
         tx,
-        created.map((c) => c.id),
+        written.map((w) => w.id),
       );
 
-      progress('Recording the new users in the audit log', 3, 4);
-      const entries = created.map(({ id, row }) => ({
-        id,
-        changes: creationChanges(row.values!, check.options, row.supervisorLabel ?? linked.get(id)),
-      }));
+      progress('Recording the changes in the audit log', 3, 4);
+      const entries = written.map(({ id, row }) => {
+        const changes = { ...row.changes };
+        if (row.supervisorInFile && changes.supervisor) changes.supervisor = [changes.supervisor[0], linked.get(id)];
+        return {
+          id,
+          action: row.action === 'create' ? 'user.create' : 'user.update',
+          detail: row.action === 'create' ? IMPORT_DETAIL : UPDATE_DETAIL,
+          changes,
+        };
+      });
       prepared(
         tx,
         `insert into audit_entries (at, actor_id, actor_name, action, target_user_id, target_name, changes, detail, request_id)
-         select ?, ?, ?, 'user.create', u.id, ${displayNameText('u')}, json_extract(e.value, '$.changes'), ?, ?
+         select ?, ?, ?, json_extract(e.value, '$.action'), u.id, ${displayNameText('u')}, json_extract(e.value, '$.changes'),
+           json_extract(e.value, '$.detail'), ?
          from json_each(?) e join users u on u.id = json_extract(e.value, '$.id') order by u.id`,
-      ).run(at, actor.id, displayName(actor), IMPORT_DETAIL, requestId, JSON.stringify(entries));
-      return { created: created.length, at };
+      ).run(at, actor.id, displayName(actor), requestId, JSON.stringify(entries));
+      return {
+        created: creating.length,
+        updated: updating.length,
+        unchanged: check.rows.length - creating.length - updating.length,
+        at,
+      };
     },
     { behavior: 'immediate' },
   );
