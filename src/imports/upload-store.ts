@@ -19,7 +19,7 @@ export interface StoredUpload {
 }
 
 /** The files kept for one upload: its decoded text, the bytes as sent, and its computed preview. */
-const FILES = { upload: '.json', bytes: '.bytes', preview: '.preview.json' } as const;
+const FILES = { upload: '.json', bytes: '.bytes', preview: '.preview.json', choices: '.choices.json' } as const;
 type Kept = keyof typeof FILES;
 
 /**
@@ -63,6 +63,7 @@ export class UploadStore {
     const upload = this.find(actorId, id, now);
     if (!upload) return;
     this.forgetPreview(actorId, id);
+    rmSync(this.file(actorId, id, 'choices'), { force: true });
     this.write(actorId, id, 'upload', JSON.stringify({ filename: upload.filename, chosen: true, ...decoded }));
     // Read again counts as uploaded again: the bytes are kept as long as the text.
     utimesSync(this.file(actorId, id, 'bytes'), now / 1000, now / 1000);
@@ -76,6 +77,16 @@ export class UploadStore {
 
   keepPreview(actorId: number, id: string, preview: unknown): void {
     if (ID.test(id)) this.write(actorId, id, 'preview', JSON.stringify(preview));
+  }
+
+  /** What was chosen on the mapping page, and the job checking the rows with it. */
+  choices(actorId: number, id: string, now = Date.now()): unknown {
+    if (this.read(actorId, id, 'upload', now, false) === undefined) return undefined;
+    return this.parsed(this.read(actorId, id, 'choices', now));
+  }
+
+  keepChoices(actorId: number, id: string, choices: unknown): void {
+    if (ID.test(id)) this.write(actorId, id, 'choices', JSON.stringify(choices));
   }
 
   /** The directory changed in a way the preview did not foresee: the next one is worked out again. */
