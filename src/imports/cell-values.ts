@@ -48,7 +48,7 @@ export function statusOf(cells: ImportRow['cells']): StatusReading {
   if (!word || ACCESS_WORDS.includes(word)) return {};
   if (ACTIVE_WORDS.includes(word)) return { status: 'active' };
   if (INACTIVE_WORDS.includes(word)) return { status: 'inactive' };
-  return { problem: { column: 'status', message: `Unknown status “${cells.status}”: use active or inactive.` } };
+  return { problem: { column: 'status', message: `Unknown status “${cells.status}”: use active, inactive.` } };
 }
 
 /** A list cell: names separated by semicolons or commas, each once. */

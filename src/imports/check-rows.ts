@@ -252,21 +252,26 @@ export function checkRows(db: Queryable, actor: Actor, rows: ImportRow[], choice
     });
 
     if (row.extraValues > 0) problem('', 'This row has more values than the header line has columns.');
+    // Said here rather than cut: a value is imported whole or not at all. A field too long is
+    // not checked further, so it is named once.
+    const tooLong = new Set<ImportField>();
     for (const [field, limit] of Object.entries(COLUMN_LIMITS) as [ImportField, number][]) {
       const size = cell(field).length;
-      if (size > limit)
-        problem(
-          field,
-          `Too long: ${size.toLocaleString('en')} characters where at most ${limit.toLocaleString('en')} fit.`,
-        );
+      if (size <= limit) continue;
+      tooLong.add(field);
+      problem(
+        field,
+        `Too long: ${size.toLocaleString('en')} characters where at most ${limit.toLocaleString('en')} fit.`,
+      );
     }
-    if (problems.length > 0) return fail();
+    const mapped = (field: ImportField) => has(field) && !tooLong.has(field);
 
     // Create or update, by whether the row's key finds someone.
     const matches = choices.mode === 'create' && !has(key) ? undefined : matchOf(row);
     const keyValue = cell(key);
     let target: ExistingUser | undefined;
-    if (choices.mode !== 'create' && !keyValue)
+    if (tooLong.has(key)) target = undefined;
+    else if (choices.mode !== 'create' && !keyValue)
       problem(key, `Missing ${key === 'email' ? 'email' : 'username'}: users are matched on it.`);
     else if (matches && matches.length > 1)
       problem(key, `${matches.length} users have the email “${keyValue}”: give their usernames instead.`);
@@ -274,7 +279,9 @@ export function checkRows(db: Queryable, actor: Actor, rows: ImportRow[], choice
       if (choices.mode === 'create')
         problem(
           key,
-          `${key === 'email' ? 'A user with this email' : 'This username'} is already in Roster (“${keyValue}”). Choose an update mode to update them.`,
+          key === 'email'
+            ? `A user with the email “${keyValue}” is already in Roster. To update them, choose an update mode.`
+            : 'This username is already taken. To update that user, choose an update mode.',
         );
       else if (!matches[0]!.visible) problem(key, `The user “${keyValue}” is outside your scope.`);
       else target = matches[0];
@@ -285,7 +292,6 @@ export function checkRows(db: Queryable, actor: Actor, rows: ImportRow[], choice
         key,
         `${key === 'email' ? 'Email' : 'Username'} “${keyValue}” is in the file more than once (lines ${sameKey.join(', ')}).`,
       );
-    if (problems.length > 0) return fail();
 
     const creating = !target;
     /** The value a field ends with: the file's when mapped, or the user's as it is. */
@@ -334,14 +340,20 @@ export function checkRows(db: Queryable, actor: Actor, rows: ImportRow[], choice
         };
     const values: UserValues = { ...base, memberships: { ...base.memberships } };
 
-    for (const field of TEXT_FIELDS) if (has(field)) values[field] = cell(field);
-    if (!has('username') || !cell('username')) values.username = username;
-    if (!values.firstName) problem('firstName', 'Missing first name.');
-    if (!values.lastName) problem('lastName', 'Missing last name.');
+    for (const field of TEXT_FIELDS) if (mapped(field)) values[field] = cell(field);
+    if (!mapped('username') || !cell('username')) values.username = username;
+    for (const [field, words] of [
+      ['firstName', 'first name'],
+      ['lastName', 'last name'],
+    ] as const)
+      if (!values[field] && !tooLong.has(field) && (creating || mapped(field))) problem(field, `Missing ${words}.`);
     if (!values.username) problem('username', 'Missing username: give one, or both names to make one from.');
     else if (!USERNAME.test(values.username))
       problem('username', 'Use up to 64 letters, digits and . _ @ + - (no spaces).');
-    else if (values.username.toLowerCase() !== target?.username.toLowerCase()) {
+    else if (
+      values.username.toLowerCase() !== target?.username.toLowerCase() &&
+      !problems.some((p) => p.column === IMPORT_COLUMNS.username.header)
+    ) {
       const lines = inFile.get(values.username.toLowerCase()) ?? [];
       if (lines.length > 1)
         problem('username', `Username “${values.username}” is in the file more than once (lines ${lines.join(', ')}).`);
@@ -354,7 +366,7 @@ export function checkRows(db: Queryable, actor: Actor, rows: ImportRow[], choice
       keyof typeof SINGLE,
       (typeof SINGLE)[keyof typeof SINGLE],
     ][]) {
-      if (!has(field)) continue;
+      if (!mapped(field)) continue;
       const name = cell(field);
       if (!name) {
         if (field !== 'userType') values[column] = null as never;
@@ -365,9 +377,9 @@ export function checkRows(db: Queryable, actor: Actor, rows: ImportRow[], choice
       if (id === undefined) problem(field, `Unknown ${SINGULAR[list]} “${name}”.`);
       else values[column] = id as never;
     }
-    if (creating && !values.userTypeId) problem('userType', 'Missing user type.');
+    if (creating && !values.userTypeId && !has('userType')) problem('userType', 'Missing user type.');
     for (const list of MEMBERSHIPS) {
-      if (!has(list)) continue;
+      if (!mapped(list)) continue;
       const ids = splitNames(cell(list)).flatMap((name) => {
         const id = idOf(list, name);
         if (id === undefined) problem(list, `Unknown ${SINGULAR[list]} “${name}”.`);
@@ -375,7 +387,7 @@ export function checkRows(db: Queryable, actor: Actor, rows: ImportRow[], choice
       });
       values.memberships[list] = [...new Set(ids)].sort((a, b) => a - b);
     }
-    if (has('licenceType') && cell('licenceType')) {
+    if (mapped('licenceType') && cell('licenceType')) {
       const licence = LICENCE_TYPES.find((l) => l === cell('licenceType').toLowerCase());
       if (!licence)
         problem('licenceType', `Unknown licence “${cell('licenceType')}”: use ${LICENCE_TYPES.join(', ')}.`);
@@ -390,7 +402,7 @@ export function checkRows(db: Queryable, actor: Actor, rows: ImportRow[], choice
     let supervisorLabel: string | null = target?.supervisorId
       ? (supervisorLabels.get(target.supervisorId) ?? null)
       : null;
-    if (has('supervisor')) {
+    if (mapped('supervisor')) {
       const reference = cell('supervisor');
       const own = values.username.toLowerCase();
       const inTheFile = fileIndex.get(reference.toLowerCase());

@@ -56,7 +56,7 @@ export function choiceProblems(choices: ImportChoices, headers: string[], userTy
     if (field && first !== i && !problems[`column${first}`]) {
       const names = headers.filter((_, j) => mapping[j] === field).map((h) => `“${h}”`);
       problems[`column${first}`] =
-        `${names.join(' and ')} are all mapped to ${IMPORT_COLUMNS[field].header}. Map only one of them, and leave the others out.`;
+        `${names.join(' and ')} are ${names.length === 2 ? 'both' : 'all'} mapped to ${IMPORT_COLUMNS[field].header}. Map only one of them, and leave the others out.`;
     }
   });
   const has = (field: string) => mapping.includes(field as never);

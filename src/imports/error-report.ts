@@ -1,5 +1,5 @@
 import { csvSafe } from '../text.js';
-import { IMPORT_COLUMNS, IMPORT_FIELDS } from './columns.js';
+import { IMPORT_COLUMNS, type ImportField } from './columns.js';
 import type { ImportPreview } from './preview.js';
 
 /**
@@ -7,7 +7,8 @@ import type { ImportPreview } from './preview.js';
  * spreadsheet. Cells that a spreadsheet would run as a formula are neutralised, as in exports.
  */
 export function errorReport(preview: ImportPreview): string[][] {
-  const fields = IMPORT_FIELDS.filter((f) => preview.failing.some((row) => f in row.cells));
+  // Every row has the same fields, in the order of the file's columns.
+  const fields = Object.keys(preview.failing[0]?.cells ?? {}) as ImportField[];
   const header = ['Line', ...fields.map((f) => IMPORT_COLUMNS[f].header), 'Errors'];
   const rows = preview.failing.map((row) => [
     String(row.line),

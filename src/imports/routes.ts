@@ -92,8 +92,19 @@ export default async function importRoutes(app: FastifyInstance) {
     });
   }
 
-  const checkJobOf = (actorId: number, id: string) =>
-    (store.choices(actorId, id) as { checkJobId?: string } | undefined)?.checkJobId;
+  /** Checks the rows with these choices, off the request path; the preview is kept when it is done. */
+  function startCheck(request: FastifyRequest, stored: StoredUpload, choices: ImportChoices) {
+    store.forgetPreview(request.actor.id, stored.id);
+    const checkJobId = app.jobs.runner.start({
+      kind: 'users.import.check',
+      title: `Check ${stored.filename}`,
+      actorId: request.actor.id,
+      params: { uploadId: stored.id, maxRows },
+      requestId: request.id,
+    });
+    store.keepChoices(request.actor.id, stored.id, { ...choices, checkJobId });
+    return checkJobId;
+  }
 
   app.get('/users/import', async (_request, reply) => uploadPage(reply, 200));
 
@@ -148,15 +159,7 @@ export default async function importRoutes(app: FastifyInstance) {
       if (Object.keys(errors).length > 0)
         return mappingPage(request, reply, stored, read.headers, 422, { choices, remembered: false, errors });
       rememberMapping(app.db, read.headers, choices.mapping, request.actor.id);
-      store.forgetPreview(request.actor.id, stored.id);
-      const checkJobId = app.jobs.runner.start({
-        kind: 'users.import.check',
-        title: `Check ${stored.filename}`,
-        actorId: request.actor.id,
-        params: { uploadId: stored.id, maxRows },
-        requestId: request.id,
-      });
-      store.keepChoices(request.actor.id, stored.id, { ...choices, checkJobId });
+      startCheck(request, stored, choices);
       return reply.redirect(`/users/import/${stored.id}`, 303);
     },
   );
@@ -170,10 +173,12 @@ export default async function importRoutes(app: FastifyInstance) {
     if (!stored) return reply;
     reply.header('Cache-Control', 'no-store');
     const kept = store.keptPreview(request.actor.id, stored.id) as KeptPreview | undefined;
-    const jobId = checkJobOf(request.actor.id, stored.id);
-    const job = jobId ? app.jobs.board.get(jobId) : undefined;
+    const choices = store.choices(request.actor.id, stored.id) as (ImportChoices & { checkJobId?: string }) | undefined;
+    if (!choices) return reply.redirect(`/users/import/${stored.id}/columns`);
     if (!kept) {
-      if (!job) return reply.redirect(`/users/import/${stored.id}/columns`);
+      let job = choices.checkJobId ? app.jobs.board.get(choices.checkJobId) : undefined;
+      // Checked before, and forgotten since (an import found Roster changed): checked again as it is now.
+      if (!job || job.state === 'done') job = app.jobs.board.get(startCheck(request, stored, choices))!;
       if (job.state === 'failed') {
         reply.flash('error', job.error ?? 'The file could not be checked.');
         return reply.redirect(`/users/import/${stored.id}/columns`);
@@ -188,8 +193,9 @@ export default async function importRoutes(app: FastifyInstance) {
     const { result: preview } = kept;
     // A file with a problem of its own (no header, unclosed quote…) goes back to the upload form.
     if ('problem' in preview) return uploadPage(reply, 422, `${stored.filename}: ${preview.problem}`);
-    const choices = store.choices(request.actor.id, stored.id) as ImportChoices;
+    const headers = headersOf(stored);
     return reply.view('imports/preview', {
+      leftOut: 'problem' in headers ? [] : headers.headers.filter((h, i) => h && !choices.mapping[i]),
       title: 'Import preview',
       upload: kept.upload,
       preview,

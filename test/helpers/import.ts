@@ -96,3 +96,10 @@ export function confirmImport(client: Client, location: string) {
   const usernames = /name="usernames" value="([^"]*)"/.exec(client.lastPage)?.[1] ?? '';
   return client.post(location, { usernames });
 }
+
+/** The preview as it is now: checked again when an import forgot it, once that check is done. */
+export async function previewNow(app: FastifyInstance, client: Client, location: string) {
+  await client.get(location);
+  await checked(app, location);
+  return client.get(location);
+}
