@@ -5,7 +5,7 @@ import { JobRefusedError } from '../jobs/refused.js';
 import type { ImportChoices } from './choices.js';
 import type { KeptPreview } from './kept-preview.js';
 import { previewImport } from './preview.js';
-import { mappedRows, readCsv } from './read-csv.js';
+import { type ImportRow, mappedRows, readCsv } from './read-csv.js';
 import { type StoredUpload, uploadStoreIn } from './upload-store.js';
 import { writeImport } from './write-import.js';
 
@@ -34,6 +34,7 @@ export const IMPORT_HANDLERS = {
       progress('Reading the file', 0, 2);
       const read = rowsOf(upload, choices, params.maxRows);
       progress('Checking every row', 1, 2);
+      if (!('problem' in read)) store.keepRows(actor.id, upload.id, read.rows);
       const kept: KeptPreview = {
         upload: { id: upload.id, filename: upload.filename, encoding: upload.encoding, chosen: upload.chosen },
         result: 'problem' in read ? read : previewImport(db, actor, read.rows, choices),
@@ -67,7 +68,8 @@ export const IMPORT_HANDLERS = {
       if (!upload || !choices) throw new JobRefusedError('The uploaded file is no longer kept. Upload it again.');
       // Should the directory have changed since the preview, the next visit shows it as it is now.
       store.forgetPreview(actor.id, upload.id);
-      const read = rowsOf(upload, choices, params.maxRows ?? Infinity);
+      const kept = store.rows(actor.id, upload.id) as ImportRow[] | undefined;
+      const read = kept ? { rows: kept } : rowsOf(upload, choices, params.maxRows ?? Infinity);
       // The preview read the same text; only a change to the code between the two could differ.
       if ('problem' in read) throw new JobRefusedError(read.problem);
       const outcome = writeImport(db, actor, read.rows, choices, params.usernames, requestId, progress);

@@ -2,7 +2,16 @@ import type { Db, Queryable } from '../db/connection.js';
 import { prepared } from '../db/statements.js';
 import type { Progress } from '../jobs/job.js';
 import { JobRefusedError } from '../jobs/refused.js';
-import { displayName, displayNameText, refreshDerivedFields } from '../users/derived-fields.js';
+import {
+  DERIVED_PARTS,
+  deriveFields,
+  displayName,
+  displayNameText,
+  PARTS_OF_FIELD,
+  refreshDerivedFields,
+} from '../users/derived-fields.js';
+import { users } from '../db/schema.js';
+import type { FormOptions, UserValues } from '../user/user-form.js';
 import { MEMBERSHIP_LISTS, MEMBERSHIPS, REFERENCE_TABLES } from '../reference/reference-tables.js';
 import { personLabelText } from '../user/supervisor-label.js';
 import { recordAudit, auditActor } from '../audit/record.js';
@@ -22,10 +31,11 @@ export interface ImportOutcome {
 const IMPORT_DETAIL = 'Imported from a CSV file. No password: the user sets one through a link';
 const UPDATE_DETAIL = 'Updated by an import from a CSV file';
 
+/** A new user with their derived fields (search document and sort keys), worked out before the insert. */
 const INSERT_USER = `insert into users (username, first_name, last_name, full_name, signature, email, phone, extension,
     user_type_id, role_id, territory_id, supervisor_id, licence_type, status, two_step_enabled, kind, notes,
-    must_change_password, created_at, created_by, updated_at, updated_by)
-  values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 'user', ?, 0, ?, ?, ?, ?)`;
+    must_change_password, created_at, created_by, updated_at, updated_by, ${DERIVED_PARTS.map((p) => users[p].name).join(', ')})
+  values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 'user', ?, 0, ?, ?, ?, ?, ${DERIVED_PARTS.map(() => '?').join(', ')})`;
 
 const UPDATE_USER = `update users set username = ?, first_name = ?, last_name = ?, full_name = ?, signature = ?, email = ?,
     phone = ?, extension = ?, user_type_id = ?, role_id = ?, territory_id = ?, supervisor_id = ?, licence_type = ?,
@@ -67,8 +77,57 @@ function addMissingValues(tx: Queryable, actor: Actor, check: ImportCheck, reque
   return added;
 }
 
-/** The rows to create, inserted with their memberships; returns each one's new id. */
-function insertUsers(tx: Queryable, actor: Actor, rows: CheckedRow[], at: number): Map<CheckedRow, number> {
+/**
+ * What a new user's derived fields are worked out from: their values, with the names of their
+ * references and their supervisor's name (from the file for a supervisor it creates).
+ */
+function derivationSources(tx: Queryable, rows: CheckedRow[], options: FormOptions) {
+  const names = Object.fromEntries(
+    Object.entries(options).map(([list, entries]) => [list, new Map(entries.map((o) => [o.id, o.name]))]),
+  ) as Record<keyof FormOptions, Map<number, string>>;
+  const supervisorIds = rows.flatMap((r) => (r.values!.supervisorId ? [r.values!.supervisorId] : []));
+  const existing = new Map(
+    (
+      prepared(
+        tx,
+        `select u.id, ${displayNameText('u')} as name from users u where u.id in (select value from json_each(?))`,
+      ).all(JSON.stringify([...new Set(supervisorIds)])) as { id: number; name: string }[]
+    ).map((r) => [r.id, r.name]),
+  );
+  const inFile = new Map(rows.map((r) => [r.username.toLowerCase(), displayName(r.values!)]));
+  const name = (list: keyof FormOptions, id: number | null) => (id === null ? null : (names[list].get(id) ?? null));
+  return (row: CheckedRow) => {
+    const v: UserValues = row.values!;
+    return deriveFields({
+      ...v,
+      territory: name('territories', v.territoryId),
+      role: name('roles', v.roleId),
+      userType: name('userTypes', v.userTypeId),
+      supervisor: row.supervisorInFile
+        ? (inFile.get(row.supervisorInFile) ?? null)
+        : v.supervisorId
+          ? (existing.get(v.supervisorId) ?? null)
+          : null,
+      groups: v.memberships.groups.map((id) => name('groups', id)!),
+      teams: v.memberships.teams.map((id) => name('teams', id)!),
+      companies: v.memberships.companies.map((id) => name('companies', id)!),
+      addons: v.memberships.addons.map((id) => name('addons', id)!),
+      databases: v.memberships.databases.map((id) => name('databases', id)!),
+    });
+  };
+}
+
+/**
+ * The rows to create, inserted with their memberships and their derived fields, so no second
+ * pass rewrites 100,000 rows and their search documents; returns each one's new id.
+ */
+function insertUsers(
+  tx: Queryable,
+  actor: Actor,
+  rows: CheckedRow[],
+  options: FormOptions,
+  at: number,
+): Map<CheckedRow, number> {
   const insert = prepared(tx, INSERT_USER);
   const joins = Object.fromEntries(
     MEMBERSHIPS.map((list) => [
@@ -76,9 +135,11 @@ function insertUsers(tx: Queryable, actor: Actor, rows: CheckedRow[], at: number
       prepared(tx, `insert into ${MEMBERSHIP_LISTS[list].membership} (user_id, ref_id) values (?, ?)`),
     ]),
   );
+  const derived = derivationSources(tx, rows, options);
   const ids = new Map<CheckedRow, number>();
   for (const row of rows) {
     const v = row.values!;
+    const d = derived(row);
     const id = Number(
       insert.run(
         v.username,
@@ -100,6 +161,7 @@ function insertUsers(tx: Queryable, actor: Actor, rows: CheckedRow[], at: number
         actor.id,
         at,
         actor.id,
+        ...DERIVED_PARTS.map((part) => d[part]),
       ).lastInsertRowid,
     );
     for (const list of MEMBERSHIPS) for (const refId of v.memberships[list]) joins[list]!.run(id, refId);
@@ -107,6 +169,17 @@ function insertUsers(tx: Queryable, actor: Actor, rows: CheckedRow[], at: number
   }
   return ids;
 }
+
+/** Whether an update changes the name a user shows as someone's supervisor. */
+const renamed = (row: CheckedRow) => ['firstName', 'lastName', 'fullName', 'username'].some((f) => f in row.changes);
+
+/** The users these people supervise. */
+const supervisedBy = (tx: Queryable, ids: number[]) =>
+  ids.length === 0
+    ? []
+    : (prepared(tx, 'select id from users where supervisor_id in (select value from json_each(?))')
+        .pluck()
+        .all(JSON.stringify(ids)) as number[]);
 
 /** The rows to update: every column written from the merged values, the lists that changed replaced. */
 function updateUsers(tx: Queryable, actor: Actor, rows: CheckedRow[], at: number): void {
@@ -193,7 +266,7 @@ export function writeImport(
       const at = now.getTime();
       const creating = check.rows.filter((r) => r.action === 'create');
       const updating = check.rows.filter((r) => r.action === 'update');
-      const createdIds = insertUsers(tx, actor, creating, at);
+      const createdIds = insertUsers(tx, actor, creating, check.options, at);
       updateUsers(tx, actor, updating, at);
       const ids = new Map<string, number>();
       for (const row of check.rows) {
@@ -204,9 +277,19 @@ export function writeImport(
 
       progress('Preparing the list and search', 2, 4);
       const written = [...creating, ...updating].map((row) => ({ row, id: row.userId ?? createdIds.get(row)! }));
+      // New users were written with their derived fields; updated ones, and the people whose
+      // supervisor's name an update changed, have theirs worked out again.
       refreshDerivedFields(
         tx,
-        written.map((w) => w.id),
+        updating.map((row) => row.userId!),
+      );
+      refreshDerivedFields(
+        tx,
+        supervisedBy(
+          tx,
+          updating.filter(renamed).map((row) => row.userId!),
+        ),
+        PARTS_OF_FIELD.supervisor,
       );
 
       progress('Recording the changes in the audit log', 3, 4);
