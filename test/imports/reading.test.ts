@@ -67,3 +67,13 @@ t.test('uploads are found only by their administrator, and only until they expir
   t.same(readdirSync(path.join(root, '1')), [], 'the next upload sweeps expired ones away');
   new UploadStore(path.join(root, 'missing')).removeExpired();
 });
+
+t.test('a file in two encodings is refused with the lines that disagree, and nothing is guessed', async (t) => {
+  const utf8 = Buffer.from('Last Name,First Name,User Type\nÖberg,Åsa,Employee\n');
+  const latin1 = iconv.encode('Müller,Jürgen,Employee\n', 'latin1');
+  t.match(await decodeUpload(Buffer.concat([utf8, latin1])), {
+    problem: /^This file mixes encodings: line 2 is UTF-8 \(it has “Ö”\), and line 3 is in another encoding/,
+  });
+  const western = iconv.encode('Last Name,First Name,User Type\nMüller,Jürgen,Employee\nØstergård,Søren,Employee\n', 'latin1');
+  t.match(await decodeUpload(western), { encoding: 'windows-1252' }, 'a file in one single-byte encoding is read as before');
+});
