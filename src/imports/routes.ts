@@ -95,6 +95,8 @@ export default async function importRoutes(app: FastifyInstance) {
   /** Checks the rows with these choices, off the request path; the preview is kept when it is done. */
   function startCheck(request: FastifyRequest, stored: StoredUpload, choices: ImportChoices) {
     store.forgetPreview(request.actor.id, stored.id);
+    // Kept before the job starts, which reads them; then again with the job's id.
+    store.keepChoices(request.actor.id, stored.id, choices);
     const checkJobId = app.jobs.runner.start({
       kind: 'users.import.check',
       title: `Check ${stored.filename}`,
