@@ -2,9 +2,9 @@ import { IMPORT_COLUMNS, type ColumnMapping, isImportField } from './columns.js'
 
 /** What an import does with each row: create new users, update existing ones, or both. */
 export const IMPORT_MODES = [
-  { value: 'create', label: 'Create new users only', hint: 'A row for someone already in Roster is an error.' },
-  { value: 'update', label: 'Update existing users only', hint: 'A row for someone not in Roster is an error.' },
-  { value: 'both', label: 'Create new users and update existing ones', hint: '' },
+  { value: 'create', label: 'Create new users only' },
+  { value: 'update', label: 'Update existing users only' },
+  { value: 'both', label: 'Create new users and update existing ones' },
 ] as const;
 export type ImportMode = (typeof IMPORT_MODES)[number]['value'];
 
