@@ -27,6 +27,9 @@ export interface Config {
   workers: number;
   /** Days a deleted user stays in the trash, restorable, before the daily purge removes them. */
   trashDays: number;
+  /** The most rows one import file may have, and the largest file accepted, in megabytes. */
+  importMaxRows: number;
+  importMaxMegabytes: number;
 }
 
 export class ConfigError extends Error {}
@@ -120,5 +123,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     signinRateLimitPerMinute: integer(env, 'SIGNIN_RATE_LIMIT', 20, 1, 10000),
     workers: integer(env, 'WORKERS', availableParallelism(), 1, 64),
     trashDays: integer(env, 'TRASH_DAYS', 30, 1, 3650),
+    importMaxRows: integer(env, 'IMPORT_MAX_ROWS', 200_000, 1, 10_000_000),
+    importMaxMegabytes: integer(env, 'IMPORT_MAX_MEGABYTES', 50, 1, 1024),
   };
 }

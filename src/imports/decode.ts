@@ -83,11 +83,39 @@ export function decodeAs(data: Buffer, encoding: string): Decoded {
   return { text, encoding };
 }
 
+/** A UTF-8 encoded letter outside ASCII: two to four bytes, read here as Latin-1 characters. */
+const UTF8_SEQUENCE = /[\xC2-\xDF][\x80-\xBF]|[\xE0-\xEF][\x80-\xBF]{2}|[\xF0-\xF4][\x80-\xBF]{3}/g;
+
+/**
+ * Why a file that is not UTF-8 as a whole cannot be read in one single-byte encoding either:
+ * some of its lines are UTF-8 letters ("Ã…" in Windows-1252 is "Å") and others are not, as when
+ * files from two systems are pasted together. Undefined for a file in one encoding.
+ */
+function mixedEncoding(data: Buffer): string | undefined {
+  const lines = data.toString('latin1').split(/\r\n|\n|\r/);
+  let utf8Line: { line: number; letter: string } | undefined;
+  let otherLine: number | undefined;
+  lines.forEach((text, i) => {
+    if (utf8Line && otherLine) return;
+    if (!/[\x80-\xFF]/.test(text)) return;
+    const sequences = text.match(UTF8_SEQUENCE) ?? [];
+    const letters = sequences
+      .map((bytes) => Buffer.from(bytes, 'latin1').toString('utf8'))
+      .filter((c) => /\p{L}/u.test(c));
+    const rest = text.replace(UTF8_SEQUENCE, '');
+    if (letters.length > 0 && !utf8Line) utf8Line = { line: i + 1, letter: letters[0]! };
+    if (/[\x80-\xFF]/.test(rest) && !otherLine) otherLine = i + 1;
+  });
+  if (!utf8Line || !otherLine) return undefined;
+  return `This file mixes encodings: line ${utf8Line.line} is UTF-8 (it has “${utf8Line.letter}”), and line ${otherLine} is in another encoding, so one of them would be misread whichever is chosen. Save the whole file in one encoding, preferably UTF-8, and upload it again.`;
+}
+
 /**
  * Turns the uploaded bytes into text. The bytes decide, never the file's name or declared type:
  * a byte-order mark names the encoding; otherwise a file with a known binary signature (a
  * spreadsheet workbook, an image, a zip) or with NUL bytes is refused, UTF-8 is taken when the
- * bytes are valid UTF-8, and otherwise the single-byte encoding that reads most like names.
+ * bytes are valid UTF-8, a file that is partly UTF-8 is refused, and otherwise the single-byte
+ * encoding that reads most like names.
  */
 export async function decodeUpload(data: Buffer): Promise<Decoded> {
   if (data.length === 0) return { problem: 'The file is empty.' };
@@ -98,5 +126,7 @@ export async function decodeUpload(data: Buffer): Promise<Decoded> {
     return NOT_CSV(detected?.ext === 'xlsx' || detected?.ext === 'cfb' ? 'a spreadsheet workbook' : 'not text');
   }
   const utf8 = decodeAs(data, 'UTF-8');
-  return 'text' in utf8 ? utf8 : decodeAs(data, guessSingleByte(data));
+  if ('text' in utf8) return utf8;
+  const mixed = mixedEncoding(data);
+  return mixed ? { problem: mixed } : decodeAs(data, guessSingleByte(data));
 }

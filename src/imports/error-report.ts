@@ -1,5 +1,5 @@
 import { csvSafe } from '../text.js';
-import { IMPORT_COLUMNS } from './columns.js';
+import { IMPORT_COLUMNS, type ImportField } from './columns.js';
 import type { ImportPreview } from './preview.js';
 
 /**
@@ -7,10 +7,12 @@ import type { ImportPreview } from './preview.js';
  * spreadsheet. Cells that a spreadsheet would run as a formula are neutralised, as in exports.
  */
 export function errorReport(preview: ImportPreview): string[][] {
-  const header = ['Line', ...preview.fields.map((f) => IMPORT_COLUMNS[f].header), 'Errors'];
+  // Every row has the same fields, in the order of the file's columns.
+  const fields = Object.keys(preview.failing[0]?.cells ?? {}) as ImportField[];
+  const header = ['Line', ...fields.map((f) => IMPORT_COLUMNS[f].header), 'Errors'];
   const rows = preview.failing.map((row) => [
     String(row.line),
-    ...preview.fields.map((f) => csvSafe(row.cells[f] ?? '')),
+    ...fields.map((f) => csvSafe(row.cells[f] ?? '')),
     csvSafe(row.problems.map((p) => (p.column ? `${p.column}: ${p.message}` : p.message)).join(' ')),
   ]);
   return [header, ...rows];

@@ -3,45 +3,111 @@ import { mayEmail, mayImport } from '../access/policy.js';
 import { welcomeImported } from '../mail/welcome-mail.js';
 import { usersCount } from '../text.js';
 import { JobRefusedError } from '../jobs/refused.js';
-import { readCsv } from './read-csv.js';
-import { uploadStoreIn } from './upload-store.js';
+import type { ImportChoices } from './choices.js';
+import type { KeptPreview } from './kept-preview.js';
+import { previewImport } from './preview.js';
+import { type ImportRow, mappedRows, readCsv } from './read-csv.js';
+import { type StoredUpload, uploadStoreIn } from './upload-store.js';
 import { writeImport } from './write-import.js';
 
 /** `welcome`: send each new user a welcome mail (the preview's box, ticked by someone who may email). */
-type ImportParams = { uploadId: string; usernames: string; welcome?: boolean };
+type ImportParams = { uploadId: string; usernames: string; maxRows: number; welcome?: boolean };
 
-/** The import's job: the upload is read again by the administrator who made it, and written. */
+interface KeptChoices extends ImportChoices {
+  checkJobId?: string;
+}
+
+/** The upload's rows through its mapping: what both jobs read, a source as any other. */
+function rowsOf(upload: StoredUpload, choices: ImportChoices, maxRows: number) {
+  const read = readCsv(upload.text, { maxRows });
+  return 'problem' in read ? read : { rows: mappedRows(read, choices.mapping) };
+}
+
+/**
+ * The import's two jobs: checking the rows for the preview, off the request path since a large
+ * file takes seconds; and writing them, once the administrator has confirmed the preview.
+ */
 export const IMPORT_HANDLERS = {
+  'users.import.check': onlyIf(
+    mayImport,
+    ({ actor, params, progress, dataDir, db }: JobContext<{ uploadId: string; maxRows: number }>) => {
+      const store = uploadStoreIn(dataDir);
+      const upload = store.find(actor.id, params.uploadId);
+      const choices = store.choices(actor.id, params.uploadId) as KeptChoices | undefined;
+      if (!upload || !choices) throw new JobRefusedError('The uploaded file is no longer kept. Upload it again.');
+      progress('Reading the file', 0, 2);
+      const read = rowsOf(upload, choices, params.maxRows);
+      progress('Checking every row', 1, 2);
+      if (!('problem' in read)) store.keepRows(actor.id, upload.id, read.rows);
+      const kept: KeptPreview = {
+        upload: { id: upload.id, filename: upload.filename, encoding: upload.encoding, chosen: upload.chosen },
+        result: 'problem' in read ? read : previewImport(db, actor, read.rows, choices),
+      };
+      store.keepPreview(actor.id, upload.id, kept);
+      const href = `/users/import/${upload.id}`;
+      return {
+        summary: {
+          headline: `${upload.filename} is checked.`,
+          counts: 'problem' in kept.result ? [] : [{ label: 'Rows', value: kept.result.total }],
+          refused: [],
+          refusedMore: 0,
+          links: [{ label: 'Show the preview', href }],
+        },
+      };
+    },
+  ),
   'users.import': onlyIf(
     mayImport,
     ({ db, actor, params, requestId, progress, dataDir, outbox }: JobContext<ImportParams>) => {
       const store = uploadStoreIn(dataDir);
       const upload = store.find(actor.id, params.uploadId);
-      if (!upload) throw new JobRefusedError('The uploaded file is no longer kept. Upload it again.');
+      const choices = store.choices(actor.id, params.uploadId) as KeptChoices | undefined;
+      if (!upload || !choices) throw new JobRefusedError('The uploaded file is no longer kept. Upload it again.');
       // Should the directory have changed since the preview, the next visit shows it as it is now.
       store.forgetPreview(actor.id, upload.id);
-      const read = readCsv(upload.text);
+      const kept = store.rows(actor.id, upload.id) as ImportRow[] | undefined;
+      const read = kept ? { rows: kept } : rowsOf(upload, choices, params.maxRows ?? Infinity);
       // The preview read the same text; only a change to the code between the two could differ.
       if ('problem' in read) throw new JobRefusedError(read.problem);
       const welcome = params.welcome && mayEmail(actor) ? welcomeImported.bind(null, outbox, actor) : undefined;
-      const outcome = writeImport(db, actor, read.rows, params.usernames, requestId, progress, new Date(), welcome);
-      // Confirming twice must not try to create the same users again.
+      const outcome = writeImport(
+        db,
+        actor,
+        read.rows,
+        choices,
+        params.usernames,
+        requestId,
+        progress,
+        new Date(),
+        welcome,
+      );
+      // Confirming twice must not try to write the same users again.
       store.remove(actor.id, upload.id);
-      const since = new URLSearchParams({ field: 'created', op: 'after', value: new Date(outcome.at).toISOString() });
+      // Only new users: when they were created; with updates, when they were last written.
+      const field = outcome.updated === 0 ? 'created' : 'updated';
+      const since = new URLSearchParams({ field, op: 'after', value: new Date(outcome.at).toISOString() });
+      const written = outcome.created + outcome.updated;
       return {
         summary: {
-          headline: `${usersCount(outcome.created)} imported from ${upload.filename}.`,
+          headline:
+            outcome.updated === 0
+              ? `${usersCount(outcome.created)} imported from ${upload.filename}.`
+              : `${usersCount(written)} written from ${upload.filename}: ${outcome.created.toLocaleString('en')} created, ${outcome.updated.toLocaleString('en')} updated.`,
           note: welcome
             ? `${usersCount(outcome.welcomed)} with an email address will get a welcome mail with a link to choose their password.`
-            : "They have no password yet. When they should sign in, select them in the list and choose Reset password, or send a set-password link from a user's page.",
+            : outcome.created > 0
+              ? "New users have no password yet. When they should sign in, select them in the list and choose Reset password, or send a set-password link from a user's page."
+              : undefined,
           counts: [
             { label: 'Created', value: outcome.created },
             ...(welcome ? [{ label: 'Welcome mails', value: outcome.welcomed }] : []),
+            { label: 'Updated', value: outcome.updated },
+            { label: 'Unchanged', value: outcome.unchanged },
           ],
           refused: [],
           refusedMore: 0,
           links: [
-            { label: 'Show the imported users', href: `/users?${since}&sort=-created` },
+            ...(written > 0 ? [{ label: 'Show the imported users', href: `/users?${since}&sort=-${field}` }] : []),
             { label: 'Import another file', href: '/users/import' },
           ],
         },

@@ -1,81 +1,71 @@
 import type { Queryable } from '../db/connection.js';
-import { type CheckedRow, checkRows, type RowProblem, usernamesFingerprint } from './check-rows.js';
-import { type CsvContent, readCsv } from './read-csv.js';
-import type { StoredUpload, UploadStore } from './upload-store.js';
+import { type CheckedRow, checkRows, type CreatableList, type RowProblem, usernamesFingerprint } from './check-rows.js';
+import type { ImportChoices } from './choices.js';
+import type { ImportRow } from './read-csv.js';
 import type { Actor } from '../access/actor.js';
 
 /** Problems listed on the page; the error report has them all. */
 const PROBLEMS_SHOWN = 500;
 const SAMPLE_SIZE = 10;
 
-/** A row as the preview and the error report show it: what it holds and what is wrong. */
-export type PreviewRow = Omit<CheckedRow, 'values'>;
+/** A row as the preview and the error report show it: what it holds, what changes, what is wrong. */
+export type PreviewRow = Pick<CheckedRow, 'line' | 'cells' | 'username' | 'generated' | 'problems'> & {
+  /** The fields an update changes, by their audit keys. */
+  changed: string[];
+};
 
-export interface ImportPreview extends Pick<CsvContent, 'fields' | 'ignored' | 'delimiter'> {
+export interface ImportPreview {
   total: number;
-  /** Rows without a problem: all of them are created, or none. */
-  valid: number;
+  toCreate: number;
+  toUpdate: number;
+  unchanged: number;
+  failed: number;
   problems: RowProblem[];
   problemsTotal: number;
   /** The rows with a problem, with their problems: what the error report lists. */
   failing: PreviewRow[];
-  sample: PreviewRow[];
-  /** What the confirmation sends back, so the import creates exactly the usernames shown. */
+  created: PreviewRow[];
+  updated: PreviewRow[];
+  /** How many rows change each field, by audit key. */
+  fieldsChanged: Record<string, number>;
+  newValues: Record<CreatableList, string[]>;
+  /** What the confirmation sends back, so the import writes exactly the usernames shown. */
   usernames: string;
 }
 
-/** What the preview page shows, kept with the upload so that showing it again reads no CSV. */
-export interface KeptPreview {
-  upload: Pick<StoredUpload, 'id' | 'filename' | 'encoding' | 'chosen'>;
-  result: ImportPreview | { problem: string };
-}
+const shown = ({ line, cells, username, generated, problems, changes }: CheckedRow): PreviewRow => ({
+  line,
+  cells,
+  username,
+  generated,
+  problems,
+  changed: Object.keys(changes),
+});
 
-const shown = ({ values: _, ...row }: CheckedRow): PreviewRow => row;
-
-/** What importing the upload would do, read against the directory as it is now. Writes nothing. */
-export function previewImport(db: Queryable, actor: Actor, upload: StoredUpload): ImportPreview | { problem: string } {
-  const read = readCsv(upload.text);
-  if ('problem' in read) return read;
-  const check = checkRows(db, actor, read.rows);
-  const failing = check.rows.filter((r) => r.problems.length > 0);
+/**
+ * What importing the rows would do, read against the directory as it is now. Writes nothing.
+ * The rows come from a source (a CSV file through its mapping today), never read here.
+ */
+export function previewImport(db: Queryable, actor: Actor, rows: ImportRow[], choices: ImportChoices): ImportPreview {
+  const check = checkRows(db, actor, rows, choices);
+  const of = (action: CheckedRow['action']) => check.rows.filter((r) => r.action === action);
+  const [created, updated, failing] = [of('create'), of('update'), of('error')];
+  const fieldsChanged: Record<string, number> = {};
+  for (const row of updated)
+    for (const field of Object.keys(row.changes)) fieldsChanged[field] = (fieldsChanged[field] ?? 0) + 1;
   return {
-    fields: read.fields,
-    ignored: read.ignored,
-    delimiter: read.delimiter,
     total: check.rows.length,
-    valid: check.rows.length - failing.length,
+    toCreate: created.length,
+    toUpdate: updated.length,
+    unchanged: check.rows.length - created.length - updated.length - failing.length,
+    failed: failing.length,
     problems: check.problems.slice(0, PROBLEMS_SHOWN),
     problemsTotal: check.problems.length,
     failing: failing.map(shown),
-    sample: check.rows
-      .filter((r) => r.problems.length === 0)
-      .slice(0, SAMPLE_SIZE)
-      .map(shown),
+    created: created.slice(0, SAMPLE_SIZE).map(shown),
+    updated: updated.slice(0, SAMPLE_SIZE).map(shown),
+    fieldsChanged,
+    newValues: check.newValues,
     usernames: usernamesFingerprint(check.rows),
   };
-}
-
-/**
- * The upload's preview: the one kept with it, or worked out now and kept. It is worked out once
- * per upload (and again after it is read in another encoding, or an import found the directory
- * changed since), not on every visit: a large file takes seconds to check. Undefined when the
- * upload is not this administrator's or has expired.
- */
-export function keptPreview(
-  db: Queryable,
-  actor: Actor,
-  store: UploadStore,
-  id: string,
-  now = Date.now(),
-): KeptPreview | undefined {
-  const kept = store.keptPreview(actor.id, id, now) as KeptPreview | undefined;
-  if (kept) return kept;
-  const upload = store.find(actor.id, id, now);
-  if (!upload) return undefined;
-  const preview: KeptPreview = {
-    upload: { id, filename: upload.filename, encoding: upload.encoding, chosen: upload.chosen },
-    result: previewImport(db, actor, upload),
-  };
-  store.keepPreview(actor.id, id, preview);
-  return preview;
 }

@@ -1,14 +1,11 @@
 import { CsvError, parse } from 'csv-parse/sync';
-import { type ImportField, matchHeaders } from './columns.js';
+import type { ColumnMapping, ImportField } from './columns.js';
 import { LineNumbers } from './line-numbers.js';
 
 /**
- * More rows than this are refused: split the file. The preview checks every row in the request
- * (about 60 ms per thousand), so this bounds how long it holds the process it runs in.
+ * One user as a source gives it: Roster fields to values, with the line it starts on. A CSV file
+ * gives these through its column mapping; a directory gives them through its attribute mapping.
  */
-export const MAX_ROWS = 20_000;
-
-/** One line of the file under the header, by field, with the line it starts on. */
 export interface ImportRow {
   line: number;
   cells: Partial<Record<ImportField, string>>;
@@ -16,16 +13,21 @@ export interface ImportRow {
   extraValues: number;
 }
 
-export interface CsvContent {
-  rows: ImportRow[];
-  /** The columns Roster reads, in the file's order. */
-  fields: ImportField[];
-  /** Columns Roster does not know, by their header: left out. */
-  ignored: string[];
+/** A CSV file as read, before any mapping: its headers, and each record's values and line. */
+export interface CsvTable {
+  headers: string[];
+  records: { line: number; values: string[] }[];
   delimiter: string;
 }
 
-export type ReadCsv = CsvContent | { problem: string };
+export type ReadCsv = CsvTable | { problem: string };
+
+/**
+ * A first line some exports write above the header, to be skipped: PowerShell's Export-Csv
+ * ("#TYPE Microsoft.ActiveDirectory.Management.ADUser"), Entra's bulk-create template
+ * ("version:v1.0") and Excel's separator hint ("sep=;").
+ */
+const PREAMBLE = /^(?:\uFEFF)?(?:#TYPE\b|version:v\d|"?sep=)[^\r\n]*(?:\r\n|\n|\r)/i;
 
 /** A header line longer than this, or with more columns, is refused before the file is parsed. */
 export const MAX_HEADER_CHARS = 64 * 1024;
@@ -74,9 +76,14 @@ function describe(error: CsvError, line: { opened: number; found: number }): str
   }
 }
 
-/** Reads the CSV text into rows keyed by field, or says why it cannot. */
-export function readCsv(text: string): ReadCsv {
-  const header = scanHeader(text);
+/**
+ * Reads the CSV text into its headers and records, or says why it cannot. With `onlyHeader`
+ * it stops after the header line and the line under it (the mapping page shows no more). More than maxRows records
+ * are refused.
+ */
+export function readCsv(text: string, { maxRows = Infinity, onlyHeader = false } = {}): ReadCsv {
+  const preamble = PREAMBLE.exec(text)?.[0] ?? '';
+  const header = scanHeader(text.slice(preamble.length));
   // Comma or semicolon: whichever the header line has more of. Excel writes semicolons where the
   // decimal separator is a comma (most of Europe), commas elsewhere.
   const delimiter = header.counts[';'] > header.counts[','] ? ';' : ',';
@@ -99,6 +106,8 @@ export function readCsv(text: string): ReadCsv {
       skip_empty_lines: true,
       // Spreadsheets save blank rows as a line of separators.
       skip_records_with_empty_values: true,
+      from_line: preamble ? 2 : 1,
+      to_line: onlyHeader ? (preamble ? 3 : 2) : undefined,
       on_record: (record, context) => {
         nextStart = context.bytes;
         return record;
@@ -120,24 +129,27 @@ export function readCsv(text: string): ReadCsv {
   };
   const [head, ...body] = records;
   if (!head) return { problem: 'The file is empty.' };
-  const headers = head.record;
-  const match = matchHeaders(headers);
-  if (match.problem) return { problem: match.problem };
+  const headers = head.record.map((h) => h.trim());
+  if (headers.every((h) => h === '')) return { problem: 'The first line must name the columns, and it is blank.' };
+  if (onlyHeader) return { headers, records: body.map((r) => ({ line: startLine(r), values: r.record })), delimiter };
   if (body.length === 0) return { problem: 'The file has a header line but no users under it.' };
-  if (body.length > MAX_ROWS) {
+  if (body.length > maxRows) {
     return {
-      problem: `The file has ${body.length.toLocaleString('en')} rows; at most ${MAX_ROWS.toLocaleString('en')} can be imported at once. Split it into smaller files.`,
+      problem: `The file has ${body.length.toLocaleString('en')} rows; at most ${maxRows.toLocaleString('en')} can be imported at once. Split it into smaller files.`,
     };
   }
-  const rows = body.map((parsed) => {
-    const { record } = parsed;
+  return { headers, records: body.map((parsed) => ({ line: startLine(parsed), values: parsed.record })), delimiter };
+}
+
+/** The records as rows of Roster fields, through the mapping; columns mapped to nothing are left out. */
+export function mappedRows(table: CsvTable, mapping: ColumnMapping): ImportRow[] {
+  const width = table.headers.length;
+  const used = mapping.flatMap((field, i) => (field ? [[field, i] as const] : []));
+  return table.records.map(({ line, values }) => {
     const cells: ImportRow['cells'] = {};
-    match.fields.forEach((field, i) => {
-      if (field) cells[field] = (record[i] ?? '').trim();
-    });
-    const extraValues = record.slice(headers.length).filter((v) => v.trim() !== '').length;
-    return { line: startLine(parsed), cells, extraValues };
+    for (const [field, i] of used) cells[field] = (values[i] ?? '').trim();
+    let extraValues = 0;
+    for (let i = width; i < values.length; i++) if (values[i]!.trim() !== '') extraValues++;
+    return { line, cells, extraValues };
   });
-  const fields = match.fields.filter((f): f is ImportField => f !== undefined);
-  return { rows, fields, ignored: match.ignored, delimiter };
 }

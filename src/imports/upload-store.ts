@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { deserialize, serialize } from 'node:v8';
 import { mkdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { keptFile, removeOlderThan } from '../kept-files.js';
 import path from 'node:path';
@@ -19,7 +20,13 @@ export interface StoredUpload {
 }
 
 /** The files kept for one upload: its decoded text, the bytes as sent, and its computed preview. */
-const FILES = { upload: '.json', bytes: '.bytes', preview: '.preview.json' } as const;
+const FILES = {
+  upload: '.json',
+  bytes: '.bytes',
+  preview: '.preview.json',
+  choices: '.choices.json',
+  rows: '.rows',
+} as const;
 type Kept = keyof typeof FILES;
 
 /**
@@ -63,6 +70,8 @@ export class UploadStore {
     const upload = this.find(actorId, id, now);
     if (!upload) return;
     this.forgetPreview(actorId, id);
+    rmSync(this.file(actorId, id, 'choices'), { force: true });
+    rmSync(this.file(actorId, id, 'rows'), { force: true });
     this.write(actorId, id, 'upload', JSON.stringify({ filename: upload.filename, chosen: true, ...decoded }));
     // Read again counts as uploaded again: the bytes are kept as long as the text.
     utimesSync(this.file(actorId, id, 'bytes'), now / 1000, now / 1000);
@@ -76,6 +85,33 @@ export class UploadStore {
 
   keepPreview(actorId: number, id: string, preview: unknown): void {
     if (ID.test(id)) this.write(actorId, id, 'preview', JSON.stringify(preview));
+  }
+
+  /** What was chosen on the mapping page, and the job checking the rows with it. */
+  choices(actorId: number, id: string, now = Date.now()): unknown {
+    if (this.read(actorId, id, 'upload', now, false) === undefined) return undefined;
+    return this.parsed(this.read(actorId, id, 'choices', now));
+  }
+
+  keepChoices(actorId: number, id: string, choices: unknown): void {
+    if (ID.test(id)) this.write(actorId, id, 'choices', JSON.stringify(choices));
+  }
+
+  /**
+   * The rows as the check read them through the mapping, so the import reads no CSV again.
+   * Kept until the text is read again (another encoding) or the upload removed.
+   */
+  keepRows(actorId: number, id: string, rows: unknown): void {
+    if (ID.test(id)) this.write(actorId, id, 'rows', serialize(rows));
+  }
+
+  rows(actorId: number, id: string, now = Date.now()): unknown {
+    if (!this.find(actorId, id, now) || !ID.test(id)) return undefined;
+    try {
+      return deserialize(readFileSync(this.file(actorId, id, 'rows')));
+    } catch {
+      return undefined;
+    }
   }
 
   /** The directory changed in a way the preview did not foresee: the next one is worked out again. */

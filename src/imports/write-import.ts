@@ -2,66 +2,48 @@ import type { Db, Queryable } from '../db/connection.js';
 import { prepared } from '../db/statements.js';
 import type { Progress } from '../jobs/job.js';
 import { JobRefusedError } from '../jobs/refused.js';
-import { displayName, displayNameText, refreshDerivedFields } from '../users/derived-fields.js';
-import type { Option } from '../reference/reference-lists.js';
-import { MEMBERSHIP_LISTS, MEMBERSHIPS } from '../reference/reference-tables.js';
+import {
+  DERIVED_PARTS,
+  deriveFields,
+  displayName,
+  displayNameText,
+  PARTS_OF_FIELD,
+  refreshDerivedFields,
+} from '../users/derived-fields.js';
+import { users } from '../db/schema.js';
 import type { FormOptions, UserValues } from '../user/user-form.js';
+import { MEMBERSHIP_LISTS, MEMBERSHIPS, REFERENCE_TABLES } from '../reference/reference-tables.js';
 import { personLabelText } from '../user/supervisor-label.js';
-import { type CheckedRow, checkRows, usernamesFingerprint } from './check-rows.js';
+import { recordAudit, auditActor } from '../audit/record.js';
+import { type CheckedRow, checkRows, CREATABLE_LISTS, type ImportCheck, usernamesFingerprint } from './check-rows.js';
+import type { ImportChoices } from './choices.js';
 import type { ImportRow } from './read-csv.js';
 import type { Actor } from '../access/actor.js';
-import { newUsersGains, requireSeats } from '../licences/limits.js';
+import { gainsOf, holdingOf, holdingOfValues, requireSeats, type SeatGains } from '../licences/limits.js';
 
 export interface ImportOutcome {
   created: number;
-  /** When the users were created: the list can show just them (created at or after this). */
+  updated: number;
+  unchanged: number;
+  /** When the users were written: the list can show just them (created at or after this). */
   at: number;
+  /** New users a welcome mail was queued for. */
+  welcomed: number;
 }
 
 const IMPORT_DETAIL = 'Imported from a CSV file. No password: the user sets one through a link';
+const UPDATE_DETAIL = 'Updated by an import from a CSV file';
 
+/** A new user with their derived fields (search document and sort keys), worked out before the insert. */
 const INSERT_USER = `insert into users (username, first_name, last_name, full_name, signature, email, phone, extension,
     user_type_id, role_id, territory_id, supervisor_id, licence_type, status, two_step_enabled, kind, notes,
-    must_change_password, created_at, created_by, updated_at, updated_by)
-  values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 'user', ?, 0, ?, ?, ?, ?)`;
+    must_change_password, created_at, created_by, updated_at, updated_by, ${DERIVED_PARTS.map((p) => users[p].name).join(', ')})
+  values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 'user', ?, 0, ?, ?, ?, ?, ${DERIVED_PARTS.map(() => '?').join(', ')})`;
 
-/**
- * A new user's audit entry, as user-writes.ts writes one for a user added on the form: every
- * field that has a value, from nothing to that value, with names rather than ids.
- */
-function creationChanges(values: UserValues, options: FormOptions, supervisor: string | undefined) {
-  const name = (list: Option[], id: number | null) => list.find((o) => o.id === id)?.name;
-  const fields: Record<string, unknown> = {
-    username: values.username,
-    firstName: values.firstName,
-    lastName: values.lastName,
-    fullName: values.fullName,
-    signature: values.signature,
-    email: values.email,
-    phone: values.phone,
-    extension: values.extension,
-    userType: name(options.userTypes, values.userTypeId),
-    role: name(options.roles, values.roleId),
-    territory: name(options.territories, values.territoryId),
-    supervisor,
-    licenceType: values.licenceType,
-    status: values.status,
-    kind: values.kind,
-    notes: values.notes,
-    ...Object.fromEntries(
-      MEMBERSHIPS.map((list) => [
-        list,
-        values.memberships[list].map((id) => name(options[list], id)!).sort((a, b) => a.localeCompare(b)),
-      ]),
-    ),
-  };
-  const changes: Record<string, [null, unknown]> = {};
-  for (const [key, value] of Object.entries(fields)) {
-    if (value !== undefined && value !== '' && !(Array.isArray(value) && value.length === 0))
-      changes[key] = [null, value];
-  }
-  return changes;
-}
+const UPDATE_USER = `update users set username = ?, first_name = ?, last_name = ?, full_name = ?, signature = ?, email = ?,
+    phone = ?, extension = ?, user_type_id = ?, role_id = ?, territory_id = ?, supervisor_id = ?, licence_type = ?,
+    status = ?, notes = ?, updated_at = ?, updated_by = ?, version = version + 1
+  where id = ?`;
 
 /** Links users to supervisors created by the same file, once every one of them has an id. */
 function linkSupervisors(tx: Queryable, rows: CheckedRow[], ids: Map<string, number>): Map<number, string> {
@@ -78,28 +60,210 @@ function linkSupervisors(tx: Queryable, rows: CheckedRow[], ids: Map<string, num
   return labels;
 }
 
+/** Adds the names the file uses that its lists lack ("Create missing list values"), each audited. */
+function addMissingValues(tx: Queryable, actor: Actor, check: ImportCheck, requestId: string): number {
+  let added = 0;
+  for (const list of CREATABLE_LISTS) {
+    const insert = prepared(tx, `insert into ${REFERENCE_TABLES[list]} (name) values (?)`);
+    for (const name of check.newValues[list]) {
+      insert.run(name);
+      recordAudit(tx, {
+        action: 'list.add',
+        actor: auditActor(actor),
+        detail: `${list === 'userTypes' ? 'User types' : list[0]!.toUpperCase() + list.slice(1)}: added “${name}” by an import`,
+        changes: { name: [null, name] },
+        requestId,
+      });
+      added++;
+    }
+  }
+  return added;
+}
+
 /**
- * Creates every user of the file, or none: the rows are checked again inside the transaction
- * (a username may have been taken since the preview), then written with a few prepared
- * statements, their derived fields refreshed in one pass, and an audit entry per user added
- * in one statement. Imported users have no password.
+ * What a new user's derived fields are worked out from: their values, with the names of their
+ * references and their supervisor's name (from the file for a supervisor it creates).
+ */
+function derivationSources(tx: Queryable, rows: CheckedRow[], options: FormOptions) {
+  const names = Object.fromEntries(
+    Object.entries(options).map(([list, entries]) => [list, new Map(entries.map((o) => [o.id, o.name]))]),
+  ) as Record<keyof FormOptions, Map<number, string>>;
+  const supervisorIds = rows.flatMap((r) => (r.values!.supervisorId ? [r.values!.supervisorId] : []));
+  const existing = new Map(
+    (
+      prepared(
+        tx,
+        `select u.id, ${displayNameText('u')} as name from users u where u.id in (select value from json_each(?))`,
+      ).all(JSON.stringify([...new Set(supervisorIds)])) as { id: number; name: string }[]
+    ).map((r) => [r.id, r.name]),
+  );
+  const inFile = new Map(rows.map((r) => [r.username.toLowerCase(), displayName(r.values!)]));
+  const name = (list: keyof FormOptions, id: number | null) => (id === null ? null : (names[list].get(id) ?? null));
+  return (row: CheckedRow) => {
+    const v: UserValues = row.values!;
+    return deriveFields({
+      ...v,
+      territory: name('territories', v.territoryId),
+      role: name('roles', v.roleId),
+      userType: name('userTypes', v.userTypeId),
+      supervisor: row.supervisorInFile
+        ? (inFile.get(row.supervisorInFile) ?? null)
+        : v.supervisorId
+          ? (existing.get(v.supervisorId) ?? null)
+          : null,
+      groups: v.memberships.groups.map((id) => name('groups', id)!),
+      teams: v.memberships.teams.map((id) => name('teams', id)!),
+      companies: v.memberships.companies.map((id) => name('companies', id)!),
+      addons: v.memberships.addons.map((id) => name('addons', id)!),
+      databases: v.memberships.databases.map((id) => name('databases', id)!),
+    });
+  };
+}
+
+/**
+ * The rows to create, inserted with their memberships and their derived fields, so no second
+ * pass rewrites 100,000 rows and their search documents; returns each one's new id.
+ */
+function insertUsers(
+  tx: Queryable,
+  actor: Actor,
+  rows: CheckedRow[],
+  options: FormOptions,
+  at: number,
+): Map<CheckedRow, number> {
+  const insert = prepared(tx, INSERT_USER);
+  const joins = Object.fromEntries(
+    MEMBERSHIPS.map((list) => [
+      list,
+      prepared(tx, `insert into ${MEMBERSHIP_LISTS[list].membership} (user_id, ref_id) values (?, ?)`),
+    ]),
+  );
+  const derived = derivationSources(tx, rows, options);
+  const ids = new Map<CheckedRow, number>();
+  for (const row of rows) {
+    const v = row.values!;
+    const d = derived(row);
+    const id = Number(
+      insert.run(
+        v.username,
+        v.firstName,
+        v.lastName,
+        v.fullName,
+        v.signature,
+        v.email,
+        v.phone,
+        v.extension,
+        v.userTypeId,
+        v.roleId,
+        v.territoryId,
+        v.supervisorId,
+        v.licenceType,
+        v.status,
+        v.notes,
+        at,
+        actor.id,
+        at,
+        actor.id,
+        ...DERIVED_PARTS.map((part) => d[part]),
+      ).lastInsertRowid,
+    );
+    for (const list of MEMBERSHIPS) for (const refId of v.memberships[list]) joins[list]!.run(id, refId);
+    ids.set(row, id);
+  }
+  return ids;
+}
+
+/** Whether an update changes the name a user shows as someone's supervisor. */
+const renamed = (row: CheckedRow) => ['firstName', 'lastName', 'fullName', 'username'].some((f) => f in row.changes);
+
+/** The users these people supervise. */
+const supervisedBy = (tx: Queryable, ids: number[]) =>
+  ids.length === 0
+    ? []
+    : (prepared(tx, 'select id from users where supervisor_id in (select value from json_each(?))')
+        .pluck()
+        .all(JSON.stringify(ids)) as number[]);
+
+/** The rows to update: every column written from the merged values, the lists that changed replaced. */
+function updateUsers(tx: Queryable, actor: Actor, rows: CheckedRow[], at: number): void {
+  const update = prepared(tx, UPDATE_USER);
+  const lists = Object.fromEntries(
+    MEMBERSHIPS.map((list) => {
+      const table = MEMBERSHIP_LISTS[list].membership;
+      return [
+        list,
+        {
+          clear: prepared(tx, `delete from ${table} where user_id = ?`),
+          add: prepared(tx, `insert into ${table} (user_id, ref_id) values (?, ?)`),
+        },
+      ];
+    }),
+  );
+  for (const row of rows) {
+    const v = row.values!;
+    update.run(
+      v.username,
+      v.firstName,
+      v.lastName,
+      v.fullName,
+      v.signature,
+      v.email,
+      v.phone,
+      v.extension,
+      v.userTypeId,
+      v.roleId,
+      v.territoryId,
+      v.supervisorId,
+      v.licenceType,
+      v.status,
+      v.notes,
+      at,
+      actor.id,
+      row.userId,
+    );
+    for (const list of MEMBERSHIPS) {
+      if (!row.changes[list]) continue;
+      lists[list]!.clear.run(row.userId);
+      for (const refId of v.memberships[list]) lists[list]!.add.run(row.userId, refId);
+    }
+  }
+}
+
+/** The licence seats the rows take: new users' whole, updated users' against what they hold now. */
+function importGains(tx: Queryable, rows: CheckedRow[]): SeatGains {
+  const changes = rows.flatMap((row) => {
+    if (row.action === 'create') return [{ after: holdingOfValues(row.values!) }];
+    if (row.action !== 'update') return [];
+    const before = holdingOf(tx, row.userId!)!;
+    return [{ before, after: holdingOfValues(row.values!, before.blocked) }];
+  });
+  return gainsOf(tx, changes);
+}
+
+/**
+ * Writes every row of the file, or none: the rows are checked again inside the transaction
+ * (the directory may have changed since the preview), names the file adds to the lists are
+ * created first, then new users are inserted and matched users updated with a few prepared
+ * statements, derived fields refreshed in one pass, and one audit entry per user written in one
+ * statement. Unchanged rows write nothing. Imported users have no password.
  */
 export function writeImport(
   db: Db,
   actor: Actor,
   rows: ImportRow[],
-  /** The preview's usernames (see usernamesFingerprint): the import creates those or none. */
+  choices: ImportChoices,
+  /** The preview's usernames (see usernamesFingerprint): the import writes those or none. */
   usernames: string,
   requestId: string,
   progress: Progress,
   now = new Date(),
   /** More work with the new users' ids in the same transaction (the welcome mails); returns a count it reports. */
   afterCreate?: (tx: Queryable, ids: number[], now: Date) => number,
-): ImportOutcome & { welcomed: number } {
+): ImportOutcome {
   return db.transaction(
     (tx) => {
       progress('Checking the rows again', 0, 4);
-      const check = checkRows(tx, actor, rows);
+      let check = checkRows(tx, actor, rows, choices);
       if (check.problems.length > 0) {
         const first = check.problems[0]!;
         throw new JobRefusedError(
@@ -111,73 +275,66 @@ export function writeImport(
           'A username made from the names has been taken since the preview, so a user would get another than the one shown. Upload the file again to see the new usernames.',
         );
       }
-      requireSeats(
-        tx,
-        newUsersGains(
-          tx,
-          check.rows.map((row) => row.values!),
-        ),
-      );
-      progress('Creating the users', 1, 4);
+      // With the new list values in place the check finds them as any other.
+      if (addMissingValues(tx, actor, check, requestId) > 0) check = checkRows(tx, actor, rows, choices);
+      requireSeats(tx, importGains(tx, check.rows));
+
+      progress('Writing the users', 1, 4);
       const at = now.getTime();
-      const insert = prepared(tx, INSERT_USER);
-      const joins = Object.fromEntries(
-        MEMBERSHIPS.map((list) => [
-          list,
-          prepared(tx, `insert into ${MEMBERSHIP_LISTS[list].membership} (user_id, ref_id) values (?, ?)`),
-        ]),
-      );
+      const creating = check.rows.filter((r) => r.action === 'create');
+      const updating = check.rows.filter((r) => r.action === 'update');
+      const createdIds = insertUsers(tx, actor, creating, check.options, at);
+      updateUsers(tx, actor, updating, at);
       const ids = new Map<string, number>();
-      const created = check.rows.map((row) => {
-        const v = row.values!;
-        const id = Number(
-          insert.run(
-            v.username,
-            v.firstName,
-            v.lastName,
-            v.fullName,
-            v.signature,
-            v.email,
-            v.phone,
-            v.extension,
-            v.userTypeId,
-            v.roleId,
-            v.territoryId,
-            v.supervisorId,
-            v.licenceType,
-            v.status,
-            v.notes,
-            at,
-            actor.id,
-            at,
-            actor.id,
-          ).lastInsertRowid,
-        );
-        for (const list of MEMBERSHIPS) for (const refId of v.memberships[list]) joins[list]!.run(id, refId);
-        ids.set(v.username.toLowerCase(), id);
-        return { id, row };
-      });
+      for (const row of check.rows) {
+        const id = row.userId ?? createdIds.get(row);
+        if (id !== undefined) ids.set(row.username.toLowerCase(), id);
+      }
       const linked = linkSupervisors(tx, check.rows, ids);
 
       progress('Preparing the list and search', 2, 4);
+      const written = [...creating, ...updating].map((row) => ({ row, id: row.userId ?? createdIds.get(row)! }));
+      // New users were written with their derived fields; updated ones, and the people whose
+      // supervisor's name an update changed, have theirs worked out again.
       refreshDerivedFields(
         tx,
-        created.map((c) => c.id),
+        updating.map((row) => row.userId!),
+      );
+      refreshDerivedFields(
+        tx,
+        supervisedBy(
+          tx,
+          updating.filter(renamed).map((row) => row.userId!),
+        ),
+        PARTS_OF_FIELD.supervisor,
       );
 
-      progress('Recording the new users in the audit log', 3, 4);
-      const entries = created.map(({ id, row }) => ({
-        id,
-        changes: creationChanges(row.values!, check.options, row.supervisorLabel ?? linked.get(id)),
-      }));
+      progress('Recording the changes in the audit log', 3, 4);
+      const entries = written.map(({ id, row }) => {
+        const changes = { ...row.changes };
+        if (row.supervisorInFile && changes.supervisor) changes.supervisor = [changes.supervisor[0], linked.get(id)];
+        return {
+          id,
+          action: row.action === 'create' ? 'user.create' : 'user.update',
+          detail: row.action === 'create' ? IMPORT_DETAIL : UPDATE_DETAIL,
+          changes,
+        };
+      });
       prepared(
         tx,
         `insert into audit_entries (at, actor_id, actor_name, action, target_user_id, target_name, changes, detail, request_id)
-         select ?, ?, ?, 'user.create', u.id, ${displayNameText('u')}, json_extract(e.value, '$.changes'), ?, ?
+         select ?, ?, ?, json_extract(e.value, '$.action'), u.id, ${displayNameText('u')}, json_extract(e.value, '$.changes'),
+           json_extract(e.value, '$.detail'), ?
          from json_each(?) e join users u on u.id = json_extract(e.value, '$.id') order by u.id`,
-      ).run(at, actor.id, displayName(actor), IMPORT_DETAIL, requestId, JSON.stringify(entries));
-      const welcomed = afterCreate?.(tx, [...ids.values()], now) ?? 0;
-      return { created: created.length, at, welcomed };
+      ).run(at, actor.id, displayName(actor), requestId, JSON.stringify(entries));
+      const welcomed = afterCreate?.(tx, [...createdIds.values()], now) ?? 0;
+      return {
+        created: creating.length,
+        updated: updating.length,
+        unchanged: check.rows.length - creating.length - updating.length,
+        at,
+        welcomed,
+      };
     },
     { behavior: 'immediate' },
   );

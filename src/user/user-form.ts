@@ -157,7 +157,7 @@ export function readUserForm(body: Record<string, unknown> | undefined): UserFor
   };
 }
 
-const USERNAME = /^[\p{L}\p{N}._@+-]{1,64}$/u;
+export const USERNAME = /^[\p{L}\p{N}._@+-]{1,64}$/u;
 const HOURS = /^\d{1,2}([.,]\d{1,2})?$/;
 
 /** The form field that holds each kind a scope can name. */

@@ -217,6 +217,12 @@ const ROUTES: Record<string, Expectation> = {
     statuses: [303],
   },
   'GET /users/import/:id': get((c) => `/users/import/${c.otherUpload}`, NOT_FOUND),
+  'GET /users/import/:id/columns': get((c) => `/users/import/${c.otherUpload}/columns`, NOT_FOUND),
+  'POST /users/import/:id/columns': post(
+    (c) => `/users/import/${c.otherUpload}/columns`,
+    () => [['column0', 'username']],
+    NOT_FOUND,
+  ),
   'GET /users/import/:id/errors.csv': get((c) => `/users/import/${c.otherUpload}/errors.csv`, NOT_FOUND),
   'POST /users/import/:id': post(
     (c) => `/users/import/${c.otherUpload}`,

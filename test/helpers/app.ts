@@ -33,6 +33,8 @@ export function testConfig(dataDir: string, overrides: Partial<Config> = {}): Co
     signinRateLimitPerMinute: 1000,
     workers: 1,
     trashDays: 30,
+    importMaxRows: 200_000,
+    importMaxMegabytes: 50,
     ...overrides,
   };
 }

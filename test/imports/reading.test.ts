@@ -3,7 +3,8 @@ import path from 'node:path';
 import iconv from 'iconv-lite';
 import t from 'tap';
 import { decodeUpload } from '../../src/imports/decode.js';
-import { MAX_ROWS, readCsv } from '../../src/imports/read-csv.js';
+import { mappedRows, readCsv } from '../../src/imports/read-csv.js';
+import { recogniseHeaders } from '../../src/imports/columns.js';
 import { KEPT_MS, UploadStore } from '../../src/imports/upload-store.js';
 import { tempDir } from '../helpers/app.js';
 
@@ -22,10 +23,10 @@ t.test('the bytes decide the encoding', async (t) => {
 
 t.test('rows keep the line they start on; odd rows are told apart', async (t) => {
   const read = readCsv('Last Name,First Name,User Type\n"Holm\nBerg",Åsa,Employee\n\nLund,Eva,Employee,,surplus\n');
-  t.ok('rows' in read);
-  if (!('rows' in read)) return;
+  t.ok('records' in read);
+  if (!('records' in read)) return;
   t.same(
-    read.rows.map((r) => [r.line, r.extraValues]),
+    mappedRows(read, recogniseHeaders(read.headers)).map((r) => [r.line, r.extraValues]),
     [
       [2, 0],
       [5, 1],
@@ -35,8 +36,19 @@ t.test('rows keep the line they start on; odd rows are told apart', async (t) =>
   t.match(readCsv('Last Name,First Name,User Type\nHolm,"Åsa"x,Employee\n'), {
     problem: /^Line 2: a quoted value is followed by more text/,
   });
-  t.match(readCsv('Last Name,First Name,User Type\n'.repeat(1) + 'a,b,c\n'.repeat(MAX_ROWS + 1)), {
+  t.match(readCsv('Last Name,First Name,User Type\n' + 'a,b,c\n'.repeat(20_001), { maxRows: 20_000 }), {
     problem: /has 20,001 rows; at most 20,000/,
+  });
+  const preamble = readCsv(
+    '#TYPE Microsoft.ActiveDirectory.Management.ADUser\r\n"GivenName","Surname"\r\n"Åsa","Holm"\r\n',
+  );
+  t.match(
+    preamble,
+    { headers: ['GivenName', 'Surname'], records: [{ line: 3, values: ['Åsa', 'Holm'] }] },
+    'a #TYPE line is skipped',
+  );
+  t.match(readCsv('version:v1.0\nName [displayName] Required\nÅsa Holm\n'), {
+    headers: ['Name [displayName] Required'],
   });
 });
 
@@ -54,4 +66,14 @@ t.test('uploads are found only by their administrator, and only until they expir
   store.save(2, { filename: 'b.csv', encoding: 'UTF-8', text: 'y' });
   t.same(readdirSync(path.join(root, '1')), [], 'the next upload sweeps expired ones away');
   new UploadStore(path.join(root, 'missing')).removeExpired();
+});
+
+t.test('a file in two encodings is refused with the lines that disagree, and nothing is guessed', async (t) => {
+  const utf8 = Buffer.from('Last Name,First Name,User Type\nÖberg,Åsa,Employee\n');
+  const latin1 = iconv.encode('Müller,Jürgen,Employee\n', 'latin1');
+  t.match(await decodeUpload(Buffer.concat([utf8, latin1])), {
+    problem: /^This file mixes encodings: line 2 is UTF-8 \(it has “Ö”\), and line 3 is in another encoding/,
+  });
+  const western = iconv.encode('Last Name,First Name,User Type\nMüller,Jürgen,Employee\nØstergård,Søren,Employee\n', 'latin1');
+  t.match(await decodeUpload(western), { encoding: 'windows-1252' }, 'a file in one single-byte encoding is read as before');
 });
