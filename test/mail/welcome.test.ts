@@ -125,7 +125,7 @@ t.test('an import can send each new user a welcome mail', async (t) => {
   const { location, page } = await previewOf(ctx.app, ctx.browser, file);
   t.match(
     page.body,
-    '<label class="choice"><input type="checkbox" name="sendWelcome"> Send each new user a welcome mail</label>',
+    '<label class="choice"><input type="checkbox" name="sendWelcome"> Send each new user a welcome mail with a link to choose their password</label>',
   );
   const usernames = /name="usernames" value="([^"]*)"/.exec(page.body)![1]!;
   const { page: done } = await finishedJob(
