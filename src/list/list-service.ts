@@ -3,7 +3,15 @@ import { prepared } from '../db/statements.js';
 import { UntilChanged } from '../db/change-stamp.js';
 import { adminPreferences } from '../db/schema.js';
 import { type ColumnKey, DEFAULT_COLUMNS, isColumnKey } from './columns.js';
-import { type ListPlan, type ListRow, loadRows, type MatchCount, pageOfIds, planList } from './list-repository.js';
+import {
+  type ListPlace,
+  type ListPlan,
+  type ListRow,
+  loadRows,
+  type MatchCount,
+  pageOfIds,
+  planList,
+} from './list-repository.js';
 import { type Cursor, isFiltered, type ListQuery } from './list-query.js';
 import type { Actor } from '../access/actor.js';
 
@@ -34,9 +42,17 @@ export interface UserListPage {
 const plans = new UntilChanged<ListPlan>(200, 10_000, 'idle');
 
 /** Which users a list query matches, for the actor: the plan the list page reads, kept as above. */
-export function cachedPlan(db: Db, actor: Actor, query: ListQuery): ListPlan {
-  const key = JSON.stringify([actor.id, actor.scope, [...actor.permissions], query.filters, query.adhoc, query.q]);
-  return plans.get(db, key, () => planList(db, actor, query));
+export function cachedPlan(db: Db, actor: Actor, query: ListQuery, place: ListPlace = 'live'): ListPlan {
+  const key = JSON.stringify([
+    place,
+    actor.id,
+    actor.scope,
+    [...actor.permissions],
+    query.filters,
+    query.adhoc,
+    query.q,
+  ]);
+  return plans.get(db, key, () => planList(db, actor, query, undefined, place));
 }
 
 /** How many users match a list query, without reading a page: for summaries such as the overview. */
@@ -44,8 +60,14 @@ export function countUsers(db: Db, actor: Actor, query: ListQuery): MatchCount {
   return cachedPlan(db, actor, query).count;
 }
 
-export function listUsers(db: Db, actor: Actor, asked: ListQuery, columns: readonly ColumnKey[]): UserListPage {
-  const plan = cachedPlan(db, actor, asked);
+export function listUsers(
+  db: Db,
+  actor: Actor,
+  asked: ListQuery,
+  columns: readonly ColumnKey[],
+  place: ListPlace = 'live',
+): UserListPage {
+  const plan = cachedPlan(db, actor, asked, place);
   const { count } = plan;
   // With an exact count the last page is simply page N, read like any other; only an estimated
   // count needs it read backwards from the end.
