@@ -14,7 +14,7 @@ import { applyUpdate, type BulkChanges } from './update.js';
 /** What every bulk job is given: its selection, and the list its summary leads back to. */
 type Params<P = object> = JobContext<P & { selection: Selection; back: JobLink }>;
 
-function summary(outcome: BulkOutcome, headline: string, links: JobLink[]): JobSummary {
+export function summary(outcome: BulkOutcome, headline: string, links: JobLink[]): JobSummary {
   const counts = [
     { label: 'Selected', value: outcome.selected },
     { label: 'Changed', value: outcome.changed },
