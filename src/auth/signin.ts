@@ -7,6 +7,7 @@ import { displayName } from '../users/derived-fields.js';
 import { findAccountByLogin } from '../users/repository.js';
 import { spendVerificationTime, verifyPassword } from './passwords.js';
 import { clearFailures, countFailure, isPaused, type ThrottlePolicy } from './signin-throttle.js';
+import { countActivity } from '../home/activity.js';
 
 export type SigninResult = { ok: true; user: User } | { ok: false };
 
@@ -79,6 +80,7 @@ export async function authenticate(
       .where(eq(users.id, user.id))
       .run();
     if (options.audience === 'admin') audit(tx, 'admin.signin');
+    countActivity(tx, 'signin', now);
   });
   return { ok: true, user };
 }
