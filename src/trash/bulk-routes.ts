@@ -59,10 +59,9 @@ function backTo(selection: Selection): string {
 export default async function trashBulkRoutes(app: FastifyInstance) {
   const { db } = app;
 
-  function refuse(reply: FastifyReply, error: string, back = '/trash') {
-    return reply
-      .code(back === '/trash' ? 422 : 403)
-      .view('bulk/refused', { title: 'Nothing was changed', error, back });
+  /** A form that cannot be read (422), or a selection that is not the administrator's to act on (403). */
+  function refuse(reply: FastifyReply, error: string, status = 422, back = '/trash') {
+    return reply.code(status).view('bulk/refused', { title: 'Nothing was changed', error, back });
   }
 
   function withAction(
@@ -80,7 +79,7 @@ export default async function trashBulkRoutes(app: FastifyInstance) {
     try {
       return then(action, selection);
     } catch (error) {
-      if (error instanceof OutOfScopeError) return refuse(reply, error.message, backTo(selection));
+      if (error instanceof OutOfScopeError) return refuse(reply, error.message, 403, backTo(selection));
       throw error;
     }
   }
