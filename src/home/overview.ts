@@ -103,6 +103,7 @@ export function readOverview(db: Db, actor: Actor, now = new Date()): Overview {
         label: 'Never signed in',
         value: counts.neverSignedIn,
         href: usersLink({ field: 'lastSignin', op: 'empty' }),
+        note: 'not once yet',
       },
     ],
     licences: [

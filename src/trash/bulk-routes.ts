@@ -38,7 +38,7 @@ type TrashAction = keyof typeof TRASH_ACTIONS;
 const isTrashAction = (action: string): action is TrashAction => Object.hasOwn(TRASH_ACTIONS, action);
 
 /** The first users a confirmation names. */
-const NAMED = 20;
+const NAMED = 10;
 
 /** Ticked rows, or every user in the trash matching its search. */
 const trashSelectionOf = (selection: Selection): TrashSelection =>
