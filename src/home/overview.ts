@@ -1,5 +1,6 @@
 import type { Db } from '../db/connection.js';
 import { changeStamp } from '../db/change-stamp.js';
+import { clientOf } from '../db/statements.js';
 import type { Job, JobBoard } from '../jobs/board.js';
 import { listUrl, parseListQuery } from '../list/list-query.js';
 import type { QueryParams } from '../query-params.js';
@@ -153,20 +154,25 @@ interface Kept {
   readAt: number;
   costMs: number;
 }
-const kept = new Map<string, Kept>();
+/** Per connection, as UntilChanged keeps its values: a change stamp means something on its own connection only. */
+const keptBy = new WeakMap<object, Map<string, Kept>>();
 
 /** Figures depend on the scope; an administrator with a scope also sees the audit of their own actions. */
 const scopeKey = (actor: Actor) =>
   actor.scope === 'everyone' ? 'everyone' : JSON.stringify([actor.id, actor.scope, [...actor.permissions]]);
 
-export function cachedOverview(db: Db, actor: Actor, now = new Date()): Overview {
+/** `costlyMs` is how long a read must take for its figures to be kept past a change. */
+export function cachedOverview(db: Db, actor: Actor, now = new Date(), costlyMs = COSTLY_MS): Overview {
   const key = scopeKey(actor);
   const stamp = changeStamp(db);
+  const connection = clientOf(db);
+  let kept = keptBy.get(connection);
+  if (!kept) keptBy.set(connection, (kept = new Map()));
   const found = kept.get(key);
   const age = found ? now.getTime() - found.readAt : Infinity;
   if (found && age < MAX_AGE_MS) {
     if (found.stamp === stamp) return found.overview;
-    if (found.costMs >= COSTLY_MS && age < KEPT_AFTER_CHANGE_MS)
+    if (found.costMs >= costlyMs && age < KEPT_AFTER_CHANGE_MS)
       return { ...found.overview, asOf: found.overview.readAt };
   }
   const started = performance.now();

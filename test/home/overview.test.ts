@@ -2,6 +2,8 @@ import { sql } from 'drizzle-orm';
 import t from 'tap';
 import { addSuperuser, buildTestApp, Client } from '../helpers/app.js';
 import { addUser, referenceId, signedInHelper } from '../helpers/directory.js';
+import { activeAdministrator } from '../../src/access/actor.js';
+import { cachedOverview } from '../../src/home/overview.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -152,4 +154,25 @@ t.test('a scoped administrator sees only their scope, and no organisation-wide c
   t.notMatch(page, 'Sign-ins', 'sign-ins are counted for everyone together');
   t.notMatch(page, 'waiting to be sent', 'the mail queue is for superusers');
   t.equal(chartTable(page, 'Users created').at(-1), 2);
+});
+
+t.test('figures costly to read are kept a few seconds after a change, and say when they were read', async (t) => {
+  const { db } = await setUp(t);
+  const actor = activeAdministrator(
+    db,
+    db.get<{ id: number }>(sql`select id from users where username = 'admin'`)!.id,
+  )!;
+  const start = new Date();
+  const later = (ms: number) => new Date(start.getTime() + ms);
+  // Every read counts as costly here (at or over 0 ms), as it would be at a million users.
+  t.equal(cachedOverview(db, actor, start, 0).total.value, 1);
+  addUser(db, { username: 'new' });
+  const kept = cachedOverview(db, actor, later(5_000), 0);
+  t.equal(kept.total.value, 1, 'five seconds after the change: the figures read before it');
+  t.same(kept.asOf, start, 'and when they were read');
+  const fresh = cachedOverview(db, actor, later(11_000), 0);
+  t.equal(fresh.total.value, 2, 'after ten seconds they are read again');
+  t.equal(fresh.asOf, undefined);
+  addUser(db, { username: 'newer' });
+  t.equal(cachedOverview(db, actor, later(12_000)).total.value, 3, 'cheap figures are read afresh after any change');
 });
