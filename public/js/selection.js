@@ -3,7 +3,10 @@
 // every user the filters and search match. The state lives in sessionStorage, per tab.
 // Without JavaScript the same form still works for the rows ticked on the page shown.
 (() => {
-  const KEY = 'roster.selection';
+  // Each list keeps its own selection: the users list's ticks mean nothing in the trash.
+  const PREFIX = 'roster.selection';
+  const place = document.getElementById('bulk-form')?.dataset.selectionPlace;
+  const KEY = place ? `${PREFIX}.${place}` : PREFIX;
   const load = () => {
     try {
       return JSON.parse(sessionStorage.getItem(KEY)) || { ids: [], all: false, query: '' };
@@ -88,8 +91,11 @@
   });
 
   // A finished bulk action starts afresh: the users it acted on may no longer match.
-  if (document.querySelector('[data-clear-stored-selection]')) sessionStorage.removeItem(KEY);
-  const results = document.getElementById('user-results');
+  if (document.querySelector('[data-clear-stored-selection]')) {
+    for (const key of Object.keys(sessionStorage)) if (key.startsWith(PREFIX)) sessionStorage.removeItem(key);
+    state = load();
+  }
+  const results = document.getElementById('user-results') || document.getElementById('trash-results');
   if (results) new MutationObserver(sync).observe(results, { childList: true });
   sync();
 })();

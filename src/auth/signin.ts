@@ -7,6 +7,7 @@ import { displayName } from '../users/derived-fields.js';
 import { findAccountByLogin } from '../users/repository.js';
 import { spendVerificationTime, verifyPassword } from './passwords.js';
 import { clearFailures, countFailure, isPaused, type ThrottlePolicy } from './signin-throttle.js';
+import { countActivity } from '../home/activity.js';
 
 export type SigninResult = { ok: true; user: User } | { ok: false };
 
@@ -108,5 +109,6 @@ export function recordSignin(
         options.now,
       );
     }
+    countActivity(tx, 'signin', options.now);
   });
 }

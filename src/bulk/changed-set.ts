@@ -92,6 +92,8 @@ export interface BulkWork {
   write(tx: Queryable): void;
   /** The entry each changed user gets; a note's detail, where there is one, takes the place of this one. */
   audit: { action: AuditAction; detail: string };
+  /** Work done after the audit entries are written: a deletion, which leaves no row to name. */
+  finish?(tx: Queryable): void;
 }
 
 /**
@@ -134,6 +136,7 @@ export function runBulk(
             from bulk_changed c join users u on u.id = c.id left join ${sql.raw(AUDIT_NOTES)} n on n.id = c.id
             order by c.id`,
       ).changes;
+      work.finish?.(tx);
       return { selected, changed, unchanged: selected - changed - refusedTotal, refused, refusedTotal };
     },
     { behavior: 'immediate' },

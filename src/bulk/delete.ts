@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { and, sql } from 'drizzle-orm';
 import type { Progress } from '../jobs/job.js';
 import type { Db, Queryable } from '../db/connection.js';
 import { run } from '../db/statements.js';
@@ -8,6 +8,8 @@ import type { Rule } from './refusals.js';
 import { BULK_IDS, fillBulkIds, resolveSelection, type Selection, u } from './selection.js';
 import type { Actor } from '../access/actor.js';
 import { protections } from '../access/policy.js';
+import { filterZone, listConditions } from '../list/list-repository.js';
+import { listQueryFromString } from '../list/list-query.js';
 
 /**
  * Bulk delete (B4) moves users to the trash, as deleting one by one does; and a batch comes
@@ -49,8 +51,11 @@ export function applyDelete(
   return { ...runBulk(db, actor, work, requestId, progress, now), deletedAt: at };
 }
 
-/** Users in the trash to bring back: ticked on the trash page, or all deleted by one bulk delete. */
-export type TrashSelection = { ids: number[] } | { deletedAt: number };
+/**
+ * Users in the trash to act on: ticked on the trash page, all matching its search (`query`, the
+ * trash's query string), or all deleted by one bulk delete.
+ */
+export type TrashSelection = { ids: number[] } | { query: string } | { deletedAt: number };
 
 export function restoreRules(): Rule[] {
   return [
@@ -70,10 +75,16 @@ export function restoreRules(): Rule[] {
 }
 
 /** The trashed users selected, into bulk_ids, with scope applied. */
-function resolveTrashSelection(tx: Queryable, actor: Actor, selection: TrashSelection): number {
+export function resolveTrashSelection(tx: Queryable, actor: Actor, selection: TrashSelection): number {
   if ('ids' in selection) {
     const ticked = sql`u.id in (select value from json_each(${JSON.stringify(selection.ids)}))`;
     return fillBulkIds(tx, sql`${trashedVisibleTo(actor, u)} and ${ticked}`, selection.ids.length);
+  }
+  if ('query' in selection) {
+    const query = listQueryFromString(selection.query);
+    // A filter that cannot be applied never means the whole trash.
+    if (query.invalidFilter) return fillBulkIds(tx, sql`u.id is null`);
+    return fillBulkIds(tx, and(...listConditions(actor, query, filterZone(tx, actor), undefined, 'trash'))!);
   }
   return fillBulkIds(tx, sql`${trashedVisibleTo(actor, u)} and u.deleted_at = ${selection.deletedAt}`);
 }

@@ -157,6 +157,18 @@ export class JobBoard {
     };
   }
 
+  /** Jobs queued or running now, oldest first (a job whose process went away is marked failed). */
+  unfinished(now = Date.now()): Job[] {
+    const ids = this.db
+      .prepare(`select id from jobs where state in ('queued', 'running') order by created_at, id`)
+      .pluck()
+      .all() as string[];
+    return ids.flatMap((id) => {
+      const job = this.get(id, now);
+      return job && (job.state === 'queued' || job.state === 'running') ? [job] : [];
+    });
+  }
+
   progress(id: string, phase: string, done: number, total: number): void {
     this.db
       .prepare(`update jobs set state = 'running', phase = ?, done = ?, total = ? where id = ?`)

@@ -8,7 +8,7 @@ import { displayNameText } from '../users/derived-fields.js';
 import type { Cursor, ListQuery } from './list-query.js';
 import { filterField, QUICK_FILTERS } from './filter-fields.js';
 import { datesFor } from '../preferences/time-zone.js';
-import { visibleTo } from '../access/scope.js';
+import { trashedVisibleTo, visibleTo } from '../access/scope.js';
 import { arrayReader } from '../db/user-rows.js';
 import { normalize } from '../text.js';
 import {
@@ -24,6 +24,19 @@ import type { Actor } from '../access/actor.js';
 
 /** Every list query names the users table `u`; the scope condition is written against the same alias. */
 const u = alias(users, 'u');
+
+/**
+ * Which users a list reads: the live ones (the users list) or those in the trash (the Trash
+ * page). Search, sort, paging and selection are the same for both; only the base condition and
+ * the partial indexes, which hold live users alone, differ.
+ */
+export type ListPlace = 'live' | 'trash';
+const PLACE_BASE = { live: visibleTo, trash: trashedVisibleTo } as const;
+const PLACE_DELETED = { live: sql.raw('is null'), trash: sql.raw('is not null') } as const;
+
+/** A user in the trash was last changed when they were deleted: there, that order is the deletion's. */
+const sortKeys = (sort: ColumnKey, place: ListPlace = 'live'): SQL[] =>
+  place === 'trash' && sort === 'updated' ? [sql`u.deleted_at`] : SORT_KEYS[sort];
 
 /**
  * The sort order of each column, as index-friendly expressions (the id is always appended, so
@@ -173,8 +186,9 @@ export function listConditions(
   query: ListQuery,
   zone: string,
   references?: ReadonlyMap<string, ReferenceMatches>,
+  place: ListPlace = 'live',
 ): SQL[] {
-  const conditions: SQL[] = [visibleTo(actor, u)];
+  const conditions: SQL[] = [PLACE_BASE[place](actor, u)];
   const picked = query.filters as Record<string, number | string | undefined>;
   for (const quick of QUICK_FILTERS) {
     const value = picked[quick.key];
@@ -194,7 +208,7 @@ export function listConditions(
     const end = prefix + '\u{10ffff}';
     // Both are ranges; as a list of ids, each one walks its own index.
     conditions.push(sql`u.id in (
-      select r.id from users r where r.supervisor_sort >= ${prefix} and r.supervisor_sort < ${end} and r.deleted_at is null
+      select r.id from users r where r.supervisor_sort >= ${prefix} and r.supervisor_sort < ${end} and r.deleted_at ${PLACE_DELETED[place]}
       union
       select r.id from users r where r.supervisor_id in (select s.id from users s indexed by users_name_sort
         where s.name_sort >= ${prefix} and s.name_sort < ${end} and s.deleted_at is null))`);
@@ -218,6 +232,8 @@ export const EXACT_COUNT_LIMIT = 100_000;
  */
 export interface ListPlan {
   where: SQL;
+  /** Live users unless said otherwise; the sort indexes cover live users alone. */
+  place?: ListPlace;
   matches?: number[];
   count: MatchCount;
   /** The matches sorted by each order asked for so far (ascending; read backwards for descending). */
@@ -229,7 +245,7 @@ export interface ListPlan {
  * or more letters, so a rare term never costs a scan. When the pattern also matches reference
  * names, the members of those references join the trigram hits.
  */
-function searchStart(patterns: string[], references: ReadonlyMap<string, ReferenceMatches>): SQL {
+function searchStart(patterns: string[], references: ReadonlyMap<string, ReferenceMatches>, place: ListPlace): SQL {
   const indexed = patterns.filter((p) => longestLiteral(p.replace(/\[(.)\]/g, '$1')) >= 3);
   const pattern = indexed[0];
   if (pattern === undefined) return sql`users u where`;
@@ -243,11 +259,11 @@ function searchStart(patterns: string[], references: ReadonlyMap<string, Referen
     if (matches[list].length === 0) continue;
     const ids = sql`select value from json_each(${JSON.stringify(matches[list])})`;
     const membership = SEARCHED_REFERENCES[list].membership;
-    // Every list leaves out the trash (see visibleTo), which lets the territory's partial index serve.
+    // The users list leaves out the trash (see visibleTo), which lets the territory's partial index serve.
     candidates.push(
       membership
         ? sql`select m.user_id from ${sql.raw(membership)} m where m.ref_id in (${ids})`
-        : sql`select r.id from users r where r.territory_id in (${ids}) and r.deleted_at is null`,
+        : sql`select r.id from users r where r.territory_id in (${ids}) and r.deleted_at ${PLACE_DELETED[place]}`,
     );
   }
   return sql`(${sql.join(candidates, sql` union `)}) c cross join users u on u.id = c.id where`;
@@ -259,23 +275,31 @@ function searchStart(patterns: string[], references: ReadonlyMap<string, Referen
  */
 export const filterZone = (db: Queryable, actor: Actor): string => datesFor(db, actor.id).zone;
 
-export function planList(db: Queryable, actor: Actor, query: ListQuery, limit = EXACT_COUNT_LIMIT): ListPlan {
+export function planList(
+  db: Queryable,
+  actor: Actor,
+  query: ListQuery,
+  limit = EXACT_COUNT_LIMIT,
+  place: ListPlace = 'live',
+): ListPlan {
   const patterns = parseSearch(query.q).patterns;
   const references = new Map(patterns.map((p) => [p, referenceMatches(db, p)]));
-  const where = and(...listConditions(actor, query, filterZone(db, actor), references))!;
+  const where = and(...listConditions(actor, query, filterZone(db, actor), references, place))!;
   const estimate = sampleCount(db, where);
   if (estimate !== undefined && estimate > limit * 2) {
-    return { where, count: { value: roundEstimate(estimate), exact: false } };
+    return { where, place, count: { value: roundEstimate(estimate), exact: false } };
   }
-  const from = searchStart(patterns, references);
+  const from = searchStart(patterns, references, place);
   const ids = allRows<{ id: number }>(db, sql`select u.id from ${from} ${where} limit ${limit + 1}`).map((r) => r.id);
-  if (ids.length <= limit) return { where, matches: ids, count: { value: ids.length, exact: true }, orders: new Map() };
+  if (ids.length <= limit) {
+    return { where, place, matches: ids, count: { value: ids.length, exact: true }, orders: new Map() };
+  }
   if (estimate === undefined) {
     // Too few rows to sample well, and so few that counting them all is cheap.
     const value = oneRow<{ n: number }>(db, sql`select count(*) as n from users u where ${where}`)?.n ?? 0;
-    return { where, count: { value, exact: true } };
+    return { where, place, count: { value, exact: true } };
   }
-  return { where, count: { value: roundEstimate(Math.max(estimate, ids.length)), exact: false } };
+  return { where, place, count: { value: roundEstimate(Math.max(estimate, ids.length)), exact: false } };
 }
 
 /**
@@ -297,7 +321,7 @@ export interface PageOfIds {
 function sortedMatches(db: Queryable, plan: ListPlan & { matches: number[] }, sort: ColumnKey): number[] {
   let order = plan.orders?.get(sort);
   if (!order) {
-    const keys = sql.join([...SORT_KEYS[sort], sql`u.id`], sql`, `);
+    const keys = sql.join([...sortKeys(sort, plan.place), sql`u.id`], sql`, `);
     order = allRows<{ id: number }>(
       db,
       sql`select u.id from users u where u.id in (select value from json_each(${JSON.stringify(plan.matches)})) order by ${keys}`,
@@ -337,13 +361,12 @@ function pageFromMatches(
   }
   end = Math.min(end, n);
   const ids = Array.from({ length: Math.max(0, end - start) }, (_, i) => at(start + i));
-  return { ids, ...boundaryKeys(db, query.sort, ids), hasMore: backward ? start > 0 : end < n };
+  return { ids, ...boundaryKeys(db, sortKeys(query.sort, plan.place), ids), hasMore: backward ? start > 0 : end < n };
 }
 
 /** The sort values of a page's first and last rows, which its Previous and Next links carry. */
-function boundaryKeys(db: Queryable, sort: ColumnKey, ids: number[]): Pick<PageOfIds, 'firstKey' | 'lastKey'> {
+function boundaryKeys(db: Queryable, keys: SQL[], ids: number[]): Pick<PageOfIds, 'firstKey' | 'lastKey'> {
   if (ids.length === 0) return {};
-  const keys = SORT_KEYS[sort];
   const selected = sql.join([sql`u.id`, ...keys.map((k, i) => sql`${k} as ${sql.raw(`k${i}`)}`)], sql`, `);
   const rows = allRows<Record<string, string | number>>(
     db,
@@ -366,7 +389,7 @@ export function pageOfIds(db: Queryable, plan: ListPlan, query: PageRequest): Pa
     const page = pageFromMatches(db, { ...plan, matches: plan.matches }, query);
     if (page) return page;
   }
-  const keys = SORT_KEYS[query.sort];
+  const keys = sortKeys(query.sort, plan.place);
   const reading = query.page === 'last' || query.cursor?.direction === 'before' ? 'backward' : 'forward';
   const descending = query.descending !== (reading === 'backward');
   const dir = sql.raw(descending ? 'desc' : 'asc');
@@ -390,7 +413,7 @@ export function pageOfIds(db: Queryable, plan: ListPlan, query: PageRequest): Pa
   const offset = query.cursor || query.page === 'last' ? 0 : (query.page - 1) * query.size;
   const selected = sql.join([sql`u.id`, ...keys.map((k, i) => sql`${k} as ${sql.raw(`k${i}`)}`)], sql`, `);
   const index = SORT_INDEX[query.sort];
-  const hint = !plan.matches && index ? sql.raw(` indexed by ${index}`) : sql``;
+  const hint = !plan.matches && index && plan.place !== 'trash' ? sql.raw(` indexed by ${index}`) : sql``;
   const rows = allRows<Record<string, string | number>>(
     db,
     sql`

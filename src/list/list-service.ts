@@ -5,6 +5,7 @@ import { adminPreferences } from '../db/schema.js';
 import { type ColumnKey, DEFAULT_COLUMNS, isColumnKey } from './columns.js';
 import {
   filterZone,
+  type ListPlace,
   type ListPlan,
   type ListRow,
   loadRows,
@@ -42,10 +43,11 @@ export interface UserListPage {
 const plans = new UntilChanged<ListPlan>(200, 10_000, 'idle');
 
 /** Which users a list query matches, for the actor: the plan the list page reads, kept as above. */
-export function cachedPlan(db: Db, actor: Actor, query: ListQuery): ListPlan {
+export function cachedPlan(db: Db, actor: Actor, query: ListQuery, place: ListPlace = 'live'): ListPlan {
   // The zone decides which instants a date filter's days cover.
   const zone = filterZone(db, actor);
   const key = JSON.stringify([
+    place,
     actor.id,
     actor.scope,
     [...actor.permissions],
@@ -54,7 +56,7 @@ export function cachedPlan(db: Db, actor: Actor, query: ListQuery): ListPlan {
     query.adhoc,
     query.q,
   ]);
-  return plans.get(db, key, () => planList(db, actor, query));
+  return plans.get(db, key, () => planList(db, actor, query, undefined, place));
 }
 
 /** How many users match a list query, without reading a page: for summaries such as the overview. */
@@ -62,8 +64,14 @@ export function countUsers(db: Db, actor: Actor, query: ListQuery): MatchCount {
   return cachedPlan(db, actor, query).count;
 }
 
-export function listUsers(db: Db, actor: Actor, asked: ListQuery, columns: readonly ColumnKey[]): UserListPage {
-  const plan = cachedPlan(db, actor, asked);
+export function listUsers(
+  db: Db,
+  actor: Actor,
+  asked: ListQuery,
+  columns: readonly ColumnKey[],
+  place: ListPlace = 'live',
+): UserListPage {
+  const plan = cachedPlan(db, actor, asked, place);
   const { count } = plan;
   // With an exact count the last page is simply page N, read like any other; only an estimated
   // count needs it read backwards from the end.

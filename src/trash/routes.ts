@@ -5,7 +5,6 @@ import { displayName } from '../users/derived-fields.js';
 import { findVisibleUser } from '../users/repository.js';
 import {
   findTrashedUser,
-  listTrash,
   newUsernameProblem,
   NotFoundError,
   purgeExpired,
@@ -22,6 +21,11 @@ import {
 import { personIdOf } from '../user/supervisor-label.js';
 import { UsernameTakenError } from '../user/user-writes.js';
 import type { User } from '../db/schema.js';
+import { fragmentAsked } from '../htmx.js';
+import type { QueryParams } from '../query-params.js';
+import { PAGE_SIZES } from '../list/list-query.js';
+import trashBulkRoutes from './bulk-routes.js';
+import { listTrash, parseTrashQuery, TRASH_SORTS, trashSelectionQuery, trashUrl } from './trash-list.js';
 
 const PURGE_EVERY_MS = 24 * 60 * 60 * 1000;
 const USERNAME_TAKEN = 'This username is already taken.';
@@ -41,6 +45,7 @@ export default async function trashRoutes(app: FastifyInstance) {
   // Deleting, restoring, purging and the trash itself are one permission.
   app.addHook('preHandler', allowedIf(mayDeleteUsers, PERMISSION_WORDS.delete));
   const { db, config } = app;
+  await app.register(trashBulkRoutes);
 
   // Every process runs the purge; it is idempotent, and the transaction keeps two runs apart.
   const purge = () => {
@@ -111,10 +116,20 @@ export default async function trashRoutes(app: FastifyInstance) {
     return reply.redirect('/users', 303);
   });
 
-  app.get<{ Querystring: { page?: string } }>('/trash', async (request, reply) => {
-    const page = Number(request.query.page ?? '1');
-    const listing = listTrash(db, request.actor, config.trashDays, Number.isSafeInteger(page) ? page : 1);
-    return reply.view('trash/list', { title: 'Trash', listing, trashDays: config.trashDays });
+  /** The trash: searched, sorted and paged like the users list; htmx swaps the results alone. */
+  app.get<{ Querystring: QueryParams }>('/trash', async (request, reply) => {
+    const query = parseTrashQuery(request.query);
+    const template = fragmentAsked(request, reply) ? 'trash/_results' : 'trash/list';
+    return reply.view(template, {
+      title: 'Trash',
+      query,
+      listing: listTrash(db, request.actor, query, config.trashDays),
+      trashDays: config.trashDays,
+      sorts: TRASH_SORTS,
+      pageSizes: PAGE_SIZES,
+      trashUrl,
+      selectionQuery: trashSelectionQuery(query),
+    });
   });
 
   function renderRename(reply: FastifyReply, user: User, status: number, username: string, error?: string) {

@@ -192,52 +192,6 @@ function moveReports(tx: Queryable, actor: Actor, user: User, replacementId: num
   return reports.length;
 }
 
-export interface TrashLine {
-  id: number;
-  username: string;
-  name: string;
-  email: string;
-  deletedAt: Date;
-  deletedBy: string;
-  daysLeft: number;
-}
-
-export interface TrashPage {
-  lines: TrashLine[];
-  total: number;
-  page: number;
-  pages: number;
-}
-
-export const TRASH_PAGE_SIZE = 50;
-
-export function daysLeft(deletedAt: Date, trashDays: number, now: Date): number {
-  return Math.max(0, Math.ceil((deletedAt.getTime() + trashDays * DAY_MS - now.getTime()) / DAY_MS));
-}
-
-/** The trash, newest deletion first; who deleted each user comes from the audit log. */
-export function listTrash(db: Queryable, actor: Actor, trashDays: number, page: number, now = new Date()): TrashPage {
-  const total = oneRow<{ n: number }>(db, sql`select count(*) as n from users where ${trashedVisibleTo(actor)}`)!.n;
-  const pages = Math.max(1, Math.ceil(total / TRASH_PAGE_SIZE));
-  const current = Math.min(Math.max(1, page), pages);
-  const rows = allRows<Omit<TrashLine, 'deletedAt' | 'daysLeft'> & { deletedAt: number }>(
-    db,
-    sql`select users.id, users.username, ${displayNameSql('users')} as name, users.email,
-          users.deleted_at as deletedAt,
-          coalesce((select a.actor_name from audit_entries a
-                    where a.target_user_id = users.id and a.action = 'user.delete'
-                    order by a.at desc limit 1), '') as deletedBy
-        from users where ${trashedVisibleTo(actor)}
-        order by users.deleted_at desc, users.id desc
-        limit ${TRASH_PAGE_SIZE} offset ${(current - 1) * TRASH_PAGE_SIZE}`,
-  );
-  const lines = rows.map((r) => {
-    const deletedAt = new Date(r.deletedAt);
-    return { ...r, deletedAt, daysLeft: daysLeft(deletedAt, trashDays, now) };
-  });
-  return { lines, total, page: current, pages };
-}
-
 /** The problem with a new username for a restored user, by the user form's own rule. */
 export function newUsernameProblem(db: Queryable, actor: Actor, userId: number, username: string): string | undefined {
   const checked = validateUserForm(db, { ...blankInput(), username }, { actor, userId });

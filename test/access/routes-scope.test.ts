@@ -44,6 +44,11 @@ const tickedOutsider = (action: string) => (ctx: Ctx) =>
     ['id', String(ctx.outsider)],
     ['query', ''],
   ] as [string, string][];
+const tickedTrashedOutsider = (action: string) => (ctx: Ctx) =>
+  [
+    ['action', action],
+    ['id', String(ctx.trashedOutsider)],
+  ] as [string, string][];
 const NOT_FOUND = [404];
 /** Confirmed work starts a job, which checks the selection again and refuses it whole. */
 const JOB_REFUSED = [303];
@@ -144,6 +149,8 @@ const ROUTES: Record<string, Expectation> = {
   'POST /trash/:id/restore': post((c) => `/trash/${c.trashedOutsider}/restore`, none, NOT_FOUND),
   'GET /trash/:id/purge': get((c) => `/trash/${c.trashedOutsider}/purge`, NOT_FOUND),
   'POST /trash/:id/purge': post((c) => `/trash/${c.trashedOutsider}/purge`, none, NOT_FOUND),
+  'POST /trash/bulk': post(() => '/trash/bulk', tickedTrashedOutsider('purge'), REFUSED),
+  'POST /trash/bulk/apply': post(() => '/trash/bulk/apply', tickedTrashedOutsider('purge'), JOB_REFUSED),
   // An administrator's own preferences name no user: any administrator may set their own.
   'GET /preferences': get(() => '/preferences', SHOWN_IN_SCOPE),
   'POST /preferences': post(
@@ -493,5 +500,5 @@ t.test('inside the scope the same administrator finds their users: list, count, 
   );
   t.equal((await client.get(`/users/${insider.id}`)).statusCode, 200);
   const overview = (await client.get('/')).body;
-  t.match(overview, /Users<\/h2>\s*<p class="tile-figure">1<\/p>/, 'the overview counts the one user in scope');
+  t.match(overview, /Users<\/h3>\s*<p class="tile-figure">1<\/p>/, 'the overview counts the one user in scope');
 });

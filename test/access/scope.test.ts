@@ -53,7 +53,7 @@ t.test('the overview counts through the same seam', async (t) => {
   const overview = (await browser.get('/')).body;
   t.match(
     overview,
-    /<h2>Users<\/h2>\s*<p class="tile-figure">3<\/p>/,
+    /<h3>Users<\/h3>\s*<p class="tile-figure">3<\/p>/,
     'the superuser and two users; the trashed one is not counted',
   );
 });

@@ -38,6 +38,7 @@ t.test('no page of the walk has a serious or critical accessibility violation', 
   await check(page, 'overview');
 
   for (const [path, what] of [
+    ['/', 'overview'],
     ['/users', 'users list'],
     [`/users/${someone.id}`, 'user page'],
     ['/users/new', 'new user form'],

@@ -48,7 +48,7 @@ t.test('deleting moves the user to the trash, keeps their data and is audited', 
   t.equal((await ctx.browser.get(`/users/${ctx.ann.id}`)).statusCode, 404, 'gone by URL');
   t.equal((await ctx.browser.get(`/users/${ctx.ann.id}/delete`)).statusCode, 404, 'cannot be deleted twice');
   const overview = (await ctx.browser.get('/')).body;
-  t.match(overview, /<h2>Users<\/h2>\s*<p class="tile-figure">2<\/p>/, 'not counted');
+  t.match(overview, /<h3>Users<\/h3>\s*<p class="tile-figure">2<\/p>/, 'not counted');
 
   const [entry, ...more] = entries(ctx.db, 'user.delete');
   t.equal(more.length, 0);
