@@ -81,6 +81,9 @@ t.test('no page of the walk has a serious or critical accessibility violation', 
     buffer: Buffer.from('Last Name;First Name;User Type;Email\nHolm;Åsa;Employee;asa@example\n'),
   });
   await page.getByRole('button', { name: 'Upload and preview' }).click();
+  await page.getByRole('heading', { name: 'Match the columns' }).waitFor();
+  await check(page, 'import column matching');
+  await page.getByRole('button', { name: 'Check the rows' }).click();
   await page.getByRole('heading', { name: 'Problems', exact: true }).waitFor();
   await check(page, 'import preview');
 
