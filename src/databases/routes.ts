@@ -32,6 +32,16 @@ export default async function databaseAccessRoutes(app: FastifyInstance) {
     return reply.view('databases/_cell-update', { user, database, has, back, message, canEdit: true });
   }
 
+  /**
+   * Not found: the user is not (or no longer) the actor's, or the database left the list. In place,
+   * the message says so instead of a whole page landing in the table.
+   */
+  function gone(reply: FastifyReply, partial: boolean) {
+    if (!partial) return reply.callNotFound();
+    const text = 'That user or database is no longer in your list. Refresh the list to see it as it is now.';
+    return reply.code(404).view('databases/_message-update', { message: { kind: 'error', text } });
+  }
+
   app.post<{ Params: { id: string; databaseId: string }; Body: Record<string, unknown> }>(
     '/users/:id/databases/:databaseId',
     editing,
@@ -40,12 +50,12 @@ export default async function databaseAccessRoutes(app: FastifyInstance) {
       const found = id ? findVisibleUser(db, request.actor, id) : undefined;
       const databaseId = idParam(request.params.databaseId);
       const database = referenceLists(db).databases.options.find((d) => d.id === databaseId);
-      if (!found || !database) return reply.callNotFound();
+      const partial = fragmentAsked(request, reply);
+      if (!found || !database) return gone(reply, partial);
       const body = request.body ?? {};
       const change: AccessChange | undefined =
         body.access === 'give' || body.access === 'take' ? body.access : undefined;
       const back = backToList(body.back);
-      const partial = fragmentAsked(request, reply);
       const user = { id: found.id, name: displayName(found) };
       const answer = (kind: 'success' | 'error', text: string) => {
         if (partial) return renderCell(reply.code(kind === 'error' ? 422 : 200), user, database, back, { kind, text });
@@ -71,7 +81,7 @@ export default async function databaseAccessRoutes(app: FastifyInstance) {
             : `${user.name} already had no access to ${database.name}.`;
         return answer('success', changed ? done : already);
       } catch (error) {
-        if (error instanceof GoneError) return reply.callNotFound();
+        if (error instanceof GoneError) return gone(reply, partial);
         throw error;
       }
     },

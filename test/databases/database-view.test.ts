@@ -105,6 +105,10 @@ t.test('out of scope the cell does not exist, and without edit permission it is 
   t.same(databasesOf(db, boss.id), []);
   const noSuchDatabase = await client.post(`/users/${ann.id}/databases/99999`, [['access', 'give']]);
   t.equal(noSuchDatabase.statusCode, 404);
+  const inPlace = await client.post(`/users/${boss.id}/databases/${salesDb}`, [['access', 'give']], HTMX);
+  t.equal(inPlace.statusCode, 404);
+  t.match(inPlace.body, /no longer in your list/, 'in place, only the message says so');
+  t.notMatch(inPlace.body, /Bo Ssman/);
 
   const viewer = addUser(db, { username: 'cy', firstName: 'Cy', lastName: 'Nordin', groups: ['Sales'] });
   db.run(sql`update users set admin_permissions = '["view"]' where username = 'helper'`);
