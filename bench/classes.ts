@@ -98,5 +98,9 @@ export function queryClasses(supervisorId: number): QueryClass[] {
     rendered('filters + search + sort', fixed('/users?group=3&status=active&q=son&sort=-lastSignin')),
     // The landing page: its figures are kept per scope until the data changes (see home/overview.ts).
     rendered('Overview (landing page)', fixed('/')),
+    // The database view (L7) reads the same page of users, then every ticked cell of its rows.
+    rendered('database view, first page', fixed('/users?view=databases')),
+    rendered('database view, sorted by databases', fixed('/users?view=databases&sort=-databases')),
+    rendered('database view, filters + search', fixed('/users?view=databases&group=3&status=active&q=son')),
   ];
 }

@@ -46,6 +46,7 @@ import { DirectorySync } from './directory/sync.js';
 import secondStepRoutes from './two-step/signin-routes.js';
 import { consoleTwoStepRoutes, portalTwoStepRoutes } from './two-step/routes.js';
 import licenceRoutes from './licences/routes.js';
+import databaseAccessRoutes from './databases/routes.js';
 import broadcastRoutes from './broadcasts/routes.js';
 import broadcastBannerRoutes from './broadcasts/banner-routes.js';
 import { BroadcastSender } from './broadcasts/sending.js';
@@ -158,6 +159,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await admin.register(directoryRoutes);
     await admin.register(consoleTwoStepRoutes);
     await admin.register(licenceRoutes);
+    await admin.register(databaseAccessRoutes);
     await admin.register(broadcastRoutes);
   });
 

@@ -41,6 +41,7 @@ export const AUDIT_ACTIONS = {
   'settings.two_step': 'Two-step requirement changed',
   'licences.pool': 'Licence pool changed',
   'user.licence': 'Licences changed in the licence view',
+  'user.database': 'Database access changed in the database view',
   'broadcast.create': 'Broadcast created',
   'broadcast.update': 'Broadcast changed',
   'broadcast.cancel': 'Broadcast cancelled',

@@ -144,8 +144,9 @@ export default async function bulkRoutes(app: FastifyInstance) {
     request: FastifyRequest<{ Body: Body }>,
     reply: FastifyReply,
     then: (selection: Selection) => unknown,
+    body: Body = request.body,
   ) {
-    const selection = readSelection(request.body);
+    const selection = readSelection(body);
     if ('error' in selection) return refuseSelection(reply, selection.error);
     try {
       return then(selection);
@@ -350,6 +351,39 @@ export default async function bulkRoutes(app: FastifyInstance) {
       return startJob(request, reply, 'bulk.update', 'Updating users', { selection, changes: checked.changes });
     }),
   );
+
+  /**
+   * A database column's action in the database view (L7): give that database to the selection,
+   * or take it away, as a bulk update of the databases field, so it has the update's
+   * confirmation, refusals, job and audit. The button says which: `give:ID` or `take:ID`, and
+   * `:all` for every user matching the list rather than the ticked ones.
+   */
+  app.post<{ Body: Body }>('/users/bulk/databases', editing, async (request, reply) => {
+    const asked = /^(give|take):(\d{1,15})(:all)?$/.exec(String(request.body?.database ?? ''));
+    const database = asked && formOptions(db).databases.find((d) => d.id === Number(asked[2]));
+    if (!asked || !database) return refuseSelection(reply, 'Choose a database from the list.');
+    const give = asked[1] === 'give';
+    const body = asked[3] ? { ...request.body, all: '1' } : request.body;
+    return withSelection(
+      request,
+      reply,
+      (selection) => {
+        const form: BulkForm = { databases_mode: give ? 'add' : 'remove', databases: String(database.id) };
+        const checked = validateBulkForm(db, request.actor, form);
+        if ('errors' in checked) return refuseSelection(reply, 'Choose a database from the list.');
+        return confirmUpdate(
+          request,
+          reply,
+          selection,
+          form,
+          checked.changes,
+          give ? `Give access to ${database.name}` : `Take away access to ${database.name}`,
+          give ? `Give access to ${database.name} to` : `Take away access to ${database.name} from`,
+        );
+      },
+      body,
+    );
+  });
 
   /** Change supervisor (B3): everyone supervised by one person gets another. */
   app.get('/users/supervisor-change', editing, async (_request, reply) =>

@@ -83,8 +83,8 @@ export interface ListQuery {
 
 export const DEFAULT_SORT: ColumnKey = 'name';
 
-/** What the list shows of the users it finds: the chosen columns, or their licences (L8). */
-export const LIST_VIEWS = ['users', 'licences'] as const;
+/** What the list shows of the users it finds: the chosen columns, their licences (L8), or their databases (L7). */
+export const LIST_VIEWS = ['users', 'licences', 'databases'] as const;
 export type ListView = (typeof LIST_VIEWS)[number];
 
 function positiveId(text: string | undefined): number | undefined {
@@ -150,7 +150,7 @@ export function parseListQuery(params: Params): ListQuery {
       : (decodeCursor(single(params, 'after'), 'after') ?? decodeCursor(single(params, 'before'), 'before'));
 
   const adhoc = parseAdhoc(params);
-  const view = oneOf(single(params, 'view'), ['licences'] as const);
+  const view = oneOf(single(params, 'view'), ['licences', 'databases'] as const);
   return {
     ...(view && { view }),
     filters: filters as QuickFilters,

@@ -24,6 +24,7 @@ import { bulkActionChoices } from '../bulk/choices.js';
 import { mailConfigured } from '../settings/mail-settings.js';
 import { viewKept } from './page-cache.js';
 import { LICENCE_ROW_COLUMNS, licenceViewData } from '../licences/licence-view.js';
+import { DATABASE_ROW_COLUMNS, databaseViewData } from '../databases/database-view.js';
 
 /** Where to return after choosing columns: a users list on this site, nothing else. */
 function listReturn(back: unknown): string {
@@ -44,7 +45,11 @@ export default async function userListRoutes(app: FastifyInstance) {
 
   function listData(request: FastifyRequest, query: ListQuery, extra: Record<string, unknown>) {
     const columns = chosenColumns(app.db, request.actor.id);
-    const result = listUsers(app.db, request.actor, query, query.view === 'licences' ? LICENCE_ROW_COLUMNS : columns);
+    const rowColumns = query.view
+      ? { licences: LICENCE_ROW_COLUMNS, databases: DATABASE_ROW_COLUMNS }[query.view]
+      : columns;
+    const result = listUsers(app.db, request.actor, query, rowColumns);
+    const ids = result.rows.map((r) => r.id);
     const supervisor = query.filters.supervisor
       ? findVisibleUser(app.db, request.actor, query.filters.supervisor)
       : undefined;
@@ -70,13 +75,8 @@ export default async function userListRoutes(app: FastifyInstance) {
       bulkActions: bulkActionChoices(request.actor, mailConfigured(app.db)),
       cell: (row: ListRow, key: ColumnKey) => cell(row, key, dates),
       invalidFilter: query.invalidFilter && invalidFilterWords(query.invalidFilter),
-      licences:
-        query.view === 'licences'
-          ? licenceViewData(
-              app.db,
-              result.rows.map((r) => r.id),
-            )
-          : undefined,
+      licences: query.view === 'licences' ? licenceViewData(app.db, ids) : undefined,
+      databases: query.view === 'databases' ? databaseViewData(app.db, ids) : undefined,
       ...extra,
     };
   }

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { sql } from 'drizzle-orm';
 import type { Test } from 'tap';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { ADMIN_PASSWORD, addSuperuser, buildTestApp, Client } from '../helpers/app.js';
@@ -328,6 +329,16 @@ const ROUTES: Record<string, Expectation> = {
     ],
     NOT_FOUND,
   ),
+  'POST /users/:id/databases/:databaseId': post(
+    (c) => `/users/${c.outsider}/databases/1`,
+    () => [['access', 'give']],
+    NOT_FOUND,
+  ),
+  'POST /users/bulk/databases': post(
+    () => '/users/bulk/databases',
+    (c) => [...tickedOutsider('update')(c), ['database', 'give:1']],
+    REFUSED,
+  ),
   // Broadcasts: the list shows only their own; one to a ticked outsider is refused whole.
   'GET /broadcasts': get(() => '/broadcasts', SHOWN_IN_SCOPE),
   'GET /broadcasts/new': get(() => '/broadcasts/new', SHOWN_IN_SCOPE),
@@ -374,6 +385,7 @@ function snapshot(app: Awaited<ReturnType<typeof buildTestApp>>): string {
     'user_groups',
     'user_teams',
     'user_companies',
+    'user_databases',
     'sessions',
     'mail_settings',
     'directory_settings',
@@ -407,6 +419,8 @@ async function setUp(t: Test) {
   const sales = referenceId(app.db, 'groups', 'Sales');
   referenceId(app.db, 'user_types', 'Employee');
   referenceId(app.db, 'roles', 'Staff');
+  // Database 1, which the database view's routes name.
+  app.db.run(sql`insert into databases (name) values ('Finance')`);
   addUser(app.db, { username: 'insider', firstName: 'Inge', lastName: 'Insider', groups: ['Sales'] });
   const outsider = addUser(app.db, {
     username: 'outsider',
