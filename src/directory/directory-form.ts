@@ -1,5 +1,6 @@
 import { type AttributeMap, DIRECTORY_FIELDS, REQUIRED_FIELDS, FIELD_WORDS } from './attribute-map.js';
-import type { DirectorySettings, DirectorySettingsInput, PasswordChange } from './directory-settings.js';
+import type { DirectorySettings, DirectorySettingsInput } from './directory-settings.js';
+import { passwordChangeOf, willHavePassword } from '../stored-password.js';
 import { filterProblem } from './ldap-filter.js';
 
 /** The form as typed, strings throughout, so a refused form comes back as it was sent (but the password). */
@@ -104,13 +105,14 @@ export function validateDirectoryForm(
 
   if (form.bindDn !== '' && !DN.test(form.bindDn))
     errors.bindDn = 'Enter a distinguished name such as CN=Roster,OU=Service,DC=example,DC=com.';
-  let password: PasswordChange = { keep: true };
-  if (form.password !== '' && form.clearPassword)
-    errors.password = 'Either enter a new password or clear the stored one, not both.';
-  else if (form.password !== '') password = { set: form.password };
-  else if (form.clearPassword) password = { clear: true };
-  const willHavePassword = 'set' in password || ('keep' in password && (stored?.hasPassword ?? false));
-  if (!errors.password && !errors.bindDn && form.bindDn !== '' && !willHavePassword)
+  const { change: password, error: passwordError } = passwordChangeOf(form);
+  if (passwordError) errors.password = passwordError;
+  if (
+    !errors.password &&
+    !errors.bindDn &&
+    form.bindDn !== '' &&
+    !willHavePassword(password, stored?.hasPassword ?? false)
+  )
     errors.password = 'Enter the password that goes with this bind DN.';
   if (!errors.password && form.bindDn === '' && 'set' in password)
     errors.bindDn = 'Enter the bind DN this password belongs to.';

@@ -3,6 +3,7 @@ import { recordAudit } from '../audit/record.js';
 import type { Db, Queryable } from '../db/connection.js';
 import { directorySettings } from '../db/schema.js';
 import { Sealer } from '../sealed.js';
+import { openPassword, type PasswordChange, passwordAuditChange, sealedAfter } from '../stored-password.js';
 import {
   type AttributeMap,
   attributeMapOf,
@@ -36,7 +37,6 @@ export interface DirectoryConnection extends DirectorySettings {
 }
 
 /** What to do with the stored password: a form left blank keeps it. */
-export type PasswordChange = { keep: true } | { set: string } | { clear: true };
 
 export type DirectorySettingsInput = Omit<DirectorySettings, 'hasPassword'> & { password: PasswordChange };
 
@@ -98,14 +98,7 @@ export function readDirectorySettings(db: Queryable): DirectorySettings | undefi
 export function readDirectoryConnection(db: Queryable, sealer: Sealer): DirectoryConnection | undefined {
   const row = storedRow(db);
   if (!row) return undefined;
-  let bindPassword = '';
-  if (row.bindPasswordSealed) {
-    try {
-      bindPassword = sealer.open(row.bindPasswordSealed) as string;
-    } catch {
-      throw new BindPasswordUnreadableError();
-    }
-  }
+  const bindPassword = openPassword(sealer, row.bindPasswordSealed, () => new BindPasswordUnreadableError());
   return { ...shown(row), bindPassword };
 }
 
@@ -151,12 +144,7 @@ export function saveDirectorySettings(
     (tx) => {
       const row = storedRow(tx);
       const before = row && shown(row);
-      const sealed =
-        'set' in input.password
-          ? sealer.seal(input.password.set)
-          : 'clear' in input.password
-            ? null
-            : (row?.bindPasswordSealed ?? null);
+      const sealed = sealedAfter(sealer, input.password, row?.bindPasswordSealed);
       const { password: _password, ...values } = input;
       const rescheduled = !before?.syncEnabled || before.syncIntervalMinutes !== input.syncIntervalMinutes;
       const syncNextAt = !input.syncEnabled
@@ -176,9 +164,8 @@ export function saveDirectorySettings(
       for (const [key, value] of Object.entries(is)) {
         if (JSON.stringify(was[key] ?? null) !== JSON.stringify(value)) changes[key] = [was[key] ?? null, value];
       }
-      const hadPassword = before?.hasPassword ?? false;
-      if ('set' in input.password) changes.password = [hadPassword ? 'set' : 'none', hadPassword ? 'changed' : 'set'];
-      else if ('clear' in input.password && hadPassword) changes.password = ['set', 'cleared'];
+      const password = passwordAuditChange(input.password, before?.hasPassword ?? false);
+      if (password) changes.password = password;
       if (Object.keys(changes).length === 0) return;
       recordAudit(
         tx,

@@ -1,6 +1,6 @@
-import { eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Queryable } from '../db/connection.js';
-import { settings } from '../db/schema.js';
+import { readSetting, writeSetting } from '../settings/console-settings.js';
 
 /**
  * Whether inactive and blocked users give their licence seats back to the pool. Off by default:
@@ -11,15 +11,11 @@ import { settings } from '../db/schema.js';
 const KEY = 'licences.inactiveRelease';
 
 export function inactiveRelease(db: Queryable): boolean {
-  const row = db.select({ value: settings.value }).from(settings).where(eq(settings.key, KEY)).get();
-  return row?.value === true;
+  return readSetting(db, KEY) === true;
 }
 
 export function saveInactiveRelease(tx: Queryable, release: boolean, actorId: number, now: Date): void {
-  tx.insert(settings)
-    .values({ key: KEY, value: release, updatedAt: now, updatedBy: actorId })
-    .onConflictDoUpdate({ target: settings.key, set: { value: release, updatedAt: now, updatedBy: actorId } })
-    .run();
+  writeSetting(tx, KEY, release, actorId, now);
 }
 
 /**

@@ -1,7 +1,6 @@
-import { eq } from 'drizzle-orm';
 import { recordAudit } from '../audit/record.js';
 import type { Db, Queryable } from '../db/connection.js';
-import { settings } from '../db/schema.js';
+import { readSetting, writeSetting } from './console-settings.js';
 
 /**
  * How many days the set-password link in a welcome mail (an invitation) works: long enough for
@@ -12,8 +11,7 @@ export const INVITATION_DAYS = { default: 7, min: 1, max: 90 } as const;
 const KEY = 'invitationDays';
 
 export function readInvitationDays(db: Queryable): number {
-  const row = db.select({ value: settings.value }).from(settings).where(eq(settings.key, KEY)).get();
-  const days = Number(row?.value);
+  const days = Number(readSetting(db, KEY));
   return Number.isInteger(days) && days >= INVITATION_DAYS.min && days <= INVITATION_DAYS.max
     ? days
     : INVITATION_DAYS.default;
@@ -29,11 +27,7 @@ export function saveInvitationDays(
   db.transaction(
     (tx) => {
       const before = readInvitationDays(tx);
-      const values = { value: days, updatedAt: now, updatedBy: by.id };
-      tx.insert(settings)
-        .values({ key: KEY, ...values })
-        .onConflictDoUpdate({ target: settings.key, set: values })
-        .run();
+      writeSetting(tx, KEY, days, by.id, now);
       if (before === days) return;
       recordAudit(
         tx,

@@ -1,6 +1,7 @@
 import { SMTP_SECURITY, type SmtpSecurity } from '../db/schema.js';
 import { EMAIL } from '../email-address.js';
-import type { MailSettings, MailSettingsInput, PasswordChange } from './mail-settings.js';
+import type { MailSettings, MailSettingsInput } from './mail-settings.js';
+import { passwordChangeOf, willHavePassword } from '../stored-password.js';
 
 /** The form as typed, strings throughout, so a refused form comes back as it was sent (but the password). */
 export interface MailForm {
@@ -92,13 +93,9 @@ export function validateMailForm(
     errors.port = 'Enter a port number from 1 to 65535, such as 587.';
 
   if (form.username.length > 200) errors.username = 'The user name can be at most 200 characters long.';
-  let password: PasswordChange = { keep: true };
-  if (form.password !== '' && form.clearPassword)
-    errors.password = 'Either enter a new password or clear the stored one, not both.';
-  else if (form.password !== '') password = { set: form.password };
-  else if (form.clearPassword) password = { clear: true };
-  const willHavePassword = 'set' in password || ('keep' in password && (stored?.hasPassword ?? false));
-  if (!errors.password && form.username !== '' && !willHavePassword)
+  const { change: password, error: passwordError } = passwordChangeOf(form);
+  if (passwordError) errors.password = passwordError;
+  if (!errors.password && form.username !== '' && !willHavePassword(password, stored?.hasPassword ?? false))
     errors.password = 'Enter the password that goes with this user name.';
   if (!errors.password && form.username === '' && 'set' in password)
     errors.username = 'Enter the user name this password belongs to.';

@@ -4,6 +4,7 @@ import type { Db, Queryable } from '../db/connection.js';
 import { mailSettings, type SmtpSecurity } from '../db/schema.js';
 import { prepared } from '../db/statements.js';
 import { Sealer } from '../sealed.js';
+import { openPassword, type PasswordChange, passwordAuditChange, sealedAfter } from '../stored-password.js';
 
 /** The mail settings as the page shows them: everything but the password, which is never shown. */
 export interface MailSettings {
@@ -20,9 +21,6 @@ export interface MailSettings {
 export interface SmtpSettings extends MailSettings {
   password: string;
 }
-
-/** What to do with the stored password: a form left blank keeps it. */
-export type PasswordChange = { keep: true } | { set: string } | { clear: true };
 
 export type MailSettingsInput = Omit<MailSettings, 'hasPassword'> & { password: PasswordChange };
 
@@ -66,14 +64,7 @@ export function mailConfigured(db: Queryable): boolean {
 export function readSmtpSettings(db: Queryable, sealer: Sealer): SmtpSettings | undefined {
   const row = storedRow(db);
   if (!row) return undefined;
-  let password = '';
-  if (row.passwordSealed) {
-    try {
-      password = sealer.open(row.passwordSealed) as string;
-    } catch {
-      throw new SmtpPasswordUnreadableError();
-    }
-  }
+  const password = openPassword(sealer, row.passwordSealed, () => new SmtpPasswordUnreadableError());
   return { ...shown(row), password };
 }
 
@@ -99,12 +90,7 @@ function writeSettings(
 ): void {
   const row = storedRow(db);
   const before = row && shown(row);
-  const sealed =
-    'set' in input.password
-      ? sealer.seal(input.password.set)
-      : 'clear' in input.password
-        ? null
-        : (row?.passwordSealed ?? null);
+  const sealed = sealedAfter(sealer, input.password, row?.passwordSealed);
   const { password: _password, ...values } = input;
   const stored = { ...values, passwordSealed: sealed, updatedAt: now, updatedBy: by.id };
   db.insert(mailSettings)
@@ -116,9 +102,8 @@ function writeSettings(
   for (const key of AUDITED) {
     if (before?.[key] !== input[key]) changes[key] = [before?.[key] ?? null, input[key]];
   }
-  const hadPassword = before?.hasPassword ?? false;
-  if ('set' in input.password) changes.password = [hadPassword ? 'set' : 'none', hadPassword ? 'changed' : 'set'];
-  else if ('clear' in input.password && hadPassword) changes.password = ['set', 'cleared'];
+  const password = passwordAuditChange(input.password, before?.hasPassword ?? false);
+  if (password) changes.password = password;
   if (Object.keys(changes).length === 0) return;
   recordAudit(
     db,

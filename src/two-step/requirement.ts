@@ -1,19 +1,14 @@
-import { eq } from 'drizzle-orm';
 import { isAdministrator } from '../access/actor.js';
 import { recordAudit } from '../audit/record.js';
 import type { Db, Queryable } from '../db/connection.js';
-import { settings, type User } from '../db/schema.js';
+import type { User } from '../db/schema.js';
+import { readSetting, writeSetting } from '../settings/console-settings.js';
 
 const REQUIRE_FOR_ADMINISTRATORS = 'require_admin_two_step';
 
 /** Whether a superuser has required two-step verification of every administrator. */
 export function requiredForAdministrators(db: Queryable): boolean {
-  const row = db
-    .select({ value: settings.value })
-    .from(settings)
-    .where(eq(settings.key, REQUIRE_FOR_ADMINISTRATORS))
-    .get();
-  return row?.value === true;
+  return readSetting(db, REQUIRE_FOR_ADMINISTRATORS) === true;
 }
 
 /** Sets the requirement and audits the change; false when it was already so. */
@@ -27,10 +22,7 @@ export function setRequiredForAdministrators(
     (tx) => {
       const before = requiredForAdministrators(tx);
       if (before === required) return false;
-      tx.insert(settings)
-        .values({ key: REQUIRE_FOR_ADMINISTRATORS, value: required, updatedAt: now, updatedBy: by.id })
-        .onConflictDoUpdate({ target: settings.key, set: { value: required, updatedAt: now, updatedBy: by.id } })
-        .run();
+      writeSetting(tx, REQUIRE_FOR_ADMINISTRATORS, required, by.id, now);
       recordAudit(
         tx,
         {
