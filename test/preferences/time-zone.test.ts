@@ -104,7 +104,7 @@ t.test('the audit log shows labels, values as the forms show them, and dates in 
   const page = words((await browser.get('/audit')).body);
   t.match(page, 'Licence type: Viewer → Full');
   t.match(page, 'Status: Active → Inactive');
-  t.match(page, 'Two-step verification: No → Yes');
+  t.match(page, 'Two-step verification required: No → Yes');
   t.match(page, 'Supervisor: Aisha Johnson → —', 'a supervisor by name, without an id');
   t.match(page, 'Password: Set → Expired');
   t.match(page, 'Locked until: 27 Nov 2026, 06:50 → —');
