@@ -240,6 +240,16 @@ function importGains(tx: Queryable, rows: CheckedRow[]): SeatGains {
   return gainsOf(tx, changes);
 }
 
+/** Keeps the directory entry each written user came from, where the row links one anew (a directory import). */
+function linkDirectoryEntries(tx: Queryable, written: { row: CheckedRow; id: number }[]): void {
+  const links = written.flatMap(({ row, id }) => (row.changes.directoryId ? [{ id, entry: row.directoryId }] : []));
+  if (links.length === 0) return;
+  prepared(
+    tx,
+    `update users set directory_id = j.value ->> 'entry' from json_each(?) j where users.id = j.value ->> 'id'`,
+  ).run(JSON.stringify(links));
+}
+
 /**
  * Writes every row of the file, or none: the rows are checked again inside the transaction
  * (the directory may have changed since the preview), names the file adds to the lists are
@@ -294,6 +304,7 @@ export function writeImport(
 
       progress('Preparing the list and search', 2, 4);
       const written = [...creating, ...updating].map((row) => ({ row, id: row.userId ?? createdIds.get(row)! }));
+      linkDirectoryEntries(tx, written);
       // New users were written with their derived fields; updated ones, and the people whose
       // supervisor's name an update changed, have theirs worked out again.
       refreshDerivedFields(
