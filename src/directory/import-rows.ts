@@ -3,8 +3,9 @@ import type { ColumnMapping, ImportField } from '../imports/columns.js';
 import type { ImportRow } from '../imports/read-csv.js';
 import { JobRefusedError } from '../jobs/refused.js';
 import type { AttributeMap, DirectoryField } from './attribute-map.js';
-import { bindPasswordSealer, readDirectoryConnection } from './directory-settings.js';
-import { type DirectoryRow, entriesToRows } from './entries-to-rows.js';
+import { prepared } from '../db/statements.js';
+import { bindPasswordSealer, type DirectoryConnection, readDirectoryConnection } from './directory-settings.js';
+import { type DirectoryRow, dnKey, entriesToRows } from './entries-to-rows.js';
 import { type DirectoryEntry, searchUsers } from './ldap-client.js';
 
 /**
@@ -52,17 +53,48 @@ export function importRowsOf(rows: readonly DirectoryRow[], map: AttributeMap): 
   });
 }
 
-/** Every entry the settings' filter finds, a page at a time; `found` hears the count after each page. */
-export async function allEntries(
-  settings: Parameters<typeof searchUsers>[0],
+/** Roster users linked to an entry: directory id → username. */
+function linkedUsernames(db: Queryable): Map<string, string> {
+  const rows = prepared(
+    db,
+    'select directory_id as id, username from users where directory_id is not null and deleted_at is null',
+  ).all() as { id: string; username: string }[];
+  return new Map(rows.map((row) => [row.id, row.username]));
+}
+
+/**
+ * Every entry the settings' filter finds, a page at a time (`found` hears the count after each
+ * page), as rows. A manager the filter leaves out is looked up by DN afterwards, so that one
+ * already linked to a Roster user still resolves to them.
+ */
+export async function readDirectoryRows(
+  db: Queryable,
+  settings: DirectoryConnection,
   found?: (count: number) => void,
-): Promise<DirectoryEntry[]> {
+): Promise<DirectoryRow[]> {
   const entries: DirectoryEntry[] = [];
-  await searchUsers(settings, (page) => {
-    entries.push(...page);
-    found?.(entries.length);
-  });
-  return entries;
+  const existingUsers = linkedUsernames(db);
+  const managerIds = new Map<string, string>();
+  const managerAttribute = settings.attributeMap.supervisor.toLowerCase();
+  const outsideManagers = () => {
+    const inSet = new Set(entries.map((entry) => dnKey(entry.dn)));
+    const dns = new Map<string, string>();
+    for (const entry of entries)
+      for (const dn of entry.attributes[managerAttribute] ?? []) if (!inSet.has(dnKey(dn))) dns.set(dnKey(dn), dn);
+    return [...dns.values()];
+  };
+  await searchUsers(
+    settings,
+    (page) => {
+      entries.push(...page);
+      found?.(entries.length);
+    },
+    // Only a manager already linked to a Roster user can resolve outside the set: without any, none is looked up.
+    managerAttribute && existingUsers.size > 0
+      ? { dns: outsideManagers, found: (dn, id) => managerIds.set(dnKey(dn), id) }
+      : undefined,
+  );
+  return entriesToRows(entries, settings.attributeMap, { existingUsers, managerIds });
 }
 
 /**
@@ -82,18 +114,18 @@ export async function directoryImportRows(
     throw new JobRefusedError((err as Error).message);
   }
   if (!settings) throw new JobRefusedError('No directory is set up: save its settings first.');
-  let entries: DirectoryEntry[];
+  let rows: DirectoryRow[];
   try {
-    entries = await allEntries(settings, found);
+    rows = await readDirectoryRows(db, settings, found);
   } catch (err) {
     throw new JobRefusedError((err as Error).message);
   }
-  if (entries.length === 0)
+  if (rows.length === 0)
     throw new JobRefusedError(
       `No entry under ${settings.baseDn} matches the user filter ${settings.userFilter}. Check both on the directory settings page.`,
     );
   return {
-    rows: importRowsOf(entriesToRows(entries, settings.attributeMap), settings.attributeMap),
+    rows: importRowsOf(rows, settings.attributeMap),
     mapping: directoryMapping(settings.attributeMap),
   };
 }

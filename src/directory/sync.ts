@@ -5,8 +5,7 @@ import type { Db, Queryable } from '../db/connection.js';
 import { prepared } from '../db/statements.js';
 import type { Sealer } from '../sealed.js';
 import { readDirectoryConnection } from './directory-settings.js';
-import { entriesToRows } from './entries-to-rows.js';
-import { type DirectoryEntry, searchUsers } from './ldap-client.js';
+import { readDirectoryRows } from './import-rows.js';
 import { applySyncPlan, linkedUsers, SYNC_ACTOR_NAME, takenUsernames } from './sync-apply.js';
 import { claimDueSync, claimSyncNow, releaseSync } from './sync-claim.js';
 import { changedShare, planSync } from './sync-plan.js';
@@ -117,13 +116,12 @@ export async function runSync(db: Db, sealer: Sealer, options: RunOptions = {}):
   }
   if (!settings) return fail('No directory is set up.');
   outcome.allowed = settings.syncMaxChangePercent;
-  const entries: DirectoryEntry[] = [];
+  let rows;
   try {
-    await searchUsers(settings, (page) => void entries.push(...page));
+    rows = await readDirectoryRows(db, settings);
   } catch (err) {
     return fail((err as Error).message);
   }
-  const rows = entriesToRows(entries, settings.attributeMap);
 
   db.transaction(
     (tx) => {

@@ -26,7 +26,11 @@ const guid = (cn: string) => guidText(guidBytesOf(cn));
 /** The sample without its two broken entries: one without a username, one whose manager is gone. */
 const WELL_FORMED = SAMPLE.filter((p) => !['Nameless Entry', 'Ghost Report'].includes(p.cn));
 
-function configure(app: FastifyInstance, url: string, change: { baseDn?: string; password?: string } = {}) {
+function configure(
+  app: FastifyInstance,
+  url: string,
+  change: { baseDn?: string; password?: string; userFilter?: string } = {},
+) {
   const admin = app.db.$client.prepare("select id from users where username = 'admin'").get() as { id: number };
   saveDirectorySettings(
     app.db,
@@ -38,7 +42,7 @@ function configure(app: FastifyInstance, url: string, change: { baseDn?: string;
       bindDn: BIND_DN,
       password: { set: change.password ?? BIND_PASSWORD },
       baseDn: change.baseDn ?? BASE_DN,
-      userFilter: DEFAULT_USER_FILTER,
+      userFilter: change.userFilter ?? DEFAULT_USER_FILTER,
       attributeMap: DEFAULT_ATTRIBUTE_MAP,
       syncEnabled: false,
       syncIntervalMinutes: 60,
@@ -130,6 +134,11 @@ t.test(
     t.equal(moved.id, jose.id, 'the same Roster user, found by the entry’s id');
     t.equal(moved.last_name, 'Núñez-Ortiz');
     t.equal(moved.supervisor_id, zoe.id);
+
+    // Björn is left out by the filter now: Zoë's manager is still found, as the user linked to his entry.
+    configure(app, ldap.url, { userFilter: '(&(objectCategory=person)(objectClass=user)(!(sAMAccountName=bjorn)))' });
+    const narrower = await readDirectory(app, browser, choices);
+    t.match(narrower.page.body, /No changes:/, 'a manager outside the search resolves through the link');
   },
 );
 
