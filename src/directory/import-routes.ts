@@ -66,6 +66,9 @@ export default async function directoryImportRoutes(app: FastifyInstance) {
       mapping.map((field) => (field ? IMPORT_COLUMNS[field].header : '')),
       (id) => userTypes.some((t) => t.id === id),
     );
+    // A directory has no user type at all: said as such rather than as a missing column.
+    if (errors.defaultUserType && choices.defaultUserTypeId === null)
+      errors.defaultUserType = 'Choose the user type new users get.';
     if (Object.keys(errors).length > 0) return page(request, reply, 422, choices, errors);
     keepImportChoices(app.db, choices, request.actor.id);
 

@@ -129,7 +129,9 @@ export const IMPORT_HANDLERS = {
           refusedMore: 0,
           links: [
             ...(written > 0 ? [{ label: 'Show the imported users', href: `/users?${since}&sort=-${field}` }] : []),
-            { label: 'Import another file', href: '/users/import' },
+            upload.source === 'directory'
+              ? { label: 'Import from the directory again', href: '/users/import/directory' }
+              : { label: 'Import another file', href: '/users/import' },
           ],
         },
       };
