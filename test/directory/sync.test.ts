@@ -261,21 +261,30 @@ t.test(
       { mapping: [], mode: 'both', matchOn: 'username', defaultUserTypeId: employee, createMissing: true },
       admin.id,
     );
-    await changeDirectory(ldap.url, (client) =>
-      client.add(dnOf('Nina Neu'), [
-        new Attribute({ type: 'objectClass', values: ['user'] }),
-        new Attribute({ type: 'cn', values: ['Nina Neu'] }),
-        new Attribute({ type: 'sn', values: ['Neu'] }),
-        new Attribute({ type: 'givenName', values: ['Nina'] }),
-        new Attribute({ type: 'sAMAccountName', values: ['nina'] }),
-        new Attribute({ type: 'objectCategory', values: ['person'] }),
-        new Attribute({ type: 'objectGUID', values: [guidBytesOf('Nina Neu')] }),
-        new Attribute({ type: 'manager', values: [dnOf('Björn Þórsson')] }),
-        new Attribute({ type: 'userAccountControl', values: ['512'] }),
-      ]),
-    );
+    const newcomer = (cn: string, username: string) => [
+      new Attribute({ type: 'objectClass', values: ['user'] }),
+      new Attribute({ type: 'cn', values: [cn] }),
+      new Attribute({ type: 'sn', values: ['Neu'] }),
+      new Attribute({ type: 'givenName', values: [cn.split(' ')[0]!] }),
+      new Attribute({ type: 'sAMAccountName', values: [username] }),
+      new Attribute({ type: 'objectCategory', values: ['person'] }),
+      new Attribute({ type: 'objectGUID', values: [guidBytesOf(cn)] }),
+      new Attribute({ type: 'manager', values: [dnOf('Björn Þórsson')] }),
+      new Attribute({ type: 'userAccountControl', values: ['512'] }),
+    ];
+    await changeDirectory(ldap.url, async (client) => {
+      await client.add(dnOf('Nina Neu'), newcomer('Nina Neu', 'nina'));
+      await client.add(dnOf('Nils Neu'), newcomer('Nils Neu', 'nils'));
+    });
+    // Roster's "nils" came from another entry (gone since): the new entry must not take him over.
+    const nils = addUser(app.db, { username: 'nils', firstName: 'Nils', lastName: 'Alt', directoryId: 'elsewhere' });
     const outcome = await app.directory.sync.runNow({})!;
-    t.match(outcome, { result: 'applied', created: 1, deactivated: 0, problems: 0 });
+    t.match(outcome, { result: 'applied', created: 1, deactivated: 1, problems: 1, notInRoster: 1 });
+    t.match(outcome.examples, [
+      { line: dnOf('Nils Neu'), errors: [/The user “nils” in Roster comes from another directory entry/] },
+    ]);
+    t.equal(user(app, 'nils').id, nils.id);
+    t.equal(user(app, 'nils').directory_id, 'elsewhere', 'the entry that failed the check is left out');
     const nina = user(app, 'nina');
     t.equal(nina.directory_id, guid('Nina Neu'), 'the new user is linked to their entry');
     t.equal(nina.user_type_id, employee, 'with the user type the import chose');
