@@ -1,5 +1,5 @@
 import { type JobContext, onlyIf } from '../jobs/job.js';
-import { mayEmail, mayImport } from '../access/policy.js';
+import { isSuperuser, mayEmail, mayImport } from '../access/policy.js';
 import { welcomeImported } from '../mail/welcome-mail.js';
 import { usersCount } from '../text.js';
 import { JobRefusedError } from '../jobs/refused.js';
@@ -38,6 +38,7 @@ export const IMPORT_HANDLERS = {
       if (!upload || !choices) throw new JobRefusedError('The uploaded file is no longer kept. Upload it again.');
       let read: ReturnType<typeof rowsOf>;
       if (upload.source === 'directory') {
+        if (!isSuperuser(actor)) throw new JobRefusedError('Only superusers may import from the directory.');
         progress('Reading the directory', 0, 2);
         const found = await directoryImportRows(db, secret ?? '', (n) =>
           progress(`Reading the directory: ${n.toLocaleString('en')} entries so far`, 0, 2),
@@ -85,6 +86,8 @@ export const IMPORT_HANDLERS = {
       // Should the directory have changed since the preview, the next visit shows it as it is now.
       store.forgetPreview(actor.id, upload.id);
       const kept = store.rows(actor.id, upload.id) as ImportRow[] | undefined;
+      if (upload.source === 'directory' && !isSuperuser(actor))
+        throw new JobRefusedError('Only superusers may import from the directory.');
       if (!kept && upload.source === 'directory')
         throw new JobRefusedError('The entries read from the directory are no longer kept. Check the directory again.');
       const read = kept ? { rows: kept } : rowsOf(upload, choices, params.maxRows ?? Infinity);
