@@ -41,6 +41,7 @@ import referenceListRoutes from './reference/routes.js';
 import { smtpPasswordSealer } from './settings/mail-settings.js';
 import preferenceRoutes from './preferences/routes.js';
 import directoryRoutes from './directory/routes.js';
+import directoryImportRoutes from './directory/import-routes.js';
 import { bindPasswordSealer } from './directory/directory-settings.js';
 import { DirectorySync } from './directory/sync.js';
 import secondStepRoutes from './two-step/signin-routes.js';
@@ -157,6 +158,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await admin.register(referenceListRoutes);
     await admin.register(preferenceRoutes);
     await admin.register(directoryRoutes);
+    await admin.register(directoryImportRoutes);
     await admin.register(consoleTwoStepRoutes);
     await admin.register(licenceRoutes);
     await admin.register(databaseAccessRoutes);

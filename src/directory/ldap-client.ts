@@ -82,14 +82,23 @@ function wantedAttributes(settings: DirectoryConnection): string[] {
   return [...new Set(names)];
 }
 
+/** Entries to find by their DN after the search, on the same connection, for their directory id. */
+export interface LookUp {
+  /** Asked once the search is done: the DNs to look up (managers the filter left out). */
+  dns: () => string[];
+  /** Each DN that names an entry with a directory id. */
+  found: (dn: string, directoryId: string) => void;
+}
+
 /**
  * Connects, binds and searches the user entries, a page at a time, handing each page to
- * `onPage` (which may stop the search by returning false). Every failure is a DirectoryError in
- * words.
+ * `onPage` (which may stop the search by returning false), then looks up the entries `lookUp`
+ * names one by one. Every failure is a DirectoryError in words.
  */
 export async function searchUsers(
   settings: DirectoryConnection,
   onPage: (entries: DirectoryEntry[]) => boolean | void,
+  lookUp?: LookUp,
 ): Promise<void> {
   const where = serverName(settings.url);
   const client = new Client({
@@ -120,10 +129,30 @@ export async function searchUsers(
     for await (const page of pages) {
       if (onPage(page.searchEntries.map((e) => plainEntry(e as Record<string, unknown>))) === false) break;
     }
+    if (lookUp) await lookUpIds(client, settings.attributeMap.directoryId, lookUp);
   } catch (err) {
     throw new DirectoryError(describe(err, step, where, settings));
   } finally {
     await client.unbind().catch(() => undefined);
+  }
+}
+
+/** Each DN's directory id, by a base search; a DN that names nothing (or nothing readable) is passed over. */
+async function lookUpIds(client: Client, idAttribute: string, lookUp: LookUp): Promise<void> {
+  if (idAttribute === '') return;
+  for (const dn of lookUp.dns()) {
+    try {
+      const { searchEntries } = await client.search(dn, {
+        scope: 'base',
+        attributes: [idAttribute],
+        explicitBufferAttributes: GUID_ATTRIBUTES,
+      });
+      const entry = searchEntries[0] && plainEntry(searchEntries[0] as Record<string, unknown>);
+      const id = entry?.attributes[idAttribute.toLowerCase()]?.[0];
+      if (id) lookUp.found(dn, id);
+    } catch (err) {
+      if (!(err instanceof ResultCodeError)) throw err;
+    }
   }
 }
 

@@ -118,9 +118,9 @@ export function planSync(rows: readonly DirectoryRow[], linked: readonly LinkedU
   return plan;
 }
 
-/** How many users the plan changes, as a share of the linked users, in per cent. */
-export function changedShare(plan: SyncPlan): number {
-  const changed = plan.updates.length + plan.deactivations.length;
+/** How many users the plan changes, with `creating` new ones, as a share of the linked users, in per cent. */
+export function changedShare(plan: SyncPlan, creating = 0): number {
+  const changed = plan.updates.length + plan.deactivations.length + creating;
   if (changed === 0) return 0;
   return plan.linked === 0 ? 100 : (changed * 100) / plan.linked;
 }

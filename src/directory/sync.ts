@@ -5,16 +5,19 @@ import type { Db, Queryable } from '../db/connection.js';
 import { prepared } from '../db/statements.js';
 import type { Sealer } from '../sealed.js';
 import { readDirectoryConnection } from './directory-settings.js';
-import { entriesToRows } from './entries-to-rows.js';
-import { type DirectoryEntry, searchUsers } from './ldap-client.js';
+import { readDirectoryRows } from './import-rows.js';
 import { applySyncPlan, linkedUsers, SYNC_ACTOR_NAME, takenUsernames } from './sync-apply.js';
 import { claimDueSync, claimSyncNow, releaseSync } from './sync-claim.js';
 import { changedShare, planSync } from './sync-plan.js';
+import { createNewUsers } from './sync-create.js';
+import { keptImportChoices } from './import-choices.js';
 
 /** How a run ended, kept for the settings page and written to the audit log. */
 export interface SyncOutcome {
   result: 'applied' | 'stopped' | 'failed';
   at: number;
+  /** New entries' users (absent from runs before the sync created users). */
+  created?: number;
   updated: number;
   deactivated: number;
   unchanged: number;
@@ -29,6 +32,8 @@ export interface SyncOutcome {
 }
 
 const LAST_RUN_KEY = 'directory.sync.last';
+/** What the users a run creates carry as their request reference in the audit log. */
+const SYNC_REQUEST_ID = 'directory-sync';
 const EXAMPLES = 5;
 
 export function lastSyncOutcome(db: Queryable): SyncOutcome | undefined {
@@ -50,7 +55,7 @@ const count = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString(
 /** The run's counts in words, for its audit entry. */
 export function outcomeWords(o: SyncOutcome): string {
   if (o.result === 'failed') return `Nothing was changed: ${o.error}`;
-  const counts = `${count(o.updated, 'user')} updated, ${count(o.deactivated, 'user')} deactivated, ${o.unchanged.toLocaleString('en')} unchanged, ${count(o.notInRoster, 'entry', 'entries')} not in Roster yet, ${count(o.problems, 'problem')}`;
+  const counts = `${count(o.created ?? 0, 'user')} created, ${count(o.updated, 'user')} updated, ${count(o.deactivated, 'user')} deactivated, ${o.unchanged.toLocaleString('en')} unchanged, ${count(o.notInRoster, 'entry', 'entries')} not in Roster yet, ${count(o.problems, 'problem')}`;
   if (o.result === 'stopped')
     return `Stopped before changing anything: it would change ${o.share.toFixed(1)} % of the users from the directory, more than the ${o.allowed} % allowed without confirmation (${counts}).`;
   return `Applied: ${counts}.`;
@@ -75,6 +80,7 @@ export async function runSync(db: Db, sealer: Sealer, options: RunOptions = {}):
   const outcome: SyncOutcome = {
     result: 'failed',
     at: clock().getTime(),
+    created: 0,
     updated: 0,
     deactivated: 0,
     unchanged: 0,
@@ -110,13 +116,12 @@ export async function runSync(db: Db, sealer: Sealer, options: RunOptions = {}):
   }
   if (!settings) return fail('No directory is set up.');
   outcome.allowed = settings.syncMaxChangePercent;
-  const entries: DirectoryEntry[] = [];
+  let rows;
   try {
-    await searchUsers(settings, (page) => void entries.push(...page));
+    rows = await readDirectoryRows(db, settings);
   } catch (err) {
     return fail((err as Error).message);
   }
-  const rows = entriesToRows(entries, settings.attributeMap);
 
   db.transaction(
     (tx) => {
@@ -126,7 +131,11 @@ export async function runSync(db: Db, sealer: Sealer, options: RunOptions = {}):
         deactivateMissing: settings.syncDeactivateMissing,
         takenUsernames: takenUsernames(tx, names),
       });
-      outcome.share = changedShare(plan);
+      // Entries nobody is linked to yet are created, once an import from the directory chose how.
+      const linkedIds = new Set(linked.map((user) => user.directoryId));
+      const newRows = rows.filter((row) => row.errors.length === 0 && !linkedIds.has(row.directoryId));
+      const creating = keptImportChoices(tx) ? newRows.length : 0;
+      outcome.share = changedShare(plan, creating);
       outcome.unchanged = plan.unchanged;
       outcome.notInRoster = plan.notInRoster;
       outcome.updated = plan.updates.length;
@@ -140,6 +149,16 @@ export async function runSync(db: Db, sealer: Sealer, options: RunOptions = {}):
           plan.problems.push({
             line: user.name,
             errors: ['Kept active: the last active superuser is never taken away.'],
+          });
+        const made = createNewUsers(tx, newRows, settings.attributeMap, SYNC_REQUEST_ID, clock());
+        outcome.created = made.created;
+        outcome.updated += made.linked;
+        outcome.notInRoster = newRows.length - made.created - made.linked;
+        plan.problems.push(...made.problems);
+        if (made.notCreated && newRows.length > 0)
+          plan.problems.push({
+            line: `${count(newRows.length, 'new entry', 'new entries')}`,
+            errors: [made.notCreated],
           });
         outcome.problems = plan.problems.length;
         outcome.result = 'applied';

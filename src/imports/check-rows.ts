@@ -43,6 +43,8 @@ export interface CheckedRow {
   changes: Changes;
   /** A supervisor created by the same file, by lower-case username: linked once both exist. */
   supervisorInFile?: string;
+  /** The directory entry the user is linked to by this row. */
+  directoryId?: string;
   problems: RowProblem[];
 }
 
@@ -158,7 +160,12 @@ export function checkRows(db: Queryable, actor: Actor, rows: ImportRow[], choice
     choices.mode === 'create' && key === 'username' && !has('username')
       ? new Map<string, ExistingUser[]>()
       : usersByKey(db, actor, key, keys);
-  const matchOf = (row: ImportRow) => existing.get((row.cells[key] ?? '').toLowerCase());
+  // A row from a directory finds its user by the entry's id first, so a renamed entry updates the same user.
+  const entryIds = new Set(rows.map((r) => (r.directoryId ?? '').toLowerCase()).filter(Boolean));
+  const linked =
+    entryIds.size === 0 ? new Map<string, ExistingUser[]>() : usersByKey(db, actor, 'directoryId', entryIds);
+  const linkedTo = (row: ImportRow) => (row.directoryId ? linked.get(row.directoryId.toLowerCase()) : undefined);
+  const matchOf = (row: ImportRow) => linkedTo(row) ?? existing.get((row.cells[key] ?? '').toLowerCase());
 
   // The file's own usernames first: a made-up name never takes one the file asks for.
   const inFile = new Map<string, number[]>();
@@ -224,10 +231,13 @@ export function checkRows(db: Queryable, actor: Actor, rows: ImportRow[], choice
   };
 
   const matchedByUsername = new Map<string, ExistingUser>();
-  for (const users of existing.values()) for (const u of users) matchedByUsername.set(u.username.toLowerCase(), u);
   const matchedSupervisors = new Set<number>();
-  for (const users of existing.values())
-    for (const u of users) if (u.supervisorId) matchedSupervisors.add(u.supervisorId);
+  for (const found of [existing, linked])
+    for (const users of found.values())
+      for (const u of users) {
+        matchedByUsername.set(u.username.toLowerCase(), u);
+        if (u.supervisorId) matchedSupervisors.add(u.supervisorId);
+      }
   const supervisorLabels = labelsOf(db, matchedSupervisors);
   const labelOf = (person: Person) => {
     supervisorLabels.set(person.id, person.label);
@@ -252,6 +262,7 @@ export function checkRows(db: Queryable, actor: Actor, rows: ImportRow[], choice
     });
 
     if (row.extraValues > 0) problem('', 'This row has more values than the header line has columns.');
+    for (const said of row.sourceProblems ?? []) problem(said.column, said.message);
     // Said here rather than cut: a value is imported whole or not at all. A field too long is
     // not checked further, so it is named once.
     const tooLong = new Set<ImportField>();
@@ -276,7 +287,13 @@ export function checkRows(db: Queryable, actor: Actor, rows: ImportRow[], choice
     else if (matches && matches.length > 1)
       problem(key, `${matches.length} users have the email “${keyValue}”: give their usernames instead.`);
     else if (matches?.length === 1) {
-      if (choices.mode === 'create')
+      const otherEntry = row.directoryId && !linkedTo(row) ? matches[0]!.directoryId : null;
+      if (otherEntry)
+        problem(
+          key,
+          `The user “${keyValue}” in Roster comes from another directory entry (${otherEntry}), so this entry does not update them.`,
+        );
+      else if (choices.mode === 'create')
         problem(
           key,
           key === 'email'
@@ -483,6 +500,9 @@ export function checkRows(db: Queryable, actor: Actor, rows: ImportRow[], choice
     note('licenceType', base.licenceType, values.licenceType);
     note('status', base.status, values.status);
     if (creating) changes.kind = [null, 'user'];
+    // The link to the directory entry: made by the first import from it, and kept through renames.
+    if (row.directoryId && row.directoryId !== target?.directoryId)
+      changes.directoryId = [target?.directoryId ?? null, row.directoryId];
 
     const action: RowAction = creating ? 'create' : Object.keys(changes).length > 0 ? 'update' : 'unchanged';
     return {
@@ -495,6 +515,7 @@ export function checkRows(db: Queryable, actor: Actor, rows: ImportRow[], choice
       values,
       changes,
       supervisorInFile,
+      directoryId: row.directoryId,
       problems,
     };
   });

@@ -31,6 +31,8 @@ export interface ExistingUser {
   supervisorId: number | null;
   licenceType: string;
   status: string;
+  /** The directory entry the user is linked to, if any. */
+  directoryId: string | null;
   /** Inside the administrator's scope: only those may be updated. */
   visible: number;
   memberships: Record<Membership, number[]>;
@@ -38,15 +40,18 @@ export interface ExistingUser {
 
 const json = (values: Iterable<string>) => JSON.stringify([...values]);
 
-/** Live users whose username (or email) is one of these, lower-cased, by that key. */
-export function usersByKey(db: Queryable, actor: Actor, key: 'username' | 'email', values: Set<string>) {
-  const column = sql.raw(key);
+/** The column each key is read from. */
+const KEY_COLUMNS = { username: 'username', email: 'email', directoryId: 'directory_id' } as const;
+
+/** Live users whose username, email or directory id is one of these, lower-cased, by that key. */
+export function usersByKey(db: Queryable, actor: Actor, key: keyof typeof KEY_COLUMNS, values: Set<string>) {
+  const column = sql.raw(KEY_COLUMNS[key]);
   const rows = allRows<Omit<ExistingUser, 'memberships'>>(
     db,
     sql`select id, username, email, first_name as firstName, last_name as lastName, full_name as fullName,
           signature, phone, extension, notes, user_type_id as userTypeId, role_id as roleId,
           territory_id as territoryId, supervisor_id as supervisorId, licence_type as licenceType, status,
-          case when ${visibleTo(actor)} then 1 else 0 end as visible
+          directory_id as directoryId, case when ${visibleTo(actor)} then 1 else 0 end as visible
         from users where deleted_at is null and lower(${column}) in (select value from json_each(${json(values)}))`,
   );
   const ids = JSON.stringify(rows.map((r) => r.id));
@@ -69,7 +74,7 @@ export function usersByKey(db: Queryable, actor: Actor, key: 'username' | 'email
   }
   const byKey = new Map<string, ExistingUser[]>();
   for (const user of byId.values()) {
-    const k = user[key].toLowerCase();
+    const k = (user[key] ?? '').toLowerCase();
     byKey.set(k, [...(byKey.get(k) ?? []), user]);
   }
   return byKey;

@@ -1,5 +1,5 @@
 import { type JobContext, onlyIf } from '../jobs/job.js';
-import { mayEmail, mayImport } from '../access/policy.js';
+import { isSuperuser, mayEmail, mayImport } from '../access/policy.js';
 import { welcomeImported } from '../mail/welcome-mail.js';
 import { usersCount } from '../text.js';
 import { JobRefusedError } from '../jobs/refused.js';
@@ -9,6 +9,7 @@ import { previewImport } from './preview.js';
 import { type ImportRow, mappedRows, readCsv } from './read-csv.js';
 import { type StoredUpload, uploadStoreIn } from './upload-store.js';
 import { writeImport } from './write-import.js';
+import { directoryImportRows } from '../directory/import-rows.js';
 
 /** `welcome`: send each new user a welcome mail (the preview's box, ticked by someone who may email). */
 type ImportParams = { uploadId: string; usernames: string; maxRows: number; welcome?: boolean };
@@ -30,17 +31,36 @@ function rowsOf(upload: StoredUpload, choices: ImportChoices, maxRows: number) {
 export const IMPORT_HANDLERS = {
   'users.import.check': onlyIf(
     mayImport,
-    ({ actor, params, progress, dataDir, db }: JobContext<{ uploadId: string; maxRows: number }>) => {
+    async ({ actor, params, progress, dataDir, db, secret }: JobContext<{ uploadId: string; maxRows: number }>) => {
       const store = uploadStoreIn(dataDir);
       const upload = store.find(actor.id, params.uploadId);
-      const choices = store.choices(actor.id, params.uploadId) as KeptChoices | undefined;
+      let choices = store.choices(actor.id, params.uploadId) as KeptChoices | undefined;
       if (!upload || !choices) throw new JobRefusedError('The uploaded file is no longer kept. Upload it again.');
-      progress('Reading the file', 0, 2);
-      const read = rowsOf(upload, choices, params.maxRows);
+      let read: ReturnType<typeof rowsOf>;
+      if (upload.source === 'directory') {
+        if (!isSuperuser(actor)) throw new JobRefusedError('Only superusers may import from the directory.');
+        progress('Reading the directory', 0, 2);
+        const found = await directoryImportRows(db, secret ?? '', (n) =>
+          progress(`Reading the directory: ${n.toLocaleString('en')} entries so far`, 0, 2),
+        );
+        // The directory's attribute map is the mapping, as it is now; the import writes with the same.
+        choices = { ...choices, mapping: found.mapping };
+        store.keepChoices(actor.id, upload.id, choices);
+        read = { rows: found.rows };
+      } else {
+        progress('Reading the file', 0, 2);
+        read = rowsOf(upload, choices, params.maxRows);
+      }
       progress('Checking every row', 1, 2);
       if (!('problem' in read)) store.keepRows(actor.id, upload.id, read.rows);
       const kept: KeptPreview = {
-        upload: { id: upload.id, filename: upload.filename, encoding: upload.encoding, chosen: upload.chosen },
+        upload: {
+          id: upload.id,
+          filename: upload.filename,
+          encoding: upload.encoding,
+          chosen: upload.chosen,
+          source: upload.source,
+        },
         result: 'problem' in read ? read : previewImport(db, actor, read.rows, choices),
       };
       store.keepPreview(actor.id, upload.id, kept);
@@ -66,6 +86,10 @@ export const IMPORT_HANDLERS = {
       // Should the directory have changed since the preview, the next visit shows it as it is now.
       store.forgetPreview(actor.id, upload.id);
       const kept = store.rows(actor.id, upload.id) as ImportRow[] | undefined;
+      if (upload.source === 'directory' && !isSuperuser(actor))
+        throw new JobRefusedError('Only superusers may import from the directory.');
+      if (!kept && upload.source === 'directory')
+        throw new JobRefusedError('The entries read from the directory are no longer kept. Check the directory again.');
       const read = kept ? { rows: kept } : rowsOf(upload, choices, params.maxRows ?? Infinity);
       // The preview read the same text; only a change to the code between the two could differ.
       if ('problem' in read) throw new JobRefusedError(read.problem);
@@ -108,7 +132,9 @@ export const IMPORT_HANDLERS = {
           refusedMore: 0,
           links: [
             ...(written > 0 ? [{ label: 'Show the imported users', href: `/users?${since}&sort=-${field}` }] : []),
-            { label: 'Import another file', href: '/users/import' },
+            upload.source === 'directory'
+              ? { label: 'Import from the directory again', href: '/users/import/directory' }
+              : { label: 'Import another file', href: '/users/import' },
           ],
         },
       };

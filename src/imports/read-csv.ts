@@ -11,6 +11,10 @@ export interface ImportRow {
   cells: Partial<Record<ImportField, string>>;
   /** Values past the last named column: a row that does not line up with the header. */
   extraValues: number;
+  /** The directory entry the row came from (objectGUID / entryUUID): matched first, and kept on the user. */
+  directoryId?: string;
+  /** What the source already found wrong with the row (an entry without a username…), in words. */
+  sourceProblems?: { column: ImportField | ''; message: string }[];
 }
 
 /** A CSV file as read, before any mapping: its headers, and each record's values and line. */

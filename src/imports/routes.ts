@@ -134,6 +134,7 @@ export default async function importRoutes(app: FastifyInstance) {
   app.get<{ Params: { id: string } }>('/users/import/:id/columns', async (request, reply) => {
     const stored = ownUpload(request, reply);
     if (!stored) return reply;
+    if (stored.source === 'directory') return reply.redirect(choicesPage(stored));
     const read = headersOf(stored);
     if ('problem' in read) return uploadPage(reply, 422, `${stored.filename}: ${read.problem}`);
     const kept = store.choices(request.actor.id, stored.id) as ImportChoices | undefined;
@@ -177,14 +178,14 @@ export default async function importRoutes(app: FastifyInstance) {
     reply.header('Cache-Control', 'no-store');
     const kept = store.keptPreview(request.actor.id, stored.id) as KeptPreview | undefined;
     const choices = store.choices(request.actor.id, stored.id) as (ImportChoices & { checkJobId?: string }) | undefined;
-    if (!choices) return reply.redirect(`/users/import/${stored.id}/columns`);
+    if (!choices) return reply.redirect(choicesPage(stored));
     if (!kept) {
       let job = choices.checkJobId ? app.jobs.board.get(choices.checkJobId) : undefined;
       // Checked before, and forgotten since (an import found Roster changed): checked again as it is now.
       if (!job || job.state === 'done') job = app.jobs.board.get(startCheck(request, stored, choices))!;
       if (job.state === 'failed') {
         reply.flash('error', job.error ?? 'The file could not be checked.');
-        return reply.redirect(`/users/import/${stored.id}/columns`);
+        return reply.redirect(choicesPage(stored));
       }
       const percent = job.total > 0 ? Math.round((job.done / job.total) * 100) : null;
       const data = { title: 'Checking the file', upload: stored, phase: job.phase, percent };
@@ -208,6 +209,7 @@ export default async function importRoutes(app: FastifyInstance) {
       encodings: ENCODINGS,
       keptMinutes: KEPT_MS / 60_000,
       offerWelcome: welcomeOffered(app.db, request.actor),
+      fromDirectory: stored.source === 'directory',
     });
   });
 
@@ -264,7 +266,12 @@ export default async function importRoutes(app: FastifyInstance) {
 const CHANGE_LABELS: Record<string, string> = {
   ...Object.fromEntries(Object.entries(IMPORT_COLUMNS).map(([field, c]) => [field, c.header])),
   kind: 'Kind',
+  directoryId: 'Directory entry',
 };
+
+/** Where the choices for an upload are made: its columns, or the directory import's page. */
+const choicesPage = (stored: Pick<StoredUpload, 'id' | 'source'>) =>
+  stored.source === 'directory' ? '/users/import/directory' : `/users/import/${stored.id}/columns`;
 
 /** The uploaded file's name without its extension, safe inside a Content-Disposition header. */
 const baseName = (stored: Pick<StoredUpload, 'filename'>) =>

@@ -16,6 +16,8 @@ export interface StoredUpload {
   encoding: string;
   /** The encoding was chosen by the administrator rather than found from the bytes. */
   chosen?: boolean;
+  /** Rows read from the directory rather than a file: `text` is empty, the check job reads the entries. */
+  source?: 'directory';
   text: string;
 }
 

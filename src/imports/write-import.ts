@@ -1,4 +1,4 @@
-import type { Db, Queryable } from '../db/connection.js';
+import type { Queryable } from '../db/connection.js';
 import { prepared } from '../db/statements.js';
 import type { Progress } from '../jobs/job.js';
 import { JobRefusedError } from '../jobs/refused.js';
@@ -33,6 +33,8 @@ export interface ImportOutcome {
 
 const IMPORT_DETAIL = 'Imported from a CSV file. No password: the user sets one through a link';
 const UPDATE_DETAIL = 'Updated by an import from a CSV file';
+const DIRECTORY_IMPORT_DETAIL = 'Imported from the directory. No password: the user sets one through a link';
+const DIRECTORY_UPDATE_DETAIL = 'Updated by an import from the directory';
 
 /** A new user with their derived fields (search document and sort keys), worked out before the insert. */
 const INSERT_USER = `insert into users (username, first_name, last_name, full_name, signature, email, phone, extension,
@@ -240,6 +242,16 @@ function importGains(tx: Queryable, rows: CheckedRow[]): SeatGains {
   return gainsOf(tx, changes);
 }
 
+/** Keeps the directory entry each written user came from, where the row links one anew (a directory import). */
+function linkDirectoryEntries(tx: Queryable, written: { row: CheckedRow; id: number }[]): void {
+  const links = written.flatMap(({ row, id }) => (row.changes.directoryId ? [{ id, entry: row.directoryId }] : []));
+  if (links.length === 0) return;
+  prepared(
+    tx,
+    `update users set directory_id = j.value ->> 'entry' from json_each(?) j where users.id = j.value ->> 'id'`,
+  ).run(JSON.stringify(links));
+}
+
 /**
  * Writes every row of the file, or none: the rows are checked again inside the transaction
  * (the directory may have changed since the preview), names the file adds to the lists are
@@ -248,7 +260,8 @@ function importGains(tx: Queryable, rows: CheckedRow[]): SeatGains {
  * statement. Unchanged rows write nothing. Imported users have no password.
  */
 export function writeImport(
-  db: Db,
+  /** The connection, or a transaction the write joins (the directory sync's run). */
+  db: Queryable,
   actor: Actor,
   rows: ImportRow[],
   choices: ImportChoices,
@@ -294,6 +307,7 @@ export function writeImport(
 
       progress('Preparing the list and search', 2, 4);
       const written = [...creating, ...updating].map((row) => ({ row, id: row.userId ?? createdIds.get(row)! }));
+      linkDirectoryEntries(tx, written);
       // New users were written with their derived fields; updated ones, and the people whose
       // supervisor's name an update changed, have theirs worked out again.
       refreshDerivedFields(
@@ -316,7 +330,13 @@ export function writeImport(
         return {
           id,
           action: row.action === 'create' ? 'user.create' : 'user.update',
-          detail: row.action === 'create' ? IMPORT_DETAIL : UPDATE_DETAIL,
+          detail: row.directoryId
+            ? row.action === 'create'
+              ? DIRECTORY_IMPORT_DETAIL
+              : DIRECTORY_UPDATE_DETAIL
+            : row.action === 'create'
+              ? IMPORT_DETAIL
+              : UPDATE_DETAIL,
           changes,
         };
       });

@@ -19,6 +19,8 @@ export interface JobContext<P> {
   outbox: Outbox;
   /** DATA_DIR: where a job that makes a file (an export) writes it, and where a request leaves files for its job (an uploaded import). */
   dataDir: string;
+  /** The server's secret, from which a job opens what a setting keeps sealed (the directory's bind password). */
+  secret?: string;
 }
 
 export interface JobOutcome {

@@ -14,6 +14,7 @@ export async function runJob(
   jobId: string,
   requestId: string,
   dataDir: string,
+  secret = '',
 ): Promise<void> {
   const job = board.get(jobId);
   if (!job || job.state !== 'queued') return;
@@ -28,7 +29,17 @@ export async function runJob(
   const progress = (phase: string, done: number, total: number) => board.progress(jobId, phase, done, total);
   try {
     progress('Starting', 0, 0);
-    const outcome = await handler({ jobId, db, actor, params: job.params, requestId, progress, outbox, dataDir });
+    const outcome = await handler({
+      jobId,
+      db,
+      actor,
+      params: job.params,
+      requestId,
+      progress,
+      outbox,
+      dataDir,
+      secret,
+    });
     board.finish(jobId, outcome.summary, outcome.secret);
   } catch (err) {
     if (err instanceof JobRefusedError) {

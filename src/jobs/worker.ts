@@ -24,7 +24,7 @@ async function open(files: JobFiles): Promise<Worker> {
   const outbox = new Outbox(files.secret);
   const log = pino({ level: files.logLevel });
   return {
-    run: (jobId, requestId) => runJob(db, board, outbox, log, jobId, requestId, files.dataDir),
+    run: (jobId, requestId) => runJob(db, board, outbox, log, jobId, requestId, files.dataDir, files.secret),
     checkpoint: () => checkpointAfterJob(db),
   };
 }

@@ -315,6 +315,13 @@ const ROUTES: Record<string, Expectation> = {
     REFUSED,
   ),
   'POST /settings/directory/sync': post(() => '/settings/directory/sync', none, REFUSED),
+  // Importing from the directory is for superusers: a scoped administrator is refused whole.
+  'GET /users/import/directory': get(() => '/users/import/directory', REFUSED),
+  'POST /users/import/directory': post(
+    () => '/users/import/directory',
+    () => [['mode', 'both']],
+    REFUSED,
+  ),
   'GET /licences': get(() => '/licences', REFUSED),
   'POST /licences': post(
     () => '/licences',

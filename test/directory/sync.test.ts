@@ -7,7 +7,19 @@ import { guidText } from '../../src/directory/ldap-client.js';
 import { claimDueSync, claimSyncNow, releaseSync, SYNC_LEASE_MS } from '../../src/directory/sync-claim.js';
 import { addSuperuser, buildTestApp, Client } from '../helpers/app.js';
 import { addUser } from '../helpers/directory.js';
-import { BASE_DN, BIND_DN, BIND_PASSWORD, guidBytesOf, startLdapServer } from '../helpers/ldap.js';
+import {
+  BASE_DN,
+  BIND_DN,
+  BIND_PASSWORD,
+  changeDirectory,
+  dnOf,
+  guidBytesOf,
+  SAMPLE,
+  startLdapServer,
+} from '../helpers/ldap.js';
+import { Attribute } from 'ldapts';
+import { keepImportChoices } from '../../src/directory/import-choices.js';
+import { referenceId } from '../helpers/directory.js';
 
 type App = Awaited<ReturnType<typeof buildTestApp>>;
 
@@ -145,7 +157,7 @@ t.test('a run applies the directory to the users linked to it, deactivates who l
   const run = entries.find((e) => e.action === 'directory.sync')!;
   t.match(
     run.detail,
-    /Applied: 3 users updated, 1 user deactivated, 0 unchanged, 0 entries not in Roster yet, 2 problems/,
+    /Applied: 0 users created, 3 users updated, 1 user deactivated, 0 unchanged, 0 entries not in Roster yet, 2 problems/,
   );
   t.equal(run.actor_name, 'Directory sync');
   t.ok(entries.some((e) => e.action === 'user.status' && e.target_name === 'Long Gone'));
@@ -222,3 +234,76 @@ t.test('a run that cannot reach the directory changes nothing and says why', asy
   };
   t.match(run.detail, /^Nothing was changed: Roster could not reach/);
 });
+
+t.test(
+  'a run creates the users of new entries as the last directory import chose, and deactivates one whose entry is removed',
+  async (t) => {
+    const ldap = await startLdapServer(
+      t,
+      SAMPLE.filter((p) => !['Nameless Entry', 'Ghost Report'].includes(p.cn)),
+    );
+    const app = await buildTestApp(t);
+    const admin = await addSuperuser(app);
+    const people = linkedUsers(app);
+    // José is in the directory but not linked yet: Roster holds a "jose" the import would update.
+    app.db.$client.prepare("update users set directory_id = null where username = 'jose'").run();
+    const employee = referenceId(app.db, 'user_types', 'Employee');
+    configure(app, ldap.url, { id: admin.id, name: 'admin' }, { maxPercent: 100 });
+
+    const before = await app.directory.sync.runNow({})!;
+    t.equal(before.created, 0, 'no user is created before an import from the directory chose how');
+    t.equal(before.deactivated, 1, 'the user whose entry is gone is deactivated');
+    t.equal(user(app, 'left').status, 'inactive');
+    t.match(before.examples, [{ errors: [/Import from the directory once/] }]);
+
+    keepImportChoices(
+      app.db,
+      { mapping: [], mode: 'both', matchOn: 'username', defaultUserTypeId: employee, createMissing: true },
+      admin.id,
+    );
+    const newcomer = (cn: string, username: string) => [
+      new Attribute({ type: 'objectClass', values: ['user'] }),
+      new Attribute({ type: 'cn', values: [cn] }),
+      new Attribute({ type: 'sn', values: ['Neu'] }),
+      new Attribute({ type: 'givenName', values: [cn.split(' ')[0]!] }),
+      new Attribute({ type: 'sAMAccountName', values: [username] }),
+      new Attribute({ type: 'objectCategory', values: ['person'] }),
+      new Attribute({ type: 'objectGUID', values: [guidBytesOf(cn)] }),
+      new Attribute({ type: 'manager', values: [dnOf('Björn Þórsson')] }),
+      new Attribute({ type: 'userAccountControl', values: ['512'] }),
+    ];
+    await changeDirectory(ldap.url, async (client) => {
+      await client.add(dnOf('Nina Neu'), newcomer('Nina Neu', 'nina'));
+      await client.add(dnOf('Nils Neu'), newcomer('Nils Neu', 'nils'));
+    });
+    // Roster's "nils" came from another entry (gone since): the new entry must not take him over.
+    const nils = addUser(app.db, { username: 'nils', firstName: 'Nils', lastName: 'Alt', directoryId: 'elsewhere' });
+    const outcome = await app.directory.sync.runNow({})!;
+    t.match(outcome, { result: 'applied', created: 1, deactivated: 1, problems: 1, notInRoster: 1 });
+    t.match(outcome.examples, [
+      { line: dnOf('Nils Neu'), errors: [/The user “nils” in Roster comes from another directory entry/] },
+    ]);
+    t.equal(user(app, 'nils').id, nils.id);
+    t.equal(user(app, 'nils').directory_id, 'elsewhere', 'the entry that failed the check is left out');
+    const nina = user(app, 'nina');
+    t.equal(nina.directory_id, guid('Nina Neu'), 'the new user is linked to their entry');
+    t.equal(nina.user_type_id, employee, 'with the user type the import chose');
+    t.equal(nina.supervisor_id, people.bjorn.id, "the manager's DN resolves to a user linked before");
+    t.equal(user(app, 'jose').id, people.jose.id, 'the Roster user with the same username is linked, not duplicated');
+    t.equal(user(app, 'jose').directory_id, guid('José Núñez'));
+    const run = app.db.$client
+      .prepare("select detail from audit_entries where action = 'directory.sync' order by id desc")
+      .get() as { detail: string };
+    t.match(run.detail, /^Applied: 1 user created, /);
+    const created = app.db.$client
+      .prepare("select detail from audit_entries where action = 'user.create' and target_user_id = ?")
+      .get(nina.id) as { detail: string };
+    t.match(created.detail, /Imported from the directory/);
+
+    await changeDirectory(ldap.url, (client) => client.del(dnOf('Nina Neu')));
+    const removed = await app.directory.sync.runNow({})!;
+    t.match(removed, { result: 'applied', created: 0, deactivated: 1 });
+    t.equal(user(app, 'nina').status, 'inactive', 'the user whose entry left is deactivated');
+    t.equal(user(app, 'nina').deleted_at, null, 'and never deleted');
+  },
+);

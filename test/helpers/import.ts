@@ -42,7 +42,7 @@ export function mappingShown(page: string): Record<string, string> {
 }
 
 /** Waits for the check job of an upload, found by the job id kept with its choices. */
-async function checked(app: FastifyInstance, location: string) {
+export async function checked(app: FastifyInstance, location: string) {
   const id = location.split('/')[3]!;
   const root = path.join(app.config.dataDir, 'imports');
   for (const folder of readdirSync(root)) {

@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Attribute, Change, Client } from 'ldapts';
 import { freePort } from './smtp.js';
 
 /**
@@ -310,4 +311,23 @@ export async function startLdapServer(
   if (securePort) await listening(securePort, Date.now() + 15_000);
   const caCertificate = certificates ? readFileSync(certificates.ca, 'utf8') : undefined;
   return { url, port, ldapsUrl, caCertificate, stop };
+}
+
+/**
+ * Changes the running directory as its administrator would (ldapmodify, ldapmodrdn): `change`
+ * gets a client bound as the rootdn, which the access rules do not limit.
+ */
+export async function changeDirectory(url: string, change: (client: Client) => Promise<void>): Promise<void> {
+  const client = new Client({ url });
+  try {
+    await client.bind(`cn=admin,${BASE_DN}`, 'not-used-by-roster');
+    await change(client);
+  } finally {
+    await client.unbind();
+  }
+}
+
+/** Replaces one attribute's values on an entry, as an ldapmodify "replace" does. */
+export function replaceAttribute(client: Client, dn: string, type: string, values: string[]): Promise<void> {
+  return client.modify(dn, new Change({ operation: 'replace', modification: new Attribute({ type, values }) }));
 }
