@@ -18,6 +18,7 @@ import { recordAudit, auditActor } from '../audit/record.js';
 import { type CheckedRow, checkRows, CREATABLE_LISTS, type ImportCheck, usernamesFingerprint } from './check-rows.js';
 import type { ImportChoices } from './choices.js';
 import type { ImportRow } from './read-csv.js';
+import { withSearchIndexAtEnd } from './search-index.js';
 import type { Actor } from '../access/actor.js';
 import { gainsOf, holdingOf, holdingOfValues, requireSeats, type SeatGains } from '../licences/limits.js';
 
@@ -283,7 +284,9 @@ export function writeImport(
       const at = now.getTime();
       const creating = check.rows.filter((r) => r.action === 'create');
       const updating = check.rows.filter((r) => r.action === 'update');
-      const createdIds = insertUsers(tx, actor, creating, check.options, at);
+      const createdIds = withSearchIndexAtEnd(tx, creating.length, () =>
+        insertUsers(tx, actor, creating, check.options, at),
+      );
       updateUsers(tx, actor, updating, at);
       const ids = new Map<string, number>();
       for (const row of check.rows) {
