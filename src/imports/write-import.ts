@@ -243,7 +243,8 @@ function importGains(tx: Queryable, rows: CheckedRow[]): SeatGains {
 
 /**
  * Writes every row of the file, or none: the rows are checked again inside the transaction
- * (the directory may have changed since the preview), names the file adds to the lists are
+ * (the directory may have changed since the preview; the preview's check is used instead when
+ * everything it read is still the same), names the file adds to the lists are
  * created first, then new users are inserted and matched users updated with a few prepared
  * statements, derived fields refreshed in one pass, and one audit entry per user written in one
  * statement. Unchanged rows write nothing. Imported users have no password.
@@ -260,11 +261,14 @@ export function writeImport(
   now = new Date(),
   /** More work with the new users' ids in the same transaction (the welcome mails); returns a count it reports. */
   afterCreate?: (tx: Queryable, ids: number[], now: Date) => number,
+  /** The preview's check of the same rows, when it still holds (see kept-check.ts). */
+  keptCheck?: (tx: Queryable) => ImportCheck | undefined,
 ): ImportOutcome {
   return db.transaction(
     (tx) => {
-      progress('Checking the rows again', 0, 4);
-      let check = checkRows(tx, actor, rows, choices);
+      const kept = keptCheck?.(tx);
+      progress(kept ? 'Nothing has changed since the preview' : 'Checking the rows again', 0, 4);
+      let check = kept ?? checkRows(tx, actor, rows, choices);
       if (check.problems.length > 0) {
         const first = check.problems[0]!;
         throw new JobRefusedError(
