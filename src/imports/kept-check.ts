@@ -36,7 +36,11 @@ interface Read {
   answer: string;
 }
 
-const digest = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('base64url');
+// Wrapped in an array, so that no row found (undefined) has a digest too.
+const digest = (value: unknown) =>
+  createHash('sha256')
+    .update(JSON.stringify([value]))
+    .digest('base64url');
 
 /** What the check's result depends on besides the database. */
 const inputsKey = (uploadId: string, text: string, actor: Actor, choices: unknown) =>
@@ -51,8 +55,9 @@ const inputsKey = (uploadId: string, text: string, actor: Actor, choices: unknow
   ]);
 
 function ask(statement: Database.Statement, mode: Mode, method: Method, params: unknown[]): unknown {
-  statement.pluck(mode === 'pluck');
+  // raw(false) leaves plucking off too, so it goes first.
   statement.raw(mode === 'raw');
+  if (mode !== 'raw') statement.pluck(mode === 'pluck');
   return method === 'get' ? statement.get(...params) : statement.all(...params);
 }
 
@@ -80,6 +85,8 @@ class RecordingConnection {
       raw: (on = true) => ((mode = on ? 'raw' : mode === 'raw' ? 'rows' : mode), statement),
       get: (...params: unknown[]) => get(params),
       all: (...params: unknown[]) => all(params),
+      // Read whole and noted as `all`: the check reads a handful of statements, none unbounded.
+      iterate: (...params: unknown[]) => (all(params) as unknown[])[Symbol.iterator](),
       columns: () => real.columns(),
     };
     return statement;
