@@ -118,13 +118,18 @@ export function keepCheck(
   kept = undefined;
   const recording = new RecordingConnection(clientOf(db));
   const result = check(drizzle(recording as unknown as Database.Database, { schema }));
-  kept = {
+  const entry: Kept = {
     key: inputsKey(upload.id, upload.text, actor, choices),
     uploadId: upload.id,
     check: result,
     reads: recording.reads,
     until: now + KEPT_MS,
   };
+  kept = entry;
+  // A large file's check is a few hundred megabytes: not held once it can no longer be used.
+  setTimeout(() => {
+    if (kept === entry) kept = undefined;
+  }, KEPT_MS).unref();
   return result;
 }
 
@@ -148,9 +153,4 @@ export function keptCheck(
   for (const read of found.reads)
     if (digest(ask(client.prepare(read.text), read.mode, read.method, read.params)) !== read.answer) return undefined;
   return found.check;
-}
-
-/** Forgets any kept check (an upload removed, or a test starting afresh). */
-export function forgetKeptCheck(): void {
-  kept = undefined;
 }
