@@ -110,6 +110,7 @@ const COLUMN_LIMITS: Partial<Record<ImportField, number>> = {
   licenceType: 20,
   status: 20,
 };
+const LIMITED_COLUMNS = Object.entries(COLUMN_LIMITS) as [ImportField, number][];
 
 /** A name made from a person's names as an administrator would write it: "Åsa Holm-Berg" → asa.holm-berg. */
 function usernameBase(firstName: string, lastName: string): string {
@@ -179,7 +180,7 @@ export function checkRows(db: Queryable, actor: Actor, rows: ImportRow[], choice
       const k = (row.cells.email ?? '').toLowerCase();
       if (k) inFileKeys.set(k, [...(inFileKeys.get(k) ?? []), row.line]);
     }
-  const held = usernameHeld(db);
+  const held = usernameHeld(db, new Set(inFile.keys()));
   const taken = new Set(inFile.keys());
   const generate = (row: ImportRow) => {
     const base = usernameBase(row.cells.firstName ?? '', row.cells.lastName ?? '');
@@ -266,7 +267,7 @@ export function checkRows(db: Queryable, actor: Actor, rows: ImportRow[], choice
     // Said here rather than cut: a value is imported whole or not at all. A field too long is
     // not checked further, so it is named once.
     const tooLong = new Set<ImportField>();
-    for (const [field, limit] of Object.entries(COLUMN_LIMITS) as [ImportField, number][]) {
+    for (const [field, limit] of LIMITED_COLUMNS) {
       const size = cell(field).length;
       if (size <= limit) continue;
       tooLong.add(field);

@@ -121,10 +121,29 @@ export function peopleNamed(db: Queryable, actor: Actor, references: Set<string>
   return found;
 }
 
-/** Whether a username is held by a live user: asked for each made-up username, so prepared once. */
-export function usernameHeld(db: Queryable): (username: string) => boolean {
+/**
+ * Whether a username is held by a live user. The file's own usernames (lower-cased) are looked
+ * up together in one statement first: asking for each of 100,000 one by one took a quarter of
+ * a second. Any other, a username made up from names, is asked alone, through one prepared
+ * statement.
+ */
+export function usernameHeld(db: Queryable, fileUsernames = new Set<string>()): (username: string) => boolean {
   const statement = prepared(db, 'select 1 from users where lower(username) = ? and deleted_at is null').pluck();
-  return (username) => statement.get(username.toLowerCase()) !== undefined;
+  const heldInFile = new Set(
+    fileUsernames.size === 0
+      ? []
+      : (prepared(
+          db,
+          `select lower(username) from users
+           where deleted_at is null and lower(username) in (select value from json_each(?))`,
+        )
+          .pluck()
+          .all(json(fileUsernames)) as string[]),
+  );
+  return (username) => {
+    const name = username.toLowerCase();
+    return fileUsernames.has(name) ? heldInFile.has(name) : statement.get(name) !== undefined;
+  };
 }
 
 /** Users' names as the audit shows them ("Name · email · group"), by id. */

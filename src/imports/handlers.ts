@@ -5,7 +5,9 @@ import { usersCount } from '../text.js';
 import { JobRefusedError } from '../jobs/refused.js';
 import type { ImportChoices } from './choices.js';
 import type { KeptPreview } from './kept-preview.js';
-import { previewImport } from './preview.js';
+import { previewOfCheck } from './preview.js';
+import { checkRows } from './check-rows.js';
+import { keepCheck, keptCheck } from './kept-check.js';
 import { type ImportRow, mappedRows, readCsv } from './read-csv.js';
 import { type StoredUpload, uploadStoreIn } from './upload-store.js';
 import { writeImport } from './write-import.js';
@@ -61,7 +63,12 @@ export const IMPORT_HANDLERS = {
           chosen: upload.chosen,
           source: upload.source,
         },
-        result: 'problem' in read ? read : previewImport(db, actor, read.rows, choices),
+        result:
+          'problem' in read
+            ? read
+            : previewOfCheck(
+                keepCheck(db, upload, actor, choices, (reading) => checkRows(reading, actor, read.rows, choices)),
+              ),
       };
       store.keepPreview(actor.id, upload.id, kept);
       const href = `/users/import/${upload.id}`;
@@ -104,6 +111,7 @@ export const IMPORT_HANDLERS = {
         progress,
         new Date(),
         welcome,
+        (tx) => keptCheck(tx, upload, actor, choices),
       );
       // Confirming twice must not try to write the same users again.
       store.remove(actor.id, upload.id);

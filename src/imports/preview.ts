@@ -1,5 +1,12 @@
 import type { Queryable } from '../db/connection.js';
-import { type CheckedRow, checkRows, type CreatableList, type RowProblem, usernamesFingerprint } from './check-rows.js';
+import {
+  type CheckedRow,
+  checkRows,
+  type CreatableList,
+  type ImportCheck,
+  type RowProblem,
+  usernamesFingerprint,
+} from './check-rows.js';
 import type { ImportChoices } from './choices.js';
 import type { ImportRow } from './read-csv.js';
 import type { Actor } from '../access/actor.js';
@@ -47,7 +54,11 @@ const shown = ({ line, cells, username, generated, problems, changes }: CheckedR
  * The rows come from a source (a CSV file through its mapping today), never read here.
  */
 export function previewImport(db: Queryable, actor: Actor, rows: ImportRow[], choices: ImportChoices): ImportPreview {
-  const check = checkRows(db, actor, rows, choices);
+  return previewOfCheck(checkRows(db, actor, rows, choices));
+}
+
+/** The preview of rows already checked. */
+export function previewOfCheck(check: ImportCheck): ImportPreview {
   const of = (action: CheckedRow['action']) => check.rows.filter((r) => r.action === action);
   const [created, updated, failing] = [of('create'), of('update'), of('error')];
   const fieldsChanged: Record<string, number> = {};

@@ -18,6 +18,7 @@ import { recordAudit, auditActor } from '../audit/record.js';
 import { type CheckedRow, checkRows, CREATABLE_LISTS, type ImportCheck, usernamesFingerprint } from './check-rows.js';
 import type { ImportChoices } from './choices.js';
 import type { ImportRow } from './read-csv.js';
+import { withSearchIndexAtEnd } from './search-index.js';
 import type { Actor } from '../access/actor.js';
 import { gainsOf, holdingOf, holdingOfValues, requireSeats, type SeatGains } from '../licences/limits.js';
 
@@ -254,7 +255,8 @@ function linkDirectoryEntries(tx: Queryable, written: { row: CheckedRow; id: num
 
 /**
  * Writes every row of the file, or none: the rows are checked again inside the transaction
- * (the directory may have changed since the preview), names the file adds to the lists are
+ * (the directory may have changed since the preview; the preview's check is used instead when
+ * everything it read is still the same), names the file adds to the lists are
  * created first, then new users are inserted and matched users updated with a few prepared
  * statements, derived fields refreshed in one pass, and one audit entry per user written in one
  * statement. Unchanged rows write nothing. Imported users have no password.
@@ -272,11 +274,14 @@ export function writeImport(
   now = new Date(),
   /** More work with the new users' ids in the same transaction (the welcome mails); returns a count it reports. */
   afterCreate?: (tx: Queryable, ids: number[], now: Date) => number,
+  /** The preview's check of the same rows, when it still holds (see kept-check.ts). */
+  keptCheck?: (tx: Queryable) => ImportCheck | undefined,
 ): ImportOutcome {
   return db.transaction(
     (tx) => {
-      progress('Checking the rows again', 0, 4);
-      let check = checkRows(tx, actor, rows, choices);
+      const kept = keptCheck?.(tx);
+      progress(kept ? 'Nothing has changed since the preview' : 'Checking the rows again', 0, 4);
+      let check = kept ?? checkRows(tx, actor, rows, choices);
       if (check.problems.length > 0) {
         const first = check.problems[0]!;
         throw new JobRefusedError(
@@ -296,7 +301,9 @@ export function writeImport(
       const at = now.getTime();
       const creating = check.rows.filter((r) => r.action === 'create');
       const updating = check.rows.filter((r) => r.action === 'update');
-      const createdIds = insertUsers(tx, actor, creating, check.options, at);
+      const createdIds = withSearchIndexAtEnd(tx, creating.length, () =>
+        insertUsers(tx, actor, creating, check.options, at),
+      );
       updateUsers(tx, actor, updating, at);
       const ids = new Map<string, number>();
       for (const row of check.rows) {

@@ -23,4 +23,16 @@ t.test('ten thousand users import in one transaction, with one audit entry each'
     sql`select count(*) as n, sum(supervisor_id is not null) as linked from users where email like 'eva%'`,
   )!;
   t.same(counted, { n: 10_000, linked: 10_000 });
+
+  // The search index is written for the whole file at once, and the trigger that keeps it in
+  // step with single writes is back in place afterwards.
+  t.match((await ctx.browser.get('/users?q=lund9876')).body, /Lund9876/, 'an imported user is found by search');
+  t.notMatch((await ctx.browser.get('/users?q=lund9876')).body, /Lund9875/);
+  const triggers = ctx.db.all<{ name: string }>(
+    sql`select name from sqlite_master where type = 'trigger' and tbl_name = 'users' order by name`,
+  );
+  t.same(
+    triggers.map((r) => r.name),
+    ['users_fts_delete', 'users_fts_insert', 'users_fts_update'],
+  );
 });

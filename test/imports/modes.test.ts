@@ -225,3 +225,15 @@ t.test('missing list values are created when a superuser asks, and are errors ot
   });
   t.match(forced.page.body, /Unknown group “Marketing”/, 'and it is not taken from anyone else');
 });
+
+t.test('matched on email, a new user may not take a username someone else holds, in any case', async (t) => {
+  const ctx = await importReady(t);
+  const file = [
+    'Username,First Name,Last Name,User Type,Email',
+    'BOSS,Nils,Nyman,Employee,nils@example.com',
+    'nils.nyman,Nils,Nyman,Employee,nils.n@example.com',
+  ].join('\n');
+  const { page } = await previewOf(ctx.app, ctx.browser, file, { mode: 'both', matchOn: 'email' });
+  t.same(counts(page.body), { 'To create': 1, 'To update': 0, Unchanged: 0, 'In error': 1 });
+  t.match(page.body, /<td>2<\/td><td>Username<\/td><td>This username is already taken\.<\/td>/);
+});

@@ -44,7 +44,22 @@ async function jobContext(t: Parameters<typeof importReady>[0]) {
     shown.set(id, previewImport(ctx.app.db, ctx.admin, mappedRows(table, choices.mapping), choices).usernames);
     return id;
   };
-  return { ...ctx, run, save, store, phases };
+  /** The check job, as the mapping page starts it: its preview is what the confirmation sends back. */
+  const check = (uploadId: string) => {
+    IMPORT_HANDLERS['users.import.check']({
+      jobId: `check-${uploadId}`,
+      db,
+      actor: ctx.admin,
+      params: { uploadId, maxRows: 1000 },
+      requestId: 'r0',
+      progress: () => {},
+      outbox: ctx.app.mail.outbox,
+      dataDir: ctx.app.config.dataDir,
+    });
+    const kept = store.keptPreview(ctx.admin.id, uploadId) as { result: { usernames: string } };
+    shown.set(uploadId, kept.result.usernames);
+  };
+  return { ...ctx, run, save, check, store, phases };
 }
 
 const FILE =
@@ -91,4 +106,37 @@ t.test(
 t.test('a file that can no longer be read is refused as it stands', async (t) => {
   const ctx = await jobContext(t);
   t.throws(() => ctx.run(ctx.save('Last Name\nHolm\n')), { message: /line 2: Missing first name\./ });
+});
+
+t.test("the import uses the check job's result while nothing it read has changed", async (t) => {
+  const ctx = await jobContext(t);
+  const id = ctx.save(FILE);
+  ctx.check(id);
+  // Writes the check never read: another user's phone, a session.
+  ctx.db.run(sql`update users set phone = '555' where username = 'boss'`);
+  const outcome = ctx.run(id);
+  t.equal(outcome.summary.headline, '2 users imported from team.csv.');
+  t.equal(ctx.phases[0], 'Nothing has changed since the preview');
+  const member = ctx.db.get<{ supervisor: string }>(
+    sql`select s.username as supervisor from users u join users s on s.id = u.supervisor_id where u.username = 'member'`,
+  );
+  t.same(member, { supervisor: 'lead' });
+});
+
+t.test('a change since the check job that the rows depend on is still caught', async (t) => {
+  for (const [change, message] of [
+    [sql`delete from groups where name = 'Support'`, /such as line 3: Unknown group “Support”\./],
+    [
+      sql`update users set username = 'LEAD' where username = 'boss'`,
+      /such as line 2: This username is already taken\./,
+    ],
+  ] as const) {
+    const ctx = await jobContext(t);
+    const id = ctx.save(FILE);
+    ctx.check(id);
+    ctx.db.run(change);
+    t.throws(() => ctx.run(id), { message });
+    t.equal(ctx.phases[0], 'Checking the rows again');
+    t.equal(ctx.db.get<{ n: number }>(sql`select count(*) as n from users where username = 'member'`)!.n, 0);
+  }
 });
