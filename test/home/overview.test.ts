@@ -119,6 +119,14 @@ t.test('the charts count per day, with their values as text', async (t) => {
     page,
     /<desc id="chart-created-desc">3 users created in the last 30 days; the most on [^,]+, 2 users created\.<\/desc>/,
   );
+  const dayLinks = [...page.matchAll(/<td><a href="(\/users\?field=created&amp;op=on[^"]*)"/g)].map((m) =>
+    m[1]!.replace(/&amp;/g, '&'),
+  );
+  t.equal(dayLinks.length, 30, 'each day of users created leads to its list');
+  t.match((await browser.get(dayLinks.at(-1)!)).body, 'of <strong>2</strong> users', "today's list: the same 2");
+  t.match((await browser.get(dayLinks.at(-4)!)).body, 'of <strong>1</strong> user', 'three days ago: the same 1');
+  const since = /<h3 id="chart-created-title"><a href="([^"]+)"/.exec(page)![1]!.replace(/&amp;/g, '&');
+  t.match((await browser.get(since)).body, 'of <strong>3</strong> users', 'the whole chart leads to its 3 users');
   t.equal(chartTable(page, 'Users deleted').at(-1), 1);
   t.match(page, /<desc id="chart-deleted-desc">1 user deleted in the last 30 days/);
   t.equal(chartTable(page, 'Sign-ins').at(-1), 1, 'the sign-in of this test, counted when it happened');
