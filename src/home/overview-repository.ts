@@ -25,6 +25,9 @@ export interface StatusCounts {
   viewer: number;
 }
 
+/** What a scope's figures depend on: its lists, and whether the administrator may view users at all. */
+const scopeKey = (actor: Actor) => JSON.stringify([actor.scope, actor.permissions.has('view')]);
+
 /** Counted in one pass over the users of a scope, kept until the data changes. */
 const keptByScope = new UntilChanged<KeptCounts>(100);
 
@@ -35,7 +38,7 @@ const keptByScope = new UntilChanged<KeptCounts>(100);
  */
 function countsWithoutLocks(db: Queryable, actor: Actor): KeptCounts {
   if (actor.scope === 'everyone') return keptCounts(db);
-  return keptByScope.get(db, JSON.stringify([actor.scope, actor.permissions.has('view')]), () => {
+  return keptByScope.get(db, scopeKey(actor), () => {
     const row = oneRow<Record<keyof KeptCounts, number | null>>(
       db,
       sql`select count(*) as total,
@@ -89,17 +92,21 @@ export function statusCounts(db: Queryable, actor: Actor, now: Date): StatusCoun
   };
 }
 
-/** How many users in the actor's scope hold each add-on, by add-on id. */
+const addonsByScope = new UntilChanged<Map<number, number>>(100);
+
+/** How many users in the actor's scope hold each add-on, by add-on id: kept like the statuses. */
 export function addonUse(db: Queryable, actor: Actor): Map<number, number> {
   if (actor.scope === 'everyone') {
     return new Map([...keptAddonCounts(db)].map(([id, counts]) => [id, counts.holders]));
   }
-  const rows = allRows<{ id: number; n: number }>(
-    db,
-    sql`select m.ref_id as id, count(*) as n from user_addons m join users u on u.id = m.user_id
-        where ${visibleTo(actor, u)} group by m.ref_id`,
-  );
-  return new Map(rows.map((r) => [r.id, r.n]));
+  return addonsByScope.get(db, scopeKey(actor), () => {
+    const rows = allRows<{ id: number; n: number }>(
+      db,
+      sql`select m.ref_id as id, count(*) as n from user_addons m join users u on u.id = m.user_id
+          where ${visibleTo(actor, u)} group by m.ref_id`,
+    );
+    return new Map(rows.map((r) => [r.id, r.n]));
+  });
 }
 
 export interface Pool {
