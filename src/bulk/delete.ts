@@ -10,6 +10,8 @@ import type { Actor } from '../access/actor.js';
 import { protections } from '../access/policy.js';
 import { filterZone, listConditions } from '../list/list-repository.js';
 import { listQueryFromString } from '../list/list-query.js';
+import { restoreSeatGains } from '../licences/bulk-seats.js';
+import { requireSeats } from '../licences/limits.js';
 
 /**
  * Bulk delete (B4) moves users to the trash, as deleting one by one does; and a batch comes
@@ -102,7 +104,11 @@ export function applyRestore(
     select: (tx) => resolveTrashSelection(tx, actor, selection),
     rules: restoreRules(),
     changes: EVERYONE,
-    write: (tx) => updateChanged(tx, actor, at, [sql`deleted_at = null`]),
+    write: (tx) => {
+      // Restored users take their licences back: past a limit, nobody is restored.
+      requireSeats(tx, restoreSeatGains(tx, sql`u.id in ${IN_CHANGED}`));
+      updateChanged(tx, actor, at, [sql`deleted_at = null`]);
+    },
     audit: { action: 'user.restore', detail: 'Bulk restore' },
   };
   return runBulk(db, actor, work, requestId, progress, now);

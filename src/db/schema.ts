@@ -164,8 +164,52 @@ export const users = sqliteTable(
     uniqueIndex('users_directory_id')
       .on(t.directoryId)
       .where(sql`directory_id is not null`),
+    // Rare states get a small index of their own, so counting or listing them reads a few entries,
+    // not a million rows. Locked carries what "can sign in" also asks, so the Overview counts
+    // from the index alone at read time (a lock runs out with the clock, so no counter can keep it).
+    index('users_blocked')
+      .on(t.status)
+      .where(sql`blocked = 1 and deleted_at is null`),
+    index('users_must_change_password')
+      .on(t.status)
+      .where(sql`must_change_password = 1 and deleted_at is null`),
+    index('users_locked')
+      .on(t.lockedUntil, t.status, t.blocked)
+      .where(sql`locked_until is not null and deleted_at is null`),
   ],
 );
+
+/**
+ * The large counts of users not in the trash, for the whole organisation, in one row kept by
+ * triggers on users (see migration 0014_overview_counts): every write that changes one of them
+ * changes the row in its own transaction, so the counts are exact after it and read for nothing.
+ * A lock runs out with the clock, so it is not kept here (see users_locked).
+ */
+export const userCounts = sqliteTable('user_counts', {
+  id: integer('id').primaryKey(),
+  total: integer('total').notNull().default(0),
+  /** Active and not blocked (a lock aside: that is counted at read time). */
+  active: integer('active').notNull().default(0),
+  inactive: integer('inactive').notNull().default(0),
+  blocked: integer('blocked').notNull().default(0),
+  mustChangePassword: integer('must_change_password').notNull().default(0),
+  neverSignedIn: integer('never_signed_in').notNull().default(0),
+  full: integer('full').notNull().default(0),
+  viewer: integer('viewer').notNull().default(0),
+  /** Full and viewer licences of users active and not blocked: the seats they take when the others release theirs. */
+  fullHeld: integer('full_held').notNull().default(0),
+  viewerHeld: integer('viewer_held').notNull().default(0),
+});
+
+/**
+ * Per add-on, its holders not in the trash, and those of them active and not blocked; kept by
+ * triggers on user_addons and users like user_counts, so an add-on's seats count in one lookup.
+ */
+export const addonCounts = sqliteTable('addon_counts', {
+  addonId: integer('addon_id').primaryKey(),
+  holders: integer('holders').notNull().default(0),
+  held: integer('held').notNull().default(0),
+});
 
 export const userAvatars = sqliteTable('user_avatars', {
   userId: integer('user_id')

@@ -6,6 +6,8 @@ import { allRows, oneRow } from '../db/statements.js';
 import { auditVisibleTo, visibleTo } from '../access/scope.js';
 import type { Actor } from '../access/actor.js';
 import { utcDay } from './activity.js';
+import { UntilChanged } from '../db/change-stamp.js';
+import { type KeptCounts, keptAddonCounts, keptCounts } from '../users/user-counts.js';
 
 /** Every overview query names the users table `u`, as the scope condition is written for it. */
 const u = alias(users, 'u');
@@ -23,48 +25,88 @@ export interface StatusCounts {
   viewer: number;
 }
 
+/** What a scope's figures depend on: its lists, and whether the administrator may view users at all. */
+const scopeKey = (actor: Actor) => JSON.stringify([actor.scope, actor.permissions.has('view')]);
+
+/** Counted in one pass over the users of a scope, kept until the data changes. */
+const keptByScope = new UntilChanged<KeptCounts>(100);
+
 /**
- * The users by status and licence, in the actor's scope, in one pass over the users: the
- * figures have no index in common, and one scan costs less than six.
+ * The users by status and licence in the actor's scope, a lock aside. The whole organisation's
+ * are kept by triggers (users/user-counts.ts); a scope's are one pass over its users, kept until
+ * the data changes, so after any write the next read is exact.
  */
-export function statusCounts(db: Queryable, actor: Actor, now: Date): StatusCounts {
-  const at = now.getTime();
-  const row = oneRow<Record<keyof StatusCounts, number | null>>(
-    db,
-    sql`select count(*) as total,
-          sum(u.status = 'active' and u.blocked = 0 and coalesce(u.locked_until, 0) <= ${at}) as active,
-          sum(u.status = 'inactive') as inactive,
-          sum(u.blocked) as blocked,
-          sum(coalesce(u.locked_until, 0) > ${at}) as locked,
-          sum(u.must_change_password) as mustChangePassword,
-          sum(u.last_signin_at is null) as neverSignedIn,
-          sum(u.licence_type = 'full') as full,
-          sum(u.licence_type = 'viewer') as viewer
-        from users u where ${visibleTo(actor, u)}`,
-  );
-  const counts = {} as StatusCounts;
-  for (const [key, value] of Object.entries(row ?? {})) counts[key as keyof StatusCounts] = value ?? 0;
-  return counts;
+function countsWithoutLocks(db: Queryable, actor: Actor): KeptCounts {
+  if (actor.scope === 'everyone') return keptCounts(db);
+  return keptByScope.get(db, scopeKey(actor), () => {
+    const row = oneRow<Record<keyof KeptCounts, number | null>>(
+      db,
+      sql`select count(*) as total,
+            sum(u.status = 'active' and u.blocked = 0) as active,
+            sum(u.status = 'inactive') as inactive,
+            sum(u.blocked) as blocked,
+            sum(u.must_change_password) as mustChangePassword,
+            sum(u.last_signin_at is null) as neverSignedIn,
+            sum(u.licence_type = 'full') as "full",
+            sum(u.licence_type = 'viewer') as viewer,
+            sum(u.licence_type = 'full' and u.status = 'active' and u.blocked = 0) as fullHeld,
+            sum(u.licence_type = 'viewer' and u.status = 'active' and u.blocked = 0) as viewerHeld
+          from users u where ${visibleTo(actor, u)}`,
+    );
+    const counts = {} as KeptCounts;
+    for (const [key, value] of Object.entries(row ?? {})) counts[key as keyof KeptCounts] = value ?? 0;
+    return counts;
+  });
 }
 
-/** How many users in the actor's scope hold each add-on, by add-on id. */
+/**
+ * Users locked now in the actor's scope, and how many of them would otherwise sign in. A lock
+ * runs out with the clock, so no trigger can keep this: it is read each time from users_locked,
+ * which holds only the users ever locked and carries what the count asks.
+ */
+function lockedNow(db: Queryable, actor: Actor, now: Date): { locked: number; keptOut: number } {
+  const row = oneRow<{ locked: number; keptOut: number | null }>(
+    db,
+    sql`select count(*) as locked, sum(u.status = 'active' and u.blocked = 0) as keptOut
+        from users u indexed by users_locked
+        where u.locked_until is not null and u.deleted_at is null and u.locked_until > ${now.getTime()}
+          and ${visibleTo(actor, u)}`,
+  );
+  return { locked: row?.locked ?? 0, keptOut: row?.keptOut ?? 0 };
+}
+
+/** The users by status and licence in the actor's scope, as they are at `now`. */
+export function statusCounts(db: Queryable, actor: Actor, now: Date): StatusCounts {
+  const kept = countsWithoutLocks(db, actor);
+  const { locked, keptOut } = lockedNow(db, actor, now);
+  return {
+    total: kept.total,
+    active: kept.active - keptOut,
+    inactive: kept.inactive,
+    blocked: kept.blocked,
+    locked,
+    mustChangePassword: kept.mustChangePassword,
+    neverSignedIn: kept.neverSignedIn,
+    full: kept.full,
+    viewer: kept.viewer,
+  };
+}
+
+const addonsByScope = new UntilChanged<Map<number, number>>(100);
+
+/** How many users in the actor's scope hold each add-on, by add-on id: kept like the statuses. */
 export function addonUse(db: Queryable, actor: Actor): Map<number, number> {
-  const rows =
-    actor.scope === 'everyone'
-      ? // The whole organisation: every membership, less those of users in the trash (few, and indexed).
-        allRows<{ id: number; n: number }>(
-          db,
-          sql`select ref_id as id, count(*) -
-                (select count(*) from user_addons t join users d on d.id = t.user_id
-                 where t.ref_id = m.ref_id and d.deleted_at is not null) as n
-              from user_addons m group by ref_id`,
-        )
-      : allRows<{ id: number; n: number }>(
-          db,
-          sql`select m.ref_id as id, count(*) as n from user_addons m join users u on u.id = m.user_id
-              where ${visibleTo(actor, u)} group by m.ref_id`,
-        );
-  return new Map(rows.map((r) => [r.id, r.n]));
+  if (actor.scope === 'everyone') {
+    return new Map([...keptAddonCounts(db)].map(([id, counts]) => [id, counts.holders]));
+  }
+  return addonsByScope.get(db, scopeKey(actor), () => {
+    const rows = allRows<{ id: number; n: number }>(
+      db,
+      sql`select m.ref_id as id, count(*) as n from user_addons m join users u on u.id = m.user_id
+          where ${visibleTo(actor, u)} group by m.ref_id`,
+    );
+    return new Map(rows.map((r) => [r.id, r.n]));
+  });
 }
 
 export interface Pool {
@@ -87,14 +129,26 @@ export function licencePool(db: Queryable): Pool {
 
 export type DayCounts = Map<string, number>;
 
-/** Users in the actor's scope created on each day since `from` (live users: the index holds those). */
-export function createdPerDay(db: Queryable, actor: Actor, from: Date): DayCounts {
-  const rows = allRows<{ day: string; n: number }>(
-    db,
-    sql`select strftime('%Y-%m-%d', u.created_at / 1000, 'unixepoch') as day, count(*) as n
-        from users u where ${visibleTo(actor, u)} and u.created_at >= ${from.getTime()} group by day`,
+/**
+ * Users in the actor's scope created on each of the given days, each a day in the
+ * administrator's zone from its start (`starts`, ascending) to the next one's, the last ending at
+ * `end`: the same days the list's "Created on" filter reads, so a bar and its list agree.
+ * Only live users: the users_created index holds those.
+ */
+export function createdPerDay(db: Queryable, actor: Actor, starts: number[], end: number): number[] {
+  const bounds = [...starts.slice(1), end];
+  const bucket = sql.join(
+    bounds.map((bound, i) => sql`when u.created_at < ${bound} then ${i}`),
+    sql` `,
   );
-  return new Map(rows.map((r) => [r.day, r.n]));
+  const rows = allRows<{ i: number; n: number }>(
+    db,
+    sql`select case ${bucket} end as i, count(*) as n from users u
+        where ${visibleTo(actor, u)} and u.created_at >= ${starts[0]} and u.created_at < ${end} group by i`,
+  );
+  const counts = starts.map(() => 0);
+  for (const row of rows) counts[row.i] = row.n;
+  return counts;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Db } from '../db/connection.js';
-import { changeStamp } from '../db/change-stamp.js';
-import { clientOf } from '../db/statements.js';
+import { wallClock, zonedDayStart } from '../dates.js';
+import { CAN_SIGN_IN } from '../list/filter-sql.js';
+import { filterZone } from '../list/list-repository.js';
 import type { Job, JobBoard } from '../jobs/board.js';
 import { listUrl, parseListQuery } from '../list/list-query.js';
 import type { QueryParams } from '../query-params.js';
@@ -62,11 +63,40 @@ export interface Overview {
   mail?: MailCounts;
   latest: (RecentAction & { words: string })[];
   readAt: Date;
-  /** Set when the figures shown were read before the latest change (see cachedOverview). */
-  asOf?: Date;
 }
 
 const usersLink = (params: QueryParams) => listUrl(parseListQuery(params));
+
+/** The list of users for whom a yes/no field is yes. */
+const yes = (field: string) => usersLink({ field, op: 'eq', value: 'yes' });
+
+/**
+ * The days of the created chart: the last thirty in the administrator's zone, as the list's
+ * "Created on" filter reads a day, so each bar leads to a list of exactly its users.
+ */
+function createdDays(db: Db, actor: Actor, now: Date) {
+  const zone = filterZone(db, actor);
+  const today = Date.parse(`${wallClock(now, zone).day}T00:00:00Z`);
+  const days = daysBetween(new Date(today - (CHART_DAYS - 1) * 86_400_000), new Date(today));
+  const starts = days.map((day) => zonedDayStart(day, zone));
+  const end = zonedDayStart(new Date(today + 86_400_000).toISOString().slice(0, 10), zone);
+  return { days, starts, end };
+}
+
+/** The created chart, and the list of the users it counts: those created since its first day began. */
+function createdFigures(db: Db, actor: Actor, now: Date): { chart: BarChart; href: string } {
+  const { days, starts, end } = createdDays(db, actor, now);
+  const counts = createdPerDay(db, actor, starts, end);
+  const values = days.map((day, i) => ({
+    day,
+    value: counts[i]!,
+    href: usersLink({ field: 'created', op: 'on', value: day, sort: '-created' }),
+  }));
+  return {
+    chart: barChart(values, { one: 'user created', many: 'users created' }),
+    href: usersLink({ field: 'created', op: 'after', value: new Date(starts[0]!).toISOString(), sort: '-created' }),
+  };
+}
 
 function perDay(days: string[], counts: DayCounts) {
   return days.map((day) => ({ day, value: counts.get(day) ?? 0 }));
@@ -78,7 +108,12 @@ function licenceUse(label: string, used: number, seats: number | null, href: str
   return { label, used, seats, href, percent, level };
 }
 
-/** Reads every figure from the database; see cachedOverview for when this runs. */
+/**
+ * Reads every figure from the database, each time the page is asked for: the costly counts are
+ * kept by triggers or per scope until the data changes (overview-repository.ts), and a lock is
+ * counted from its own small index, so the figures are exact after any write and cost
+ * milliseconds at a million users.
+ */
 export function readOverview(db: Db, actor: Actor, now = new Date()): Overview {
   const counts = statusCounts(db, actor, now);
   const pool = licencePool(db);
@@ -87,19 +122,25 @@ export function readOverview(db: Db, actor: Actor, now = new Date()): Overview {
   const days = daysBetween(from, now);
   const fromDay = new Date(`${days[0]}T00:00:00Z`);
   const superuser = isSuperuser(actor);
+  const created = createdFigures(db, actor, now);
   return {
     total: { label: 'Users', value: counts.total, href: '/users', note: 'you administer' },
     statuses: [
       {
         label: 'Active',
         value: counts.active,
-        href: usersLink({ status: 'active' }),
+        href: usersLink({ status: CAN_SIGN_IN }),
         note: 'can sign in',
       },
       { label: 'Inactive', value: counts.inactive, href: usersLink({ status: 'inactive' }), note: 'cannot sign in' },
-      { label: 'Blocked', value: counts.blocked, note: 'by an administrator' },
-      { label: 'Locked', value: counts.locked, note: 'after failed sign-ins' },
-      { label: 'Must change password', value: counts.mustChangePassword, note: 'at their next sign-in' },
+      { label: 'Blocked', value: counts.blocked, href: yes('blocked'), note: 'by an administrator' },
+      { label: 'Locked', value: counts.locked, href: yes('locked'), note: 'after failed sign-ins' },
+      {
+        label: 'Must change password',
+        value: counts.mustChangePassword,
+        href: yes('mustChangePassword'),
+        note: 'at their next sign-in',
+      },
       {
         label: 'Never signed in',
         value: counts.neverSignedIn,
@@ -119,8 +160,8 @@ export function readOverview(db: Db, actor: Actor, now = new Date()): Overview {
         ),
       ),
     ],
-    created: barChart(perDay(days, createdPerDay(db, actor, fromDay)), { one: 'user created', many: 'users created' }),
-    createdHref: usersLink({ field: 'created', op: 'after', value: days[0]!, sort: '-created' }),
+    created: created.chart,
+    createdHref: created.href,
     deleted: barChart(perDay(days, deletedPerDay(db, actor, fromDay)), { one: 'user deleted', many: 'users deleted' }),
     signins: superuser
       ? barChart(perDay(days, signinsPerDay(db, fromDay)), { one: 'sign-in', many: 'sign-ins' })
@@ -132,55 +173,6 @@ export function readOverview(db: Db, actor: Actor, now = new Date()): Overview {
     })),
     readAt: now,
   };
-}
-
-/**
- * At a million users the figures cost most of a second to read (the statuses have no index in
- * common, so they are one scan), while the page must answer in milliseconds. They are kept per
- * scope until the data changes, as the list's counts are (see db/change-stamp.ts). On a busy
- * system the data changes with every sign-in, so figures that were costly to read are kept for
- * a few seconds after a change, and the page says when they were read; cheap ones (any
- * organisation of a few thousand users) are always read afresh. Figures also expire on their
- * own after a minute, since one of them moves with the clock alone: a lock running out.
- */
-const COSTLY_MS = 100;
-const KEPT_AFTER_CHANGE_MS = 10_000;
-const MAX_AGE_MS = 60_000;
-const SCOPES_KEPT = 100;
-
-interface Kept {
-  stamp: string;
-  overview: Overview;
-  readAt: number;
-  costMs: number;
-}
-/** Per connection, as UntilChanged keeps its values: a change stamp means something on its own connection only. */
-const keptBy = new WeakMap<object, Map<string, Kept>>();
-
-/** Figures depend on the scope; an administrator with a scope also sees the audit of their own actions. */
-const scopeKey = (actor: Actor) =>
-  actor.scope === 'everyone' ? 'everyone' : JSON.stringify([actor.id, actor.scope, [...actor.permissions]]);
-
-/** `costlyMs` is how long a read must take for its figures to be kept past a change. */
-export function cachedOverview(db: Db, actor: Actor, now = new Date(), costlyMs = COSTLY_MS): Overview {
-  const key = scopeKey(actor);
-  const stamp = changeStamp(db);
-  const connection = clientOf(db);
-  let kept = keptBy.get(connection);
-  if (!kept) keptBy.set(connection, (kept = new Map()));
-  const found = kept.get(key);
-  const age = found ? now.getTime() - found.readAt : Infinity;
-  if (found && age < MAX_AGE_MS) {
-    if (found.stamp === stamp) return found.overview;
-    if (found.costMs >= costlyMs && age < KEPT_AFTER_CHANGE_MS)
-      return { ...found.overview, asOf: found.overview.readAt };
-  }
-  const started = performance.now();
-  const overview = readOverview(db, actor, now);
-  kept.delete(key);
-  if (kept.size >= SCOPES_KEPT) kept.delete(kept.keys().next().value!);
-  kept.set(key, { stamp, overview, readAt: now.getTime(), costMs: performance.now() - started });
-  return overview;
 }
 
 /** Bulk jobs queued or running now: a superuser sees everyone's, an administrator their own. */

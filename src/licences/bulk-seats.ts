@@ -2,7 +2,7 @@ import { type SQL, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/connection.js';
 import { oneRow } from '../db/statements.js';
 import type { BulkChanges } from '../bulk/update.js';
-import { addonIdOf, addonSeat, LICENCE_SEATS, type SeatKey } from './pool.js';
+import { addonIdOf, addonSeat, LICENCE_SEATS, readPool, type SeatKey } from './pool.js';
 import type { SeatGains } from './limits.js';
 import { countsSql, inactiveRelease } from './seat-release.js';
 import { referenceLists } from '../reference/reference-lists.js';
@@ -57,10 +57,37 @@ export function bulkSeatGains(db: Queryable, changes: SeatChanges, set: SQL): Se
           : heldNow;
     return sql`sum((${heldAfter} and ${countsAfter}) - (${heldNow} and ${countsBefore}))`;
   });
+  return sumsOver(db, keys, differences, set);
+}
+
+/** Each seat's sum over the users in `set`, in one pass over them. */
+function sumsOver(db: Queryable, keys: SeatKey[], sums: SQL[], set: SQL): SeatGains {
   const row = oneRow<{ gains: string }>(
     db,
-    sql`select json_array(${sql.join(differences, sql`, `)}) as gains from users u where ${set}`,
+    sql`select json_array(${sql.join(sums, sql`, `)}) as gains from users u where ${set}`,
   );
   const gains = JSON.parse(row!.gains) as (number | null)[];
   return new Map(keys.map((key, i) => [key, gains[i] ?? 0]));
+}
+
+/**
+ * The seats users in the trash (a condition over `u`) take back when restored: in the trash they
+ * hold none, restored they hold what they held before, as the release setting counts it. Only
+ * seats with a limit are counted: with none set, a restore of any size reads nothing more.
+ */
+export function restoreSeatGains(db: Queryable, set: SQL): SeatGains {
+  const keys = readPool(db)
+    .filter((seat) => seat.limit !== undefined)
+    .map((seat) => seat.key);
+  if (keys.length === 0) return new Map();
+  const counts = countsSql(inactiveRelease(db));
+  const sums = keys.map((key) => {
+    const addonId = addonIdOf(key);
+    const holds =
+      addonId === undefined
+        ? sql`u.licence_type = ${key}`
+        : sql`exists (select 1 from user_addons m where m.user_id = u.id and m.ref_id = ${addonId})`;
+    return sql`sum(${holds} and ${counts})`;
+  });
+  return sumsOver(db, keys, sums, set);
 }

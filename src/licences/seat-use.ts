@@ -1,42 +1,26 @@
-import { sql } from 'drizzle-orm';
 import type { Queryable } from '../db/connection.js';
 import { UntilChanged } from '../db/change-stamp.js';
-import { oneRow } from '../db/statements.js';
+import { keptAddonCounts, keptCounts } from '../users/user-counts.js';
 import { addonIdOf, readPool, type Seat, type SeatKey } from './pool.js';
-import { countsSql, inactiveRelease } from './seat-release.js';
+import { inactiveRelease } from './seat-release.js';
 
 /**
- * How many seats of each licence are taken, across the whole organisation (the pool is the
- * organisation's, whoever looks). Users in the trash hold none.
+ * How many seats of a licence are taken, across the whole organisation (the pool is the
+ * organisation's, whoever looks). Users in the trash hold none; when inactive and blocked users
+ * release their seats, they hold none either.
  *
- * Each count walks an index, not the users table: a licence type's through users_licence
- * (licence type, status; users not in the trash), an add-on's through user_addons_ref, less the
- * few holders in the trash: tens of milliseconds at a million users, paid once per change of
- * the data for pages (see seatUse), and only for the seats a change takes for a write. Only when
- * inactive and blocked users release their seats does a count also read each holder's row
- * (there is no index on blocked), a few hundred milliseconds at a million.
+ * Both are kept by triggers in the transaction of every write (users/user-counts.ts), so a count
+ * is one row's lookup at any size, and exact inside a write's transaction, where the limits ask it.
  */
 export function countSeat(db: Queryable, key: SeatKey, release = inactiveRelease(db)): number {
   const addonId = addonIdOf(key);
-  const count = (query: ReturnType<typeof sql>) => oneRow<{ n: number }>(db, query)!.n;
   if (addonId === undefined) {
-    return release
-      ? count(sql`select count(*) as n from users u indexed by users_licence
-          where u.licence_type = ${key} and u.status = 'active' and u.deleted_at is null and u.blocked = 0`)
-      : count(sql`select count(*) as n from users u indexed by users_licence
-          where u.licence_type = ${key} and u.deleted_at is null`);
+    const counts = keptCounts(db);
+    if (key === 'full') return release ? counts.fullHeld : counts.full;
+    return release ? counts.viewerHeld : counts.viewer;
   }
-  if (release) {
-    return count(sql`select count(*) as n from user_addons m join users u on u.id = m.user_id
-      where m.ref_id = ${addonId} and u.deleted_at is null and ${countsSql(true)}`);
-  }
-  return (
-    count(sql`select count(*) as n from user_addons where ref_id = ${addonId}`) -
-    // From the few users in the trash to their add-on, never the other way round (cross join
-    // keeps that order even before the statistics say how few they are).
-    count(sql`select count(*) as n from users u indexed by users_trash
-      cross join user_addons m on m.user_id = u.id and m.ref_id = ${addonId} where u.deleted_at is not null`)
-  );
+  const addon = keptAddonCounts(db).get(addonId);
+  return (release ? addon?.held : addon?.holders) ?? 0;
 }
 
 export interface SeatUse extends Seat {

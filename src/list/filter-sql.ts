@@ -86,6 +86,32 @@ export const choiceColumn = (column: string): FieldSql => ({
   picked: (value) => sql`${sql.raw(column)} = ${value}`,
 });
 
+/**
+ * Whether a user can sign in now, as sign-in decides (auth/signin.ts canSignIn): active, not
+ * blocked, not locked. A lock runs out with the clock, so it is compared with the time the
+ * list is read.
+ */
+const lockedSql = () => sql`coalesce(u.locked_until, 0) > ${Date.now()}`;
+const canSignInSql = () => sql`(u.status = 'active' and u.blocked = 0 and not ${lockedSql()})`;
+
+/**
+ * The status, and "can sign in", which the status alone does not say: a quick choice beside the
+ * stored ones, so the Overview's Active figure leads to a list of exactly its users.
+ */
+export const CAN_SIGN_IN = 'can-sign-in';
+export const statusColumn: FieldSql = {
+  where: (op, value) => {
+    const is = value === CAN_SIGN_IN ? canSignInSql() : sql`u.status = ${value}`;
+    return op === 'not' ? sql`not ${is}` : is;
+  },
+  picked: (value) => (value === CAN_SIGN_IN ? canSignInSql() : sql`u.status = ${value}`),
+};
+
+/** Locked now after failed sign-ins: "is not yes" is not locked now, whatever an old lock said. */
+export const lockedNow: FieldSql = {
+  where: (op, value) => ((value === 'yes') !== (op === 'not') ? lockedSql() : sql`not ${lockedSql()}`),
+};
+
 /** A 0/1 flag; "is not yes" is "no". */
 export const yesNoColumn = (column: string): FieldSql => ({
   where: (op, value) => sql`${sql.raw(column)} = ${(value === 'yes') !== (op === 'not') ? 1 : 0}`,

@@ -1,8 +1,11 @@
+import { sql } from 'drizzle-orm';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type ActionPreview, EVERYONE, previewAction } from '../bulk/changed-set.js';
 import { resolveTrashSelection, restoreRules, type TrashSelection } from '../bulk/delete.js';
-import type { Rule } from '../bulk/refusals.js';
-import { OutOfScopeError, readSelection, type Selection, selectionFields } from '../bulk/selection.js';
+import { NOT_REFUSED, type Rule } from '../bulk/refusals.js';
+import { IN_BULK, OutOfScopeError, readSelection, type Selection, selectionFields } from '../bulk/selection.js';
+import { restoreSeatGains } from '../licences/bulk-seats.js';
+import { seatShortfalls, shortfallWords } from '../licences/limits.js';
 import type { JobLink } from '../jobs/board.js';
 import { listQueryFromString } from '../list/list-query.js';
 import { usersCount } from '../text.js';
@@ -87,20 +90,25 @@ export default async function trashBulkRoutes(app: FastifyInstance) {
   app.post<{ Body: Body }>('/trash/bulk', async (request, reply) =>
     withAction(request, reply, (action, selection) => {
       const spec = TRASH_ACTIONS[action];
-      const preview: ActionPreview = db.transaction((tx) =>
-        previewAction(
+      const { preview, problem } = db.transaction((tx) => {
+        const previewed: ActionPreview = previewAction(
           tx,
           resolveTrashSelection(tx, request.actor, trashSelectionOf(selection)),
           spec.rules(request.actor),
           EVERYONE,
           NAMED,
-        ),
-      );
+        );
+        // Restored users take their licences back: past a limit the restore would be refused, so say so now.
+        const willChange = sql`${IN_BULK} and ${NOT_REFUSED}`;
+        const shortfall = action === 'restore' ? seatShortfalls(tx, restoreSeatGains(tx, willChange)) : [];
+        return { preview: previewed, problem: shortfallWords(shortfall) };
+      });
       return reply.view('trash/confirm-bulk', {
         title: spec.title,
         spec,
         action,
         preview,
+        problem,
         fields: selectionFields(selection),
         back: backTo(selection),
         usersCount,

@@ -20,6 +20,7 @@ import {
 } from './trash-service.js';
 import { personIdOf } from '../user/supervisor-label.js';
 import { UsernameTakenError } from '../user/user-writes.js';
+import { LicenceLimitError } from '../licences/limits.js';
 import type { User } from '../db/schema.js';
 import { fragmentAsked } from '../htmx.js';
 import type { QueryParams } from '../query-params.js';
@@ -161,6 +162,10 @@ export default async function trashRoutes(app: FastifyInstance) {
     } catch (error) {
       if (error instanceof NotFoundError) return reply.callNotFound();
       if (error instanceof UsernameTakenError) return renderRename(reply, user, 409, username ?? '', USERNAME_TAKEN);
+      if (error instanceof LicenceLimitError) {
+        reply.flash('error', `${displayName(user)} was not restored. ${error.message}`);
+        return reply.redirect('/trash', 303);
+      }
       throw error;
     }
   });

@@ -12,6 +12,7 @@ import { UsernameTakenError } from '../user/user-writes.js';
 import type { Actor } from '../access/actor.js';
 import { refusals } from '../access/policy.js';
 import { trashedVisibleTo } from '../access/scope.js';
+import { gainsOf, holdingOf, requireSeats } from '../licences/limits.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const REPORTS_NAMED = 10;
@@ -226,6 +227,8 @@ export function restoreUser(
       if (refused.length > 0) throw new RefusedError(refused);
       const username = newUsername ?? user.username;
       if (usernameClash(tx, { id, username })) throw new UsernameTakenError();
+      // In the trash they hold no licence; restored, they take back what they had, if it is free.
+      requireSeats(tx, gainsOf(tx, [{ after: holdingOf(tx, id)! }]));
       tx.update(users)
         .set({
           deletedAt: null,
