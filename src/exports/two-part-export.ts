@@ -73,7 +73,12 @@ async function startSecondHalf(job: ExportJob, file: string) {
     signals,
     port: port2,
   };
-  const worker = new Worker(SECOND_HALF, { workerData: data, transferList: [port2] });
+  // Its garbage is short-lived text: a small young generation keeps the thread's memory small.
+  const worker = new Worker(SECOND_HALF, {
+    workerData: data,
+    transferList: [port2],
+    resourceLimits: { maxYoungGenerationSizeMb: 16 },
+  });
   const finished = new Promise<void>((resolve, reject) => {
     worker.once('error', reject);
     worker.once('exit', (code) =>

@@ -31,14 +31,6 @@ export interface JobFinished {
  */
 export const JOB_NICENESS = 10;
 
-/**
- * A larger young generation for the job process's heap (in MB, per half). A job holds a whole
- * file's rows while it makes many short-lived objects for each, and with V8's default the
- * collector spent about a second of a 100,000-row import's ten moving them; at 64 MB about
- * half. The space is taken only while a job allocates that much.
- */
-const JOB_SEMI_SPACE_MB = 64;
-
 /** How long a closing runner waits for the job process to end by itself before ending it. */
 const CLOSE_GRACE_MS = 5_000;
 
@@ -52,8 +44,7 @@ function startProcess(): ChildProcess {
   const compiled = !import.meta.url.endsWith('.ts');
   const entry = fileURLToPath(new URL(compiled ? './worker.js' : './worker.ts', import.meta.url));
   const loader = process.execArgv.length > 0 ? process.execArgv : ['--import', 'tsx'];
-  const heap = [`--max-semi-space-size=${JOB_SEMI_SPACE_MB}`];
-  return fork(entry, [], { execArgv: [...(compiled ? [] : loader), ...heap], serialization: 'advanced' });
+  return fork(entry, [], { execArgv: compiled ? [] : loader, serialization: 'advanced' });
 }
 
 /**

@@ -74,6 +74,13 @@ t.test('a file in two encodings is refused with the lines that disagree, and not
   t.match(await decodeUpload(Buffer.concat([utf8, latin1])), {
     problem: /^This file mixes encodings: line 2 is UTF-8 \(it has “Ö”\), and line 3 is in another encoding/,
   });
-  const western = iconv.encode('Last Name,First Name,User Type\nMüller,Jürgen,Employee\nØstergård,Søren,Employee\n', 'latin1');
-  t.match(await decodeUpload(western), { encoding: 'windows-1252' }, 'a file in one single-byte encoding is read as before');
+  const western = iconv.encode(
+    'Last Name,First Name,User Type\nMüller,Jürgen,Employee\nØstergård,Søren,Employee\n',
+    'latin1',
+  );
+  t.match(
+    await decodeUpload(western),
+    { encoding: 'windows-1252' },
+    'a file in one single-byte encoding is read as before',
+  );
 });

@@ -77,7 +77,11 @@ t.test(
     t.match(admins.body, '<td>Not set up</td>');
     await superuser.post('/admins/two-step', { required: 'on' });
     const afterSaving = await superuser.get('/admins');
-    t.equal(afterSaving.headers.location, '/preferences/two-step', 'a superuser without a second step sets one up next');
+    t.equal(
+      afterSaving.headers.location,
+      '/preferences/two-step',
+      'a superuser without a second step sets one up next',
+    );
     t.match((await superuser.get('/preferences/two-step')).body, 'is now required of every administrator');
     t.same(auditDetails(app, 'settings.two_step').length, 1);
 
