@@ -57,10 +57,13 @@ function format(zone: string, seconds: boolean): Intl.DateTimeFormat {
 
 const valid = (date: Date | null | undefined): date is Date => date instanceof Date && !Number.isNaN(date.getTime());
 
-/** How far the zone's wall clock is ahead of UTC at an instant, in milliseconds. */
-function offsetAt(instant: number, zone: string): number {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-US', {
+/** A zone's wall-clock reader, made once: making one costs about a tenth of a millisecond. */
+const wallClocks = new Map<string, Intl.DateTimeFormat>();
+
+function wallClockFormat(zone: string): Intl.DateTimeFormat {
+  let found = wallClocks.get(zone);
+  if (!found) {
+    found = new Intl.DateTimeFormat('en-US', {
       timeZone: zone,
       hourCycle: 'h23',
       year: 'numeric',
@@ -69,7 +72,16 @@ function offsetAt(instant: number, zone: string): number {
       hour: 'numeric',
       minute: 'numeric',
       second: 'numeric',
-    })
+    });
+    wallClocks.set(zone, found);
+  }
+  return found;
+}
+
+/** How far the zone's wall clock is ahead of UTC at an instant, in milliseconds. */
+function offsetAt(instant: number, zone: string): number {
+  const parts = Object.fromEntries(
+    wallClockFormat(zone)
       .formatToParts(new Date(instant))
       .map((p) => [p.type, Number(p.value)]),
   ) as Record<string, number>;
