@@ -1,14 +1,22 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/connection.js';
 import { oneRow } from '../db/statements.js';
-import type { BulkChanges } from '../bulk/update.js';
+import type { LICENCE_TYPES, USER_STATUSES } from '../db/schema.js';
 import { addonIdOf, addonSeat, LICENCE_SEATS, readPool, type SeatKey } from './pool.js';
 import type { SeatGains } from './limits.js';
 import { countsSql, inactiveRelease } from './seat-release.js';
 import { referenceLists } from '../reference/reference-lists.js';
 
-/** What a bulk action changes that bears on seats: a bulk update's fields, or unblocking. */
-export type SeatChanges = Pick<BulkChanges, 'licence' | 'status' | 'lists'> & { unblock?: boolean };
+/**
+ * What a bulk action changes that bears on seats: a bulk update's licence, status and add-ons
+ * (which a bulk update's changes fit as they are), or unblocking.
+ */
+export interface SeatChanges {
+  licence?: (typeof LICENCE_TYPES)[number];
+  status?: (typeof USER_STATUSES)[number];
+  lists: { addons?: { mode: 'add' | 'remove' | 'replace'; ids: number[] } };
+  unblock?: boolean;
+}
 
 /**
  * The bulk status actions that can take seats: when inactive and blocked users release theirs,
