@@ -48,6 +48,25 @@ const UPDATE_USER = `update users set username = ?, first_name = ?, last_name = 
     status = ?, notes = ?, updated_at = ?, updated_by = ?, version = version + 1
   where id = ?`;
 
+/** A user's own columns, in the order INSERT_USER and UPDATE_USER name them. */
+const ownColumns = (v: UserValues) => [
+  v.username,
+  v.firstName,
+  v.lastName,
+  v.fullName,
+  v.signature,
+  v.email,
+  v.phone,
+  v.extension,
+  v.userTypeId,
+  v.roleId,
+  v.territoryId,
+  v.supervisorId,
+  v.licenceType,
+  v.status,
+  v.notes,
+];
+
 /** Links users to supervisors created by the same file, once every one of them has an id. */
 function linkSupervisors(tx: Queryable, rows: CheckedRow[], ids: Map<string, number>): Map<number, string> {
   const labels = new Map<number, string>();
@@ -147,28 +166,7 @@ function insertUsers(
     const v = row.values!;
     const d = derived(row);
     const id = Number(
-      insert.run(
-        v.username,
-        v.firstName,
-        v.lastName,
-        v.fullName,
-        v.signature,
-        v.email,
-        v.phone,
-        v.extension,
-        v.userTypeId,
-        v.roleId,
-        v.territoryId,
-        v.supervisorId,
-        v.licenceType,
-        v.status,
-        v.notes,
-        at,
-        actor.id,
-        at,
-        actor.id,
-        ...DERIVED_PARTS.map((part) => d[part]),
-      ).lastInsertRowid,
+      insert.run(...ownColumns(v), at, actor.id, at, actor.id, ...DERIVED_PARTS.map((part) => d[part])).lastInsertRowid,
     );
     for (const list of MEMBERSHIPS) for (const refId of v.memberships[list]) joins[list]!.run(id, refId);
     ids.set(row, id);
@@ -204,26 +202,7 @@ function updateUsers(tx: Queryable, actor: Actor, rows: CheckedRow[], at: number
   );
   for (const row of rows) {
     const v = row.values!;
-    update.run(
-      v.username,
-      v.firstName,
-      v.lastName,
-      v.fullName,
-      v.signature,
-      v.email,
-      v.phone,
-      v.extension,
-      v.userTypeId,
-      v.roleId,
-      v.territoryId,
-      v.supervisorId,
-      v.licenceType,
-      v.status,
-      v.notes,
-      at,
-      actor.id,
-      row.userId,
-    );
+    update.run(...ownColumns(v), at, actor.id, row.userId);
     for (const list of MEMBERSHIPS) {
       if (!row.changes[list]) continue;
       lists[list]!.clear.run(row.userId);
