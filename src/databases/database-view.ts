@@ -3,7 +3,7 @@ import type { Queryable } from '../db/connection.js';
 import { prepared } from '../db/statements.js';
 import { referenceLists } from '../reference/reference-lists.js';
 
-/** The columns a database view row reads besides its ticks (see views/databases/_row.eta). */
+/** The columns a database view row reads besides its ticks (see views/databases/_table.eta). */
 export const DATABASE_ROW_COLUMNS: readonly ColumnKey[] = ['name', 'status', 'databases'];
 
 /** The databases each of these users may open, by user id: one indexed read for the page's rows. */

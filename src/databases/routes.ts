@@ -25,11 +25,10 @@ export default async function databaseAccessRoutes(app: FastifyInstance) {
     reply: FastifyReply,
     user: { id: number; name: string },
     database: { id: number; name: string },
-    back: string,
     message: { kind: 'success' | 'error'; text: string },
   ) {
     const has = databaseAccessOf(db, [user.id])[user.id]!.includes(database.id);
-    return reply.view('databases/_cell-update', { user, database, has, back, message, canEdit: true });
+    return reply.view('databases/_cell-update', { user, database, has, message, canEdit: true });
   }
 
   /**
@@ -58,14 +57,14 @@ export default async function databaseAccessRoutes(app: FastifyInstance) {
       const back = backToList(body.back);
       const user = { id: found.id, name: displayName(found) };
       const answer = (kind: 'success' | 'error', text: string) => {
-        if (partial) return renderCell(reply.code(kind === 'error' ? 422 : 200), user, database, back, { kind, text });
+        if (partial) return renderCell(reply.code(kind === 'error' ? 422 : 200), user, database, { kind, text });
         reply.flash(kind, text);
         return reply.redirect(back, 303);
       };
       const [refusal] = refusals(db, request.actor, 'edit', found);
       if (refusal) {
         return partial
-          ? renderCell(reply.code(403), user, database, back, { kind: 'error', text: refusal })
+          ? renderCell(reply.code(403), user, database, { kind: 'error', text: refusal })
           : refusedPage(reply, refusal);
       }
       if (!change) return answer('error', 'Choose whether to give access or take it away.');

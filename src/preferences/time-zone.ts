@@ -1,15 +1,14 @@
-import { eq, isNull } from 'drizzle-orm';
+import { isNull } from 'drizzle-orm';
 import type { Queryable } from '../db/connection.js';
 import { adminPreferences } from '../db/schema.js';
+import { prepared } from '../db/statements.js';
 import { type DateWords, dateWords, isTimeZone } from '../dates.js';
 
 /** The zone an administrator chose or their browser reported; null while neither happened. */
 export function storedTimeZone(db: Queryable, adminId: number): string | null {
-  const row = db
-    .select({ timeZone: adminPreferences.timeZone })
-    .from(adminPreferences)
-    .where(eq(adminPreferences.userId, adminId))
-    .get();
+  // Read several times a request (the page, its dates, its filters): a statement prepared once.
+  const row = prepared(db, 'select time_zone as timeZone from admin_preferences where user_id = ?').get(adminId) as
+    { timeZone: string | null } | undefined;
   // A zone the runtime no longer knows (renamed in a newer time zone database) counts as none.
   return isTimeZone(row?.timeZone) ? row.timeZone : null;
 }

@@ -1,6 +1,6 @@
-import { eq } from 'drizzle-orm';
 import type { Queryable } from '../db/connection.js';
 import { settings } from '../db/schema.js';
+import { prepared } from '../db/statements.js';
 
 /**
  * The console-wide choices kept in the settings table, a JSON value a key. Each choice has its
@@ -8,9 +8,13 @@ import { settings } from '../db/schema.js';
  * this is only the storage they share.
  */
 
-/** The stored value, or undefined when the choice was never made. */
+/**
+ * The stored value, or undefined when the choice was never made. Read on every request (the
+ * two-step requirement), so through a statement prepared once rather than a query built afresh.
+ */
 export function readSetting(db: Queryable, key: string): unknown {
-  return db.select({ value: settings.value }).from(settings).where(eq(settings.key, key)).get()?.value;
+  const row = prepared(db, 'select value from settings where key = ?').get(key) as { value: string } | undefined;
+  return row && JSON.parse(row.value);
 }
 
 /** Stores the value, in the caller's transaction, with who set it and when. */
