@@ -32,6 +32,8 @@ import { JobBoard } from './jobs/board.js';
 import jobRoutes from './jobs/routes.js';
 import exportRoutes from './exports/routes.js';
 import { JobRunner } from './jobs/runner.js';
+import { type JobFiles, JobProcess } from './jobs/job-process.js';
+import { throughPrimary } from './jobs/relay.js';
 import { JOB_HANDLERS_MODULE } from './job-handlers.js';
 import { Outbox } from './mail/queue.js';
 import { MailSender } from './mail/sender.js';
@@ -52,11 +54,24 @@ import broadcastRoutes from './broadcasts/routes.js';
 import broadcastBannerRoutes from './broadcasts/banner-routes.js';
 import { BroadcastSender } from './broadcasts/sending.js';
 import path from 'node:path';
+import cluster from 'node:cluster';
 
 /**
  * Builds the whole application on a migrated database: cross-cutting plugins first, then the
  * public routes, then every feature behind the sign-in guard. Tests call this directly.
  */
+/** What the job process needs to know: the same for the process that forks it, whichever that is. */
+export function jobFiles(config: Config): JobFiles {
+  return {
+    databaseFile: config.databaseFile,
+    boardFile: path.join(config.dataDir, 'jobs.db'),
+    dataDir: config.dataDir,
+    secret: config.sessionSecret,
+    logLevel: config.logLevel,
+    handlersModule: JOB_HANDLERS_MODULE,
+  };
+}
+
 export interface BuildOptions {
   logStream?: Writable;
   /**
@@ -89,19 +104,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const token = options.setupToken !== undefined ? options.setupToken : needsSetup() ? newSetupToken() : null;
   app.decorate('firstRun', new FirstRun(token, needsSetup));
   app.decorateRequest('actor');
-  const boardFile = path.join(config.dataDir, 'jobs.db');
-  const board = new JobBoard(boardFile, config.sessionSecret);
-  const runner = new JobRunner(
-    board,
-    {
-      databaseFile: config.databaseFile,
-      boardFile,
-      dataDir: config.dataDir,
-      secret: config.sessionSecret,
-      logLevel: config.logLevel,
-      handlersModule: JOB_HANDLERS_MODULE,
-    },
-    app.log,
+  const files = jobFiles(config);
+  // With several workers, the job process is the primary's (jobs/relay.ts): a job lives as long as it does.
+  const relayed = cluster.isWorker;
+  const board = new JobBoard(files.boardFile, config.sessionSecret, relayed ? process.ppid : process.pid);
+  const runner = new JobRunner(board, (events) =>
+    relayed ? throughPrimary(events) : new JobProcess(files, app.log, events),
   );
   app.decorate('jobs', { board, runner });
   const outbox = new Outbox(config.sessionSecret);

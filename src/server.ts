@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import pino from 'pino';
-import { buildApp } from './app.js';
+import { buildApp, jobFiles } from './app.js';
+import { relayJobs } from './jobs/relay.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { migrateDatabase, openDatabase } from './db/connection.js';
 import { newSetupToken } from './setup/first-run.js';
@@ -76,11 +77,15 @@ function primary(config: Config): void {
   // Workers that have started listening; one that stops before then fails again if replaced.
   const started = new Set<number>();
   const fork = () => cluster.fork({ [SETUP_TOKEN]: token ?? '' });
+  const jobs = relayJobs(jobFiles(config), log);
   const stopAll = (exitCode: number) => {
     if (stopping) return;
     stopping = true;
-    const exitWhenAlone = () => {
-      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(exitCode);
+    // The job process goes last: a worker finishing its requests may still start a job.
+    const exitWhenAlone = async () => {
+      if (Object.keys(cluster.workers ?? {}).length > 0) return;
+      await jobs.close();
+      process.exit(exitCode);
     };
     cluster.on('exit', exitWhenAlone);
     for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
@@ -90,6 +95,7 @@ function primary(config: Config): void {
     if (message !== 'listening') return;
     started.add(worker.id);
     if (++listening === config.workers) {
+      jobs.warm();
       announce(
         config,
         (m) => log.info(m),

@@ -37,18 +37,30 @@ const UPDATE_DETAIL = 'Updated by an import from a CSV file';
 const DIRECTORY_IMPORT_DETAIL = 'Imported from the directory. No password: the user sets one through a link';
 const DIRECTORY_UPDATE_DETAIL = 'Updated by an import from the directory';
 
-/** A new user with their derived fields (search document and sort keys), worked out before the insert. */
-const INSERT_USER = `insert into users (username, first_name, last_name, full_name, signature, email, phone, extension,
-    user_type_id, role_id, territory_id, supervisor_id, licence_type, status, two_step_enabled, kind, notes,
-    must_change_password, created_at, created_by, updated_at, updated_by, ${DERIVED_PARTS.map((p) => users[p].name).join(', ')})
-  values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 'user', ?, 0, ?, ?, ?, ?, ${DERIVED_PARTS.map(() => '?').join(', ')})`;
+/** The columns a user's own values fill (see ownColumns), in order. */
+const OWN_COLUMNS = `username, first_name, last_name, full_name, signature, email, phone, extension, user_type_id,
+  role_id, territory_id, supervisor_id, licence_type, status, notes`;
+const OWN_COUNT = 15;
+
+/**
+ * New users with their derived fields (search document and sort keys), worked out before the
+ * insert: every row in one statement, each a JSON array of its own values then its derived ones.
+ * A prepared insert run once a row cost half as much again at 100,000 rows, in binding forty
+ * values a row and in garbage. RETURNING gives each new id with its username, whatever order.
+ */
+const INSERT_USERS = `insert into users (${OWN_COLUMNS}, two_step_enabled, kind, must_change_password, created_at,
+    created_by, updated_at, updated_by, ${DERIVED_PARTS.map((p) => users[p].name).join(', ')})
+  select ${Array.from({ length: OWN_COUNT }, (_, i) => `j.value ->> ${i}`).join(', ')}, 0, 'user', 0, ?, ?, ?, ?,
+    ${DERIVED_PARTS.map((_, i) => `j.value ->> ${OWN_COUNT + i}`).join(', ')}
+  from json_each(?) j order by j.key
+  returning id, lower(username) as username`;
 
 const UPDATE_USER = `update users set username = ?, first_name = ?, last_name = ?, full_name = ?, signature = ?, email = ?,
     phone = ?, extension = ?, user_type_id = ?, role_id = ?, territory_id = ?, supervisor_id = ?, licence_type = ?,
     status = ?, notes = ?, updated_at = ?, updated_by = ?, version = version + 1
   where id = ?`;
 
-/** A user's own columns, in the order INSERT_USER and UPDATE_USER name them. */
+/** A user's own columns, in the order OWN_COLUMNS and UPDATE_USER name them. */
 const ownColumns = (v: UserValues) => [
   v.username,
   v.firstName,
@@ -153,23 +165,24 @@ function insertUsers(
   options: FormOptions,
   at: number,
 ): Map<CheckedRow, number> {
-  const insert = prepared(tx, INSERT_USER);
-  const joins = Object.fromEntries(
-    MEMBERSHIPS.map((list) => [
-      list,
-      prepared(tx, `insert into ${MEMBERSHIP_LISTS[list].membership} (user_id, ref_id) values (?, ?)`),
-    ]),
-  );
   const derived = derivationSources(tx, rows, options);
-  const ids = new Map<CheckedRow, number>();
-  for (const row of rows) {
-    const v = row.values!;
+  const values = rows.map((row) => {
     const d = derived(row);
-    const id = Number(
-      insert.run(...ownColumns(v), at, actor.id, at, actor.id, ...DERIVED_PARTS.map((part) => d[part])).lastInsertRowid,
-    );
-    for (const list of MEMBERSHIPS) for (const refId of v.memberships[list]) joins[list]!.run(id, refId);
-    ids.set(row, id);
+    return [...ownColumns(row.values!), ...DERIVED_PARTS.map((part) => d[part])];
+  });
+  const inserted = prepared(tx, INSERT_USERS).all(at, actor.id, at, actor.id, JSON.stringify(values)) as {
+    id: number;
+    username: string;
+  }[];
+  const idOf = new Map(inserted.map((r) => [r.username, r.id]));
+  const ids = new Map(rows.map((row) => [row, idOf.get(row.username.toLowerCase())!]));
+  for (const list of MEMBERSHIPS) {
+    const pairs = rows.flatMap((row) => row.values!.memberships[list].map((refId) => [ids.get(row)!, refId]));
+    if (pairs.length === 0) continue;
+    prepared(
+      tx,
+      `insert into ${MEMBERSHIP_LISTS[list].membership} (user_id, ref_id) select value ->> 0, value ->> 1 from json_each(?)`,
+    ).run(JSON.stringify(pairs));
   }
   return ids;
 }

@@ -89,7 +89,15 @@ export class JobBoard {
   private readonly db: Database.Database;
   private readonly sealer: Sealer;
 
-  constructor(file: string, secret: string) {
+  constructor(
+    file: string,
+    secret: string,
+    /**
+     * The process whose end ends the jobs created here: this one, or the primary that keeps the
+     * job process for all the workers. A job whose owner is gone reads as stopped.
+     */
+    private readonly owner = process.pid,
+  ) {
     // Private like the database: it holds job parameters and sealed temporary passwords.
     createPrivateFile(file);
     this.db = new Database(file);
@@ -120,7 +128,7 @@ export class JobBoard {
         `insert into jobs (id, kind, title, actor_id, state, params, pid, created_at)
          values (?, ?, ?, ?, 'queued', ?, ?, ?)`,
       )
-      .run(id, job.kind, job.title, job.actorId, JSON.stringify(job.params), process.pid, now);
+      .run(id, job.kind, job.title, job.actorId, JSON.stringify(job.params), this.owner, now);
     this.db.prepare('delete from jobs where finished_at < ?').run(now - KEEP_FINISHED_MS);
     return id;
   }

@@ -2,7 +2,7 @@ import pino from 'pino';
 import { checkpointAfterJob, openJobDatabase } from './job-database.js';
 import { JobBoard } from './board.js';
 import { Outbox } from '../mail/queue.js';
-import type { JobFinished, JobFiles, ToJobProcess } from './runner.js';
+import type { JobFinished, JobFiles, ToJobProcess } from './job-process.js';
 import { runJob } from './run-job.js';
 
 /**
