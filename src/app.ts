@@ -32,9 +32,9 @@ import { JobBoard } from './jobs/board.js';
 import jobRoutes from './jobs/routes.js';
 import exportRoutes from './exports/routes.js';
 import { JobRunner } from './jobs/runner.js';
-import { type JobFiles, JobProcess } from './jobs/job-process.js';
+import { JobProcess } from './jobs/job-process.js';
 import { throughPrimary } from './jobs/relay.js';
-import { JOB_HANDLERS_MODULE } from './job-handlers.js';
+import { jobFiles } from './job-files.js';
 import { Outbox } from './mail/queue.js';
 import { MailSender } from './mail/sender.js';
 import mailSettingsRoutes from './settings/routes.js';
@@ -53,25 +53,12 @@ import databaseAccessRoutes from './databases/routes.js';
 import broadcastRoutes from './broadcasts/routes.js';
 import broadcastBannerRoutes from './broadcasts/banner-routes.js';
 import { BroadcastSender } from './broadcasts/sending.js';
-import path from 'node:path';
 import cluster from 'node:cluster';
 
 /**
  * Builds the whole application on a migrated database: cross-cutting plugins first, then the
  * public routes, then every feature behind the sign-in guard. Tests call this directly.
  */
-/** What the job process needs to know: the same for the process that forks it, whichever that is. */
-export function jobFiles(config: Config): JobFiles {
-  return {
-    databaseFile: config.databaseFile,
-    boardFile: path.join(config.dataDir, 'jobs.db'),
-    dataDir: config.dataDir,
-    secret: config.sessionSecret,
-    logLevel: config.logLevel,
-    handlersModule: JOB_HANDLERS_MODULE,
-  };
-}
-
 export interface BuildOptions {
   logStream?: Writable;
   /**

@@ -30,6 +30,8 @@ export interface Config {
   /** The most rows one import file may have, and the largest file accepted, in megabytes. */
   importMaxRows: number;
   importMaxMegabytes: number;
+  /** Above this much memory of its own after a job, the job process is replaced by a fresh one. */
+  jobProcessMegabytes: number;
 }
 
 export class ConfigError extends Error {}
@@ -125,5 +127,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trashDays: integer(env, 'TRASH_DAYS', 30, 1, 3650),
     importMaxRows: integer(env, 'IMPORT_MAX_ROWS', 200_000, 1, 10_000_000),
     importMaxMegabytes: integer(env, 'IMPORT_MAX_MEGABYTES', 50, 1, 1024),
+    jobProcessMegabytes: integer(env, 'JOB_PROCESS_MEGABYTES', 100, 1, 65536),
   };
 }

@@ -8,7 +8,7 @@ import { TRASH_HANDLERS } from './trash/handlers.js';
 
 /**
  * Every kind of job, registered with the job runner. Importing this module registers them: the
- * application does so at start-up, and the job process loads it by the address below.
+ * job process loads it by the address job-files.ts gives.
  */
 registerJobHandlers({
   ...BULK_HANDLERS,
@@ -18,5 +18,3 @@ registerJobHandlers({
   ...MAIL_HANDLERS,
   ...TRASH_HANDLERS,
 });
-
-export const JOB_HANDLERS_MODULE = import.meta.url;

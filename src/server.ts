@@ -1,6 +1,6 @@
 import cluster from 'node:cluster';
 import pino from 'pino';
-import { buildApp, jobFiles } from './app.js';
+import { jobFiles } from './job-files.js';
 import { relayJobs } from './jobs/relay.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { migrateDatabase, openDatabase } from './db/connection.js';
@@ -36,6 +36,8 @@ function announce(
 
 /** Serves requests until SIGTERM or SIGINT, then finishes those in flight and closes the database. */
 async function serve(config: Config, setupToken: string | null | undefined): Promise<void> {
+  // Loaded here, in the serving process only: the primary needs none of the application.
+  const { buildApp } = await import('./app.js');
   const app = await buildApp(config, { setupToken });
   let closing = false;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import t from 'tap';
@@ -7,6 +7,7 @@ import { createFirstSuperuser } from '../src/setup/first-admin.js';
 import { ADMIN_PASSWORD, tempDir } from './helpers/app.js';
 import { start } from './helpers/cli.js';
 import { addUser } from './helpers/directory.js';
+import { childrenOf, jobProcessesOf } from './helpers/processes.js';
 
 /** PORT=0 would work but the logged URL would then say port 0, so ask the OS for a free one. */
 function freePort(): Promise<number> {
@@ -66,21 +67,6 @@ t.test('starts, answers, and stops cleanly on SIGTERM', async (t) => {
   t.same(await exited, { code: 0, signal: null }, 'exits with code 0');
   t.notOk(existsSync(path.join(dataDir, 'roster.db-wal')), 'the WAL is gone: the database was closed cleanly');
 });
-
-/** The processes whose parent is this one, with what each runs. */
-function childrenOf(pid: number): { pid: number; command: string }[] {
-  return readdirSync('/proc').flatMap((entry) => {
-    if (!/^\d+$/.test(entry)) return [];
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // The parent is the second field after the name in parentheses.
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== pid) return [];
-      return [{ pid: Number(entry), command: readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ') }];
-    } catch {
-      return []; // ended meanwhile
-    }
-  });
-}
 
 /** Signs in through the form over HTTP and returns the Cookie header to send from then on. */
 async function signIn(baseUrl: string): Promise<string> {
@@ -159,7 +145,7 @@ t.test('with two workers, jobs started through either run in the one job process
 
   const children = childrenOf(child.pid!);
   const workers = children.filter((c) => c.command.includes('src/server.ts'));
-  const jobProcesses = children.filter((c) => c.command.includes('jobs/worker'));
+  const jobProcesses = jobProcessesOf(child.pid!);
   t.equal(workers.length, 2, 'two workers serve pages');
   t.equal(jobProcesses.length, 1, 'one job process, the primary’s');
   for (const worker of workers) t.same(childrenOf(worker.pid), [], 'a worker starts no job process of its own');

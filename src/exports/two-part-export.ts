@@ -77,7 +77,7 @@ async function startSecondHalf(job: ExportJob, file: string) {
   const worker = new Worker(SECOND_HALF, {
     workerData: data,
     transferList: [port2],
-    resourceLimits: { maxYoungGenerationSizeMb: 16 },
+    resourceLimits: { maxYoungGenerationSizeMb: 8 },
   });
   const finished = new Promise<void>((resolve, reject) => {
     worker.once('error', reject);

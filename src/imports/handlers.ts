@@ -73,6 +73,8 @@ export const IMPORT_HANDLERS = {
       store.keepPreview(actor.id, upload.id, kept);
       const href = `/users/import/${upload.id}`;
       return {
+        // The check is kept in this process for the import that follows (kept-check.ts).
+        keepsMemory: true,
         summary: {
           headline: `${upload.filename} is checked.`,
           counts: 'problem' in kept.result ? [] : [{ label: 'Rows', value: kept.result.total }],

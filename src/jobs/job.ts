@@ -27,6 +27,11 @@ export interface JobOutcome {
   summary: JobSummary;
   /** Shown once to the administrator, kept encrypted for a short while (temporary passwords). */
   secret?: unknown;
+  /**
+   * The job left something in the job process for the one that follows (an import's check, for
+   * its write): the process is kept after it, however much memory it holds.
+   */
+  keepsMemory?: boolean;
 }
 
 export type JobHandler<P = never> = (context: JobContext<P>) => JobOutcome | Promise<JobOutcome>;

@@ -13,8 +13,7 @@ import { type JobChannel, type JobEvents, type JobFiles, type JobMessage, JobPro
 type FromWorker = { roster: 'job' } & JobMessage;
 type ToWorker = { roster: 'job-finished'; jobId: string } | { roster: 'job-process-lost' };
 
-const isJob = (message: unknown): message is FromWorker =>
-  (message as FromWorker | null)?.roster === 'job';
+const isJob = (message: unknown): message is FromWorker => (message as FromWorker | null)?.roster === 'job';
 
 function tellWorkers(message: ToWorker): void {
   for (const worker of Object.values(cluster.workers ?? {})) {

@@ -6,6 +6,7 @@ import type { JobBoard } from './board.js';
 import { jobHandler } from './job.js';
 import { JobRefusedError } from './refused.js';
 
+/** Runs the job; resolves to whether it left something in this process for the next (JobOutcome.keepsMemory). */
 export async function runJob(
   db: Db,
   board: JobBoard,
@@ -15,15 +16,15 @@ export async function runJob(
   requestId: string,
   dataDir: string,
   secret = '',
-): Promise<void> {
+): Promise<boolean> {
   const job = board.get(jobId);
-  if (!job || job.state !== 'queued') return;
+  if (!job || job.state !== 'queued') return false;
   const handler = jobHandler(job.kind);
   // The administrator is read again: one demoted or blocked since the request may no longer act.
   const actor = activeAdministrator(db, job.actorId);
   if (!handler || !actor) {
     board.fail(jobId, 'You may no longer do this. Nothing was changed.');
-    return;
+    return false;
   }
   // Jobs report a few steps, or one per slow hash: each report is a small write to the board.
   const progress = (phase: string, done: number, total: number) => board.progress(jobId, phase, done, total);
@@ -41,6 +42,7 @@ export async function runJob(
       secret,
     });
     board.finish(jobId, outcome.summary, outcome.secret);
+    return outcome.keepsMemory === true;
   } catch (err) {
     if (err instanceof JobRefusedError) {
       board.fail(jobId, `${err.message} Nothing was changed.`);
@@ -49,5 +51,6 @@ export async function runJob(
       log.error({ err, jobId, reqId: requestId }, 'job failed');
       board.fail(jobId, `Something went wrong, so nothing was changed. Reference: ${requestId}.`);
     }
+    return false;
   }
 }

@@ -2,7 +2,8 @@ import pino from 'pino';
 import { checkpointAfterJob, openJobDatabase } from './job-database.js';
 import { JobBoard } from './board.js';
 import { Outbox } from '../mail/queue.js';
-import type { JobFinished, JobFiles, ToJobProcess } from './job-process.js';
+import { readFileSync } from 'node:fs';
+import type { FromJobProcess, JobFiles, ToJobProcess } from './job-process.js';
 import { runJob } from './run-job.js';
 
 /**
@@ -13,8 +14,23 @@ import { runJob } from './run-job.js';
 process.on('disconnect', () => process.exit(0));
 
 interface Worker {
-  run(jobId: string, requestId: string): Promise<void>;
+  /** Resolves to whether the job left something in this process for the next one. */
+  run(jobId: string, requestId: string): Promise<boolean>;
   checkpoint(): void;
+  retireAboveMegabytes: number;
+}
+
+/**
+ * The memory this process holds of its own (heaps, SQLite's caches), without the database file
+ * it maps; in megabytes. Read where Linux tells it; elsewhere unknown, and the process stays.
+ */
+function ownMegabytes(): number | undefined {
+  try {
+    const kb = /^RssAnon:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    return kb === undefined ? undefined : Number(kb) / 1024;
+  } catch {
+    return undefined;
+  }
 }
 
 async function open(files: JobFiles): Promise<Worker> {
@@ -26,12 +42,18 @@ async function open(files: JobFiles): Promise<Worker> {
   return {
     run: (jobId, requestId) => runJob(db, board, outbox, log, jobId, requestId, files.dataDir, files.secret),
     checkpoint: () => checkpointAfterJob(db),
+    retireAboveMegabytes: files.retireAboveMegabytes,
   };
 }
 
 // The runner sends the files first; jobs wait for them. Jobs run strictly one after another,
 // even those that wait for hashing between steps. The log is checkpointed once no job is
-// waiting, so a queued job never waits for it.
+// waiting, so a queued job never waits for it; then a process grown heavy says so.
+/** Tells the runner; not once the server has closed the channel (it is stopping). */
+function tell(message: FromJobProcess): void {
+  if (process.connected) process.send!(message, undefined, undefined, () => {});
+}
+
 let worker: Promise<Worker> | undefined;
 let queue = Promise.resolve();
 let waiting = 0;
@@ -41,10 +63,16 @@ process.on('message', (message: ToJobProcess) => {
     return;
   }
   waiting++;
+  let keepsMemory = false;
   queue = queue
-    .then(async () => (await worker!).run(message.jobId, message.requestId))
+    .then(async () => {
+      keepsMemory = await (await worker!).run(message.jobId, message.requestId);
+    })
     .finally(async () => {
-      process.send!({ jobId: message.jobId } satisfies JobFinished);
-      if (--waiting === 0) (await worker!).checkpoint();
+      tell({ jobId: message.jobId });
+      if (--waiting > 0) return;
+      const { checkpoint, retireAboveMegabytes } = await worker!;
+      checkpoint();
+      if (!keepsMemory && (ownMegabytes() ?? 0) > retireAboveMegabytes) tell({ heavy: true });
     });
 });

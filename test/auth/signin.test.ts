@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
 import t from 'tap';
 import { sessions, signinFailures, users } from '../../src/db/schema.js';
+import { findAccountByLogin, loginMatches } from '../../src/users/repository.js';
 import { addSuperuser, ADMIN_PASSWORD, buildTestApp, Client } from '../helpers/app.js';
 
 const REFUSED = 'The username or password is incorrect, or the account cannot sign in.';
@@ -155,4 +156,21 @@ t.test('htmx requests without a session are told to navigate to sign-in', async 
   const res = await app.inject({ method: 'GET', url: '/', headers: { 'hx-request': 'true' } });
   t.equal(res.statusCode, 401);
   t.equal(res.headers['hx-redirect'], '/signin');
+});
+
+t.test('an account is found by username or email through their indexes, never by reading every user', async (t) => {
+  const app = await buildTestApp(t);
+  await addSuperuser(app);
+  for (const login of ['admin', 'ADMIN@example.com']) {
+    const { sql: text, params } = app.db.select({ id: users.id }).from(users).where(loginMatches(login)).toSQL();
+    const plan = app.db.$client
+      .prepare(`explain query plan ${text}`)
+      .all(...params)
+      .map((row) => (row as { detail: string }).detail)
+      .join('\n');
+    t.match(plan, /users_username_nocase/, `${login}: the username index`);
+    t.match(plan, /users_email_nocase/, `${login}: the email index`);
+    t.notMatch(plan, /SCAN users/, `${login}: no scan`);
+    t.equal(findAccountByLogin(app.db, login)?.username, 'admin', `${login} finds the account`);
+  }
 });

@@ -35,6 +35,7 @@ export function testConfig(dataDir: string, overrides: Partial<Config> = {}): Co
     trashDays: 30,
     importMaxRows: 200_000,
     importMaxMegabytes: 50,
+    jobProcessMegabytes: 100,
     ...overrides,
   };
 }

@@ -14,6 +14,7 @@ import {
 import { refreshDerivedFields } from '../../src/users/derived-fields.js';
 import { hashPassword } from '../../src/auth/passwords.js';
 import { addSuperuser, buildTestApp, Client } from './app.js';
+import type { Config } from '../../src/config.js';
 
 /** The smallest shape of a tap test these helpers need: somewhere to register clean-up. */
 interface Teardown {
@@ -73,8 +74,8 @@ export function addUser(db: Db, fields: UserFields): User {
 }
 
 /** A superuser signed in, with Ann Öberg (groups, teams, an email) who reports to Bo Ssman. */
-export async function signedInWithAnnAndBoss(t: Teardown) {
-  const app = await buildTestApp(t);
+export async function signedInWithAnnAndBoss(t: Teardown, overrides: Partial<Config> = {}) {
+  const app = await buildTestApp(t, overrides);
   const admin = await addSuperuser(app);
   const db = app.db;
   const boss = addUser(db, { username: 'boss', firstName: 'Bo', lastName: 'Ssman' });
