@@ -21,9 +21,14 @@ export interface StoredUpload {
   text: string;
 }
 
-/** The files kept for one upload: its decoded text, the bytes as sent, and its computed preview. */
+/**
+ * The files kept for one upload: a little about it, its decoded text, the bytes as sent, and its
+ * computed preview. The text is a file of its own: every page of an import reads the upload, and
+ * most never need the text, which for 100,000 rows is ten megabytes to read and parse each time.
+ */
 const FILES = {
   upload: '.json',
+  text: '.text',
   bytes: '.bytes',
   preview: '.preview.json',
   choices: '.choices.json',
@@ -47,14 +52,23 @@ export class UploadStore {
     const id = randomBytes(16).toString('hex');
     mkdirSync(this.folder(actorId), { recursive: true, mode: 0o700 });
     if (bytes) this.write(actorId, id, 'bytes', bytes);
-    this.write(actorId, id, 'upload', JSON.stringify(upload));
+    this.keepUpload(actorId, id, upload);
     return id;
   }
 
-  /** The upload, when it is this administrator's and has not expired. */
+  /** The upload, when it is this administrator's and has not expired; its text is read when first asked for. */
   find(actorId: number, id: string, now = Date.now()): StoredUpload | undefined {
-    const found = this.parsed(this.read(actorId, id, 'upload', now));
-    return found && { id, ...(found as Omit<StoredUpload, 'id'>) };
+    const found = this.parsed(this.read(actorId, id, 'upload', now)) as Omit<StoredUpload, 'id' | 'text'> | undefined;
+    if (!found) return undefined;
+    let text: string | undefined;
+    const read = () => (text ??= this.read(actorId, id, 'text', now) ?? '');
+    return {
+      id,
+      ...found,
+      get text() {
+        return read();
+      },
+    };
   }
 
   /** The bytes as uploaded, to decode again; absent for an upload kept without them. */
@@ -74,7 +88,7 @@ export class UploadStore {
     this.forgetPreview(actorId, id);
     rmSync(this.file(actorId, id, 'choices'), { force: true });
     rmSync(this.file(actorId, id, 'rows'), { force: true });
-    this.write(actorId, id, 'upload', JSON.stringify({ filename: upload.filename, chosen: true, ...decoded }));
+    this.keepUpload(actorId, id, { filename: upload.filename, chosen: true, ...decoded });
     // Read again counts as uploaded again: the bytes are kept as long as the text.
     utimesSync(this.file(actorId, id, 'bytes'), now / 1000, now / 1000);
   }
@@ -137,6 +151,12 @@ export class UploadStore {
 
   private file(actorId: number, id: string, kind: Kept): string {
     return path.join(this.folder(actorId), `${id}${FILES[kind]}`);
+  }
+
+  /** The text first: a request that finds the new description then reads the new text. */
+  private keepUpload(actorId: number, id: string, { text, ...about }: Omit<StoredUpload, 'id'>): void {
+    this.write(actorId, id, 'text', text);
+    this.write(actorId, id, 'upload', JSON.stringify(about));
   }
 
   /** Written whole, then renamed into place: a request reading it meanwhile sees the old file or the new. */

@@ -96,6 +96,7 @@ t.test('the preview is worked out once, kept with the upload for its owner only,
       { name: `${id}.json`, mode: 0o600 },
       { name: `${id}.preview.json`, mode: 0o600 },
       { name: `${id}.rows`, mode: 0o600 },
+      { name: `${id}.text`, mode: 0o600 },
     ],
     'the file as sent, its text, the choices made and its preview, readable by the server only',
   );
