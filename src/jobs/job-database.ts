@@ -14,7 +14,7 @@ import { type Db, openDatabase } from '../db/connection.js';
  * - A long busy timeout: another job, or a burst of single edits, may hold the write lock.
  * - No checkpoint inside the commit: copying a bulk action's pages from the write-ahead log into
  *   the database takes about a second, and the job process does it once the job has reported
- *   its result (checkpointAfterJob), rather than the administrator waiting for it.
+ *   its result (checkpointAfterWrites), rather than the administrator waiting for it.
  */
 export function openJobDatabase(file: string): Db {
   const db = openDatabase(file);
@@ -26,15 +26,26 @@ export function openJobDatabase(file: string): Db {
 }
 
 /**
- * Moves what the last job wrote from the write-ahead log into the database, and starts the log
- * again from its beginning. A passive checkpoint gave way to the list pages' readers and often
- * left the log as it was, so the next job appended another hundred megabytes to it, and writing
- * past the log's end made that job's commit three times slower. This waits for readers (for
- * milliseconds) and holds back other writes for the second the copy takes.
+ * What the job process does once no job is waiting: moves what the jobs wrote from the
+ * write-ahead log into the database, and starts the log again from its beginning. A passive
+ * checkpoint gave way to the list pages' readers and often left the log as it was, so the next
+ * job appended another hundred megabytes to it, and writing past the log's end made that job's
+ * commit three times slower. This waits for readers (for milliseconds) and holds back other
+ * writes for the second the copy takes.
+ *
+ * Only after jobs that wrote: after one that only read (an import's check), copying what others
+ * left in the log made the job queued behind it (that import's write) wait a second for nothing
+ * of its own.
  */
-export function checkpointAfterJob(db: Db): void {
-  db.$client.pragma('wal_checkpoint(RESTART)');
-  // The large cache helps a job while it runs; kept between jobs it is a quarter of a gigabyte
-  // of the server's memory holding pages nobody reads (an export reads through the file map).
-  db.$client.pragma('shrink_memory');
+export function checkpointAfterWrites(db: Db): () => void {
+  const changes = db.$client.prepare('select total_changes()').pluck();
+  let checkpointed = changes.get();
+  return () => {
+    const now = changes.get();
+    if (now !== checkpointed) db.$client.pragma('wal_checkpoint(RESTART)');
+    checkpointed = now;
+    // The large cache helps a job while it runs; kept between jobs it is a quarter of a gigabyte
+    // of the server's memory holding pages nobody reads (an export reads through the file map).
+    db.$client.pragma('shrink_memory');
+  };
 }

@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { checkpointAfterJob, openJobDatabase } from './job-database.js';
+import { checkpointAfterWrites, openJobDatabase } from './job-database.js';
 import { JobBoard } from './board.js';
 import { Outbox } from '../mail/queue.js';
 import { readFileSync } from 'node:fs';
@@ -41,7 +41,7 @@ async function open(files: JobFiles): Promise<Worker> {
   const log = pino({ level: files.logLevel });
   return {
     run: (jobId, requestId) => runJob(db, board, outbox, log, jobId, requestId, files.dataDir, files.secret),
-    checkpoint: () => checkpointAfterJob(db),
+    checkpoint: checkpointAfterWrites(db),
     retireAboveMegabytes: files.retireAboveMegabytes,
   };
 }
