@@ -158,6 +158,10 @@ ${DJANGO.map((d) => `| ${d.label} | ${d.django} | ${byLabel.has(d.label) ? `${Ma
   match, and how many) per set of filters and search terms until it has gone 10 s unused; the bench waits until no plan for
   the class's filters can still be cached before sending it. SQLite's page cache and the operating
   system's file cache are warm by then, so this is "first request after a change", not a cold start.
+- The bulk actions run on the same server after the classes. The export and the import then run on
+  a server started afresh, so the export's memory is its own and not what the load before left in
+  the serving processes (that figure is given beside it); the import starts 5 s after the export,
+  as a person choosing a file would.
 - Every response must be 200: any other status, socket error or timeout stops the bench.
 - The load generator runs on the same machine as the server and competes with it for the CPU.
 
