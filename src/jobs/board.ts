@@ -101,23 +101,31 @@ export class JobBoard {
     // Private like the database: it holds job parameters and sealed temporary passwords.
     createPrivateFile(file);
     this.db = new Database(file);
+    // First: every worker opens the board at once on a first start, and turning on WAL or
+    // creating the table waits for whichever got there first instead of failing.
+    this.db.pragma('busy_timeout = 5000');
     this.db.pragma('journal_mode = WAL');
     // Progress is not precious: a lost update after a power cut is redrawn by the next one.
     this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
     // Secrets are encrypted at rest, so the board file alone reveals none.
     this.sealer = new Sealer(secret, 'roster job secrets');
-    if (this.db.pragma('user_version', { simple: true }) !== BOARD_VERSION) {
-      this.db.transaction(() => {
-        this.db.exec('drop table if exists jobs');
-        this.db.exec(`create table jobs (
+    const current = () => this.db.pragma('user_version', { simple: true }) === BOARD_VERSION;
+    if (!current()) {
+      // Holding the write lock from the start, and asking again under it: a worker that waited
+      // for another's upgrade finds it done, rather than dropping the table just made.
+      this.db
+        .transaction(() => {
+          if (current()) return;
+          this.db.exec('drop table if exists jobs');
+          this.db.exec(`create table jobs (
           id text primary key, kind text not null, title text not null, actor_id integer not null,
           state text not null, phase text not null default '', done integer not null default 0,
           total integer not null default 0, params text not null, summary text, error text,
           secret blob, secret_until integer, secret_shown integer not null default 0, pid integer not null, created_at integer not null,
           finished_at integer)`);
-        this.db.pragma(`user_version = ${BOARD_VERSION}`);
-      })();
+          this.db.pragma(`user_version = ${BOARD_VERSION}`);
+        })
+        .immediate();
     }
   }
 

@@ -7,6 +7,7 @@ import { sql } from 'drizzle-orm';
 import { JobBoard, SECRET_KEPT_MS } from '../../src/jobs/board.js';
 import { runJob } from '../../src/jobs/run-job.js';
 import { addSuperuser, buildTestApp, tempDir } from '../helpers/app.js';
+import { run } from '../helpers/cli.js';
 
 const summary = { headline: 'Done.', counts: [], refused: [], refusedMore: 0, links: [] };
 
@@ -84,4 +85,19 @@ t.test('a job runs only for an administrator who may still act, and only a known
   t.equal(board.get(blocked)!.state, 'failed');
   t.match(board.get(blocked)!.error, /You may no longer do this/);
   t.equal(app.db.get<{ blocked: number }>(sql`select blocked from users where id = ${admin.id}`)!.blocked, 1);
+});
+
+t.test('workers opening a new board all at once each find it ready, none fails', async (t) => {
+  for (let round = 0; round < 3; round++) {
+    const file = path.join(tempDir(t), 'jobs.db');
+    const opened = await Promise.all(Array.from({ length: 4 }, () => run('test/helpers/open-board.ts', [file], {})));
+    t.same(
+      opened.map((o) => [o.code, o.stderr.trim()]),
+      Array.from({ length: 4 }, () => [0, '']),
+      `round ${round + 1}: every process opened it`,
+    );
+    const db = new Database(file);
+    t.equal(db.prepare("select count(*) from sqlite_master where name = 'jobs'").pluck().get(), 1);
+    db.close();
+  }
 });
