@@ -121,9 +121,8 @@ t.test('with two workers, jobs started through either run in the one job process
   }
   const cookie = await signIn(baseUrl);
 
-  // The workers take connections in turn: six jobs, each on a new connection, reach both.
-  const blockedAndBack = ['block', 'unblock', 'block', 'unblock', 'block', 'unblock'];
-  for (const action of blockedAndBack) {
+  /** Blocks or unblocks Ann through the selection bar, and reads the job's page once it is done. */
+  async function bulk(action: string): Promise<string> {
     const page = await fetch(`${baseUrl}/users`, { headers: { cookie, connection: 'close' } });
     const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())![1]!;
     const started = await fetch(`${baseUrl}/users/bulk/apply`, {
@@ -140,7 +139,12 @@ t.test('with two workers, jobs started through either run in the one job process
       if (!summary.includes('hx-trigger="load delay:500ms"')) break;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    t.match(summary, /<dt>Changed<\/dt><dd>1<\/dd>/, `${action}: done, with Ann changed`);
+    return summary;
+  }
+
+  // The workers take connections in turn: six jobs, each on a new connection, reach both.
+  for (const action of ['block', 'unblock', 'block', 'unblock', 'block', 'unblock']) {
+    t.match(await bulk(action), /<dt>Changed<\/dt><dd>1<\/dd>/, `${action}: done, with Ann changed`);
   }
 
   const children = childrenOf(child.pid!);
@@ -149,6 +153,13 @@ t.test('with two workers, jobs started through either run in the one job process
   t.equal(workers.length, 2, 'two workers serve pages');
   t.equal(jobProcesses.length, 1, 'one job process, the primary’s');
   for (const worker of workers) t.same(childrenOf(worker.pid), [], 'a worker starts no job process of its own');
+
+  // The job process ends unexpectedly: the primary starts another for the next job.
+  const [lost] = jobProcesses;
+  process.kill(lost!.pid, 'SIGKILL');
+  t.match(await bulk('block'), /<dt>Changed<\/dt><dd>1<\/dd>/, 'the next job runs in a new job process');
+  const [replacement] = jobProcessesOf(child.pid!);
+  t.ok(replacement && replacement.pid !== lost!.pid, 'another process, the primary’s');
 
   const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
   child.kill('SIGTERM');

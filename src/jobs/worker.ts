@@ -46,14 +46,14 @@ async function open(files: JobFiles): Promise<Worker> {
   };
 }
 
-// The runner sends the files first; jobs wait for them. Jobs run strictly one after another,
-// even those that wait for hashing between steps. The log is checkpointed once no job is
-// waiting, so a queued job never waits for it; then a process grown heavy says so.
 /** Tells the runner; not once the server has closed the channel (it is stopping). */
 function tell(message: FromJobProcess): void {
   if (process.connected) process.send!(message, undefined, undefined, () => {});
 }
 
+// The runner sends the files first; jobs wait for them. Jobs run strictly one after another,
+// even those that wait for hashing between steps. The log is checkpointed once no job is
+// waiting, so a queued job never waits for it; then a process grown heavy says so.
 let worker: Promise<Worker> | undefined;
 let queue = Promise.resolve();
 let waiting = 0;
