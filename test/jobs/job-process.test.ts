@@ -61,3 +61,23 @@ t.test('an import’s check stays in its process for the write, which then lets 
   t.equal(db.$client.prepare("select count(*) from users where last_name = 'Holm'").pluck().get(), 1);
   t.not(await replacedAfter(checking), checking, 'after the write the process is replaced');
 });
+
+t.test('a job process that ends with work queued fails that work in words, and changes nothing', async (t) => {
+  const { app, browser, ann, db } = await signedInWithAnnAndBoss(t);
+  await browser.get('/users');
+  // Not warmed: the process is still loading when it is ended, so the job cannot have run.
+  const started = await browser.post('/users/bulk/apply', ticked('block', ann.id));
+  t.equal(started.statusCode, 303);
+  for (const { pid } of jobProcessesOf(process.pid)) process.kill(pid, 'SIGKILL');
+  const id = String(started.headers.location).slice('/jobs/'.length);
+  await app.jobs.runner.finished(id);
+  const job = app.jobs.board.get(id)!;
+  t.equal(job.state, 'failed');
+  t.equal(job.error, 'The work stopped unexpectedly. Nothing was changed.');
+  t.equal(db.$client.prepare('select blocked from users where id = ?').pluck().get(ann.id), 0, 'Ann is not blocked');
+  const page = await browser.get(`/jobs/${id}`);
+  t.match(page.body, /The work stopped unexpectedly\. Nothing was changed\./, 'the job page says so');
+
+  const next = await finishedJob(app, browser, await browser.post('/users/bulk/apply', ticked('block', ann.id)));
+  t.equal(next.job.state, 'done', 'the next job starts a new process and runs');
+});
