@@ -157,6 +157,12 @@ t.test('with two workers, jobs started through either run in the one job process
   // The job process ends unexpectedly: the primary starts another for the next job.
   const [lost] = jobProcesses;
   process.kill(lost!.pid, 'SIGKILL');
+  // Once the primary has seen it end (it is gone from the primary's children); a job sent
+  // before that goes to the ended process and fails in words, which the job tests cover.
+  for (let tries = 0; childrenOf(child.pid!).some((c) => c.pid === lost!.pid); tries++) {
+    if (tries > 200) throw new Error('the killed job process was not seen to end');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
   t.match(await bulk('block'), /<dt>Changed<\/dt><dd>1<\/dd>/, 'the next job runs in a new job process');
   const [replacement] = jobProcessesOf(child.pid!);
   t.ok(replacement && replacement.pid !== lost!.pid, 'another process, the primary’s');
